@@ -1,0 +1,32 @@
+"""Dataset ids shared by the CLI and the GUI, mapped to their loaders."""
+from __future__ import annotations
+
+import os
+
+from explorer.data.base import Dataset
+from explorer.errors import DataError
+
+IMAGE_DATASETS = ["digits", "mnist-5k", "mnist", "fashion-mnist"]
+TEXT_DATASETS = ["wordnet-examples", "text:PATH"]
+
+
+def dataset_ids() -> list[str]:
+    return IMAGE_DATASETS + TEXT_DATASETS
+
+
+def load_dataset(dataset_id: str, data_dir: str | os.PathLike | None = None, download: bool = False,
+                 **text_options) -> Dataset:
+    """Load a dataset by id. ``text_options`` (max_len, min_count, lowercase, ...) apply to text corpora."""
+    from explorer.data import images
+
+    if dataset_id == "digits":
+        return images.load_sklearn_digits()
+    if dataset_id == "mnist-5k":
+        return images.load_mnist_5k()
+    if dataset_id in images.IDX_DATASETS:
+        return images.load_idx_dataset(dataset_id, data_dir, download)
+    if dataset_id == "wordnet-examples" or dataset_id.startswith("text:"):
+        from explorer.data import text
+
+        return text.load_corpus(dataset_id, data_dir=data_dir, **text_options)
+    raise DataError(f"unknown dataset {dataset_id!r}; expected one of {', '.join(dataset_ids())}")

@@ -1,0 +1,24 @@
+"""Pick the torch device: CUDA, then Apple's MPS, then the CPU, unless the user names one."""
+from __future__ import annotations
+
+import torch
+
+from explorer.errors import ConfigError
+
+
+def pick_device(requested: str | None = "auto") -> torch.device:
+    if requested in (None, "", "auto"):
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        device = torch.device(requested)
+    except RuntimeError as exc:
+        raise ConfigError(f"unknown device {requested!r}; expected auto, cpu, cuda, cuda:N or mps") from exc
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device {requested!r} asked for, but this torch build sees no CUDA GPU; use --device cpu")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise ConfigError(f"device {requested!r} asked for, but MPS is not available here; use --device cpu")
+    return device
