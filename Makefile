@@ -1,0 +1,50 @@
+# make run   - set everything up on first use (.venv), then open the app
+# make test  - set everything up on first use, then run the test suite
+# TORCH=... picks the torch requirement (default torch==2.13.0, the CPU build); e.g. TORCH="torch --index-url URL".
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+TORCH ?= torch==2.13.0
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Debian/Ubuntu libraries Qt's xcb and offscreen platforms load at run time.
+QT_SYSTEM_LIBS := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0 \
+	libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0 libxcb-xinerama0 libxcb-randr0
+
+.PHONY: run test setup system-libs shipped-models bench clean
+
+run: setup
+	$(BIN)/python main.py
+
+test: setup
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(MAKE) --no-print-directory system-libs
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q "$(TORCH)"
+	$(BIN)/python -m pip install -q -e ".[data,test]"
+	touch $(STAMP)
+
+system-libs:
+	@if command -v dpkg >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
+	  missing=""; for p in $(QT_SYSTEM_LIBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  if [ -n "$$missing" ]; then \
+	    echo "installing Qt's system libraries:$$missing"; \
+	    if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	  fi; \
+	fi
+
+# Rebuild the checkpoints shipped in trained/ (documented in docs/QUALITY.md).
+shipped-models: setup
+	$(BIN)/python bench/train_shipped.py
+
+bench: setup
+	$(BIN)/python bench/train_throughput.py
+	$(BIN)/python bench/gui_responsiveness.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

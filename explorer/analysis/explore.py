@@ -1,0 +1,193 @@
+"""ModelExplorer: everything the app shows about a trained model, computed from a checkpoint.
+
+The GUI and the CLI's export both ask this object for decoded items (uint8 images or sentences, as the model's
+domain renders them); neither touches the model's modules.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from explorer.analysis import latent
+from explorer.analysis.projection import Projection
+from explorer.domains import domain_for
+from explorer.errors import ConfigError
+from explorer.io.checkpoint import Checkpoint
+
+
+class ModelExplorer:
+    def __init__(self, checkpoint: Checkpoint):
+        if checkpoint.preview is None:
+            raise ConfigError("the checkpoint has no preview set to explore")
+        self.checkpoint = checkpoint
+        self.model = checkpoint.model.eval()
+        self.domain = domain_for(checkpoint.dataset)
+        self.decode_config = None  # text models: an explorer.analysis.decoding.DecodeConfig
+        preview = checkpoint.preview
+        self.means = np.asarray(preview.means, dtype=np.float32)
+        self.logvars = None if preview.logvars is None else np.asarray(preview.logvars, dtype=np.float32)
+        self.labels = np.asarray(preview.labels, dtype=np.int64)
+        self.projection = np.asarray(preview.projection, dtype=np.float32)
+        self._fitted_projection: Projection | None = None
+
+    # What is loaded
+    @property
+    def domain_name(self) -> str:
+        return self.domain.name
+
+    @property
+    def class_names(self) -> list[str]:
+        return list(self.checkpoint.dataset.get("class_names", []))
+
+    @property
+    def num_classes(self) -> int:
+        return self.model.num_classes
+
+    @property
+    def conditional(self) -> bool:
+        return self.model.conditional
+
+    @property
+    def variational(self) -> bool:
+        return self.model.variational
+
+    @property
+    def latent_dim(self) -> int:
+        return self.model.latent_dim
+
+    @property
+    def label(self) -> str:
+        return self.checkpoint.label
+
+    @property
+    def kl_per_dim(self) -> np.ndarray:
+        """Mean KL(q(z_d|x) || p(z_d)) per dimension over the preview set, in nats."""
+        if self.logvars is None:
+            return np.zeros(self.latent_dim, dtype=np.float32)
+        return (0.5 * (self.means**2 + np.exp(self.logvars) - 1.0 - self.logvars)).mean(0)
+
+    @property
+    def dims_by_kl(self) -> list[int]:
+        return latent.dims_by_kl(torch.from_numpy(self.kl_per_dim))
+
+    def origin(self) -> np.ndarray:
+        return np.zeros(self.latent_dim, dtype=np.float32)
+
+    # Items of the preview set
+    def items(self, indices):
+        indices = np.atleast_1d(np.asarray(indices, dtype=np.int64))
+        preview = self.checkpoint.preview
+        if self.domain_name == "text":
+            return [self.domain.item_text(preview.inputs[i], int(preview.lengths[i])) for i in indices]
+        return preview.inputs[indices]
+
+    def _cond_for(self, indices) -> torch.Tensor | None:
+        if not self.conditional:
+            return None
+        return torch.as_tensor(self.labels[np.atleast_1d(indices)], dtype=torch.long)
+
+    def reconstruct(self, indices):
+        """Decode the posterior means of preview items (with their own labels for a CVAE)."""
+        indices = np.atleast_1d(np.asarray(indices, dtype=np.int64))
+        return self.decode(self.means[indices], self._cond_for(indices))
+
+    def posterior(self, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        mean = self.means[index]
+        if self.logvars is None:
+            return mean, np.zeros_like(mean), np.zeros_like(mean)
+        logvar = self.logvars[index]
+        kl = 0.5 * (mean**2 + np.exp(logvar) - 1.0 - logvar)
+        return mean, np.exp(0.5 * logvar), kl
+
+    def label_of(self, index: int) -> int:
+        return int(self.labels[index])
+
+    # Decoding
+    def decode(self, z, cond=None):
+        z = torch.as_tensor(np.atleast_2d(np.asarray(z, dtype=np.float32)))
+        cond = self._broadcast_cond(cond, len(z))
+        options = {} if self.decode_config is None else {"decode": self.decode_config}
+        return self.domain.render(self.model, z, cond, **options)
+
+    def _broadcast_cond(self, cond, n: int) -> torch.Tensor | None:
+        if not self.conditional:
+            return None
+        if cond is None:
+            raise ConfigError("a conditional model needs a class to decode with")
+        cond = torch.as_tensor(np.atleast_1d(cond), dtype=torch.long)
+        if cond.numel() == 1:
+            cond = cond.expand(n)
+        if int(cond.min()) < 0 or int(cond.max()) >= self.num_classes:
+            raise ConfigError(f"class index out of range: expected 0..{self.num_classes - 1}")
+        return cond
+
+    def traversal(self, z0, dims, mode: str = "sigma", steps: int = 11, k: float = 3.0, cond=None):
+        """Decode each dim in ``dims`` swept over ``steps`` values; returns (items row-major by dim, values)."""
+        z0 = torch.as_tensor(np.asarray(z0, dtype=np.float32))
+        values = []
+        for dim in dims:
+            data_values = torch.from_numpy(self.means[:, dim]) if mode == "data" else None
+            center = 0.0 if mode == "quantiles" else float(z0[dim]) if mode == "sigma" else 0.0
+            values.append(latent.traversal_values(mode, steps, k=k, data_values=data_values, center=center))
+        grid = latent.traversal_grid(z0, list(dims), values)
+        return self.decode(grid.numpy(), cond), torch.stack(values).numpy()
+
+    def interpolation(self, z_a, z_b, steps: int = 10, method: str = "lerp", cond=None):
+        path = latent.interpolate(torch.as_tensor(np.asarray(z_a, dtype=np.float32)),
+                                  torch.as_tensor(np.asarray(z_b, dtype=np.float32)), steps, method)
+        return self.decode(path.numpy(), cond), path.numpy()
+
+    def class_swap(self, z, classes=None):
+        if not self.conditional:
+            raise ConfigError("class swap needs a conditional model (CVAE)")
+        classes = list(range(self.num_classes)) if classes is None else list(classes)
+        z = np.repeat(np.atleast_2d(np.asarray(z, dtype=np.float32)), len(classes), axis=0)
+        return self.decode(z, np.asarray(classes))
+
+    def samples(self, n: int, temperature: float = 1.0, class_index: int | None = None, seed: int = 0):
+        if self.conditional and class_index is None:
+            raise ConfigError("a conditional model samples one class at a time: give a class")
+        cond = self._broadcast_cond(class_index, n)
+        generator = torch.Generator().manual_seed(int(seed))
+        with torch.no_grad():
+            z = self.model.sample_prior(n, cond, temperature=temperature, generator=generator).cpu()
+        return self.decode(z.numpy(), cond)
+
+    def analogy(self, z_a, z_b, z_c, cond=None):
+        z = latent.analogy(*(torch.as_tensor(np.asarray(v, dtype=np.float32)) for v in (z_a, z_b, z_c)))
+        return self.decode(z.numpy(), cond)
+
+    def attribute_vector(self, class_x: int, class_y: int) -> np.ndarray:
+        return latent.attribute_vector(torch.from_numpy(self.means), torch.from_numpy(self.labels),
+                                       class_x, class_y).numpy()
+
+    def attribute(self, z, class_x: int, class_y: int, strength: float, cond=None):
+        shifted = np.asarray(z, dtype=np.float32) + strength * self.attribute_vector(class_x, class_y)
+        return self.decode(shifted, cond)
+
+    # New inputs and the map
+    def encode_items(self, items, cond=None) -> np.ndarray:
+        """Posterior means of new inputs: uint8 images (n, H, W) or sentences."""
+        with torch.no_grad():
+            if self.domain_name == "text":
+                x, lengths = self.domain.encode_sentences(list(items))
+                posterior = self.model.encode(x.to(self.model.device), None, lengths.to(self.model.device))
+            else:
+                x = self.domain.to_input(np.asarray(items))
+                cond_t = self._broadcast_cond(cond, len(x))
+                posterior = self.model.encode(x.to(self.model.device),
+                                              None if cond_t is None else cond_t.to(self.model.device))
+        return posterior.mean.cpu().numpy()
+
+    def set_projection(self, projection: Projection) -> None:
+        self._fitted_projection = projection
+        self.projection = np.asarray(projection.points, dtype=np.float32)
+
+    def project_new(self, means) -> np.ndarray:
+        """Place new latents on the current map with the fitted projection's transform (PCA refitted if none)."""
+        if self._fitted_projection is None:
+            from explorer.analysis.projection import project
+
+            self._fitted_projection = project(self.means, "pca")
+            self.projection = np.asarray(self._fitted_projection.points, dtype=np.float32)
+        return np.asarray(self._fitted_projection.transform(np.atleast_2d(means)), dtype=np.float32)

@@ -1,0 +1,398 @@
+"""Command-line front: train, evaluate, export and info over the same core functions the GUI uses.
+
+Exit codes: 0 on success, 2 for a user error (one line on stderr, no traceback).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+from pathlib import Path
+
+import numpy as np
+
+from explorer.errors import ConfigError, DataError, ExplorerError
+
+COMMANDS = ("train", "evaluate", "export", "info")
+EXPORT_WHAT = ("samples", "reconstructions", "traversal", "interpolation", "latents", "curves", "history")
+
+def build_parser() -> argparse.ArgumentParser:
+    from explorer.training.run import MODEL_CHOICES
+
+    parser = argparse.ArgumentParser(prog="latent-explorer", description="Train and explore VAEs.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train a model and save a checkpoint")
+    train.add_argument("--model", choices=MODEL_CHOICES, default="vae")
+    train.add_argument("--dataset", default="digits",
+                       help="digits, mnist-5k, mnist, fashion-mnist, wordnet-examples or text:PATH")
+    train.add_argument("--arch", choices=("mlp", "conv"), default="mlp")
+    train.add_argument("--latent-dim", type=int)
+    train.add_argument("--hidden", help="hidden layer sizes, comma separated (image models)")
+    train.add_argument("--epochs", type=int, default=10)
+    train.add_argument("--batch-size", type=int, default=128)
+    train.add_argument("--lr", type=float, default=1e-3)
+    train.add_argument("--beta", type=float, default=1.0)
+    train.add_argument("--capacity", type=float, help="capacity C_max in nats (Burgess et al. 2018)")
+    train.add_argument("--gamma", type=float, default=1000.0, help="capacity weight gamma")
+    train.add_argument("--capacity-steps", type=int, default=10000, help="steps over which C grows to C_max")
+    train.add_argument("--kl-schedule", choices=("constant", "linear", "logistic", "cyclical"), default="constant")
+    train.add_argument("--warmup-steps", type=int, default=5000, help="linear schedule length")
+    train.add_argument("--logistic-k", type=float, default=0.0025)
+    train.add_argument("--logistic-x0", type=int, default=2500)
+    train.add_argument("--cycles", type=int, default=4, help="cyclical schedule: number of cycles")
+    train.add_argument("--ratio", type=float, default=0.5, help="cyclical schedule: fraction of a cycle rising")
+    train.add_argument("--free-bits", type=float, default=0.0, help="free bits per latent dimension (nats)")
+    train.add_argument("--binarize", action="store_true", help="dynamic binarisation of the pixels")
+    train.add_argument("--learned-prior", action="store_true", help="CVAE: learn the prior p(z|c)")
+    train.add_argument("--noise", type=float, help="denoising AE: std of the Gaussian input noise")
+    train.add_argument("--rnn", choices=("gru", "lstm"), help="sentence models: recurrent cell")
+    train.add_argument("--bidirectional", action="store_true", help="sentence models: bidirectional encoder")
+    train.add_argument("--embed-dim", type=int)
+    train.add_argument("--hidden-dim", type=int, help="sentence models: RNN size")
+    train.add_argument("--word-dropout", type=float)
+    train.add_argument("--max-len", type=int, help="corpora: longest sentence kept, in tokens")
+    train.add_argument("--min-count", type=int, help="corpora: rarer words become <unk>")
+    train.add_argument("--device", default="auto")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--autosave-every", type=int, default=1, help="save the checkpoint every N epochs (0: off)")
+    train.add_argument("--resume", help="continue training this checkpoint (with its optimizer state)")
+    train.add_argument("--nll-samples", type=int, default=0, help="importance samples for the final IW-NLL")
+    _data_args(train)
+    train.add_argument("--out", required=True, help="checkpoint to write (.safetensors)")
+
+    evaluate = commands.add_parser("evaluate", help="metrics of a checkpoint on its test split")
+    evaluate.add_argument("checkpoint")
+    evaluate.add_argument("--nll-samples", type=int, default=0, help="importance samples K for IW-NLL")
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    _data_args(evaluate)
+
+    export = commands.add_parser("export", help="write samples, grids, latents or curves")
+    export.add_argument("checkpoint")
+    export.add_argument("--what", choices=EXPORT_WHAT, required=True)
+    export.add_argument("--out", required=True)
+    export.add_argument("--n", type=int, default=64, help="samples / reconstructions: how many")
+    export.add_argument("--ncols", type=int, help="grid columns")
+    export.add_argument("--steps", type=int, default=10, help="interpolation / traversal steps")
+    export.add_argument("--method", choices=("lerp", "slerp"), default="lerp")
+    export.add_argument("--mode", choices=("sigma", "quantiles", "data"), default="sigma",
+                        help="traversal range: ±k·σ, prior quantiles 0.05-0.95, or the data's range")
+    export.add_argument("--k", type=float, default=3.0, help="traversal: ±k for --mode sigma")
+    export.add_argument("--dims", help="traversal: dims, comma separated (default: the 10 with most KL)")
+    export.add_argument("--from", dest="source",
+                        help="start: a preview item index, or for text models a sentence")
+    export.add_argument("--to", dest="target", help="interpolation end: a preview index or a sentence")
+    export.add_argument("--class", dest="class_index", type=int, help="conditional models: the class")
+    export.add_argument("--temperature", type=float, default=1.0)
+    export.add_argument("--seed", type=int, default=0)
+    export.add_argument("--scale", type=int, default=2, help="image grids: pixel upscaling")
+    export.add_argument("--decode", choices=("greedy", "beam", "sample"), default="greedy")
+    export.add_argument("--beam-width", type=int, default=5)
+    export.add_argument("--top-k", type=int, default=0)
+    export.add_argument("--top-p", type=float, default=1.0)
+    export.add_argument("--repetition-penalty", type=float, default=1.0)
+
+    info = commands.add_parser("info", help="what a checkpoint holds")
+    info.add_argument("checkpoint")
+    info.add_argument("--json", action="store_true")
+    return parser
+
+def _data_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", help="folder holding the dataset files")
+    parser.add_argument("--download", action="store_true", help="fetch MNIST / Fashion-MNIST once from OpenML")
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return {"train": cmd_train, "evaluate": cmd_evaluate, "export": cmd_export, "info": cmd_info}[args.command](args)
+    except ExplorerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+# train
+def spec_from_args(args) -> "RunSpec":
+    from explorer.training.objectives import ObjectiveConfig
+    from explorer.training.run import RunSpec
+    from explorer.training.trainer import TrainConfig
+
+    schedule = {
+        "constant": {"kind": "constant"},
+        "linear": {"kind": "linear", "warmup_steps": args.warmup_steps},
+        "logistic": {"kind": "logistic", "k": args.logistic_k, "x0": args.logistic_x0},
+        "cyclical": {"kind": "cyclical", "cycles": args.cycles, "ratio": args.ratio},
+    }[args.kl_schedule]
+    if args.model == "beta-vae" and args.beta == 1.0 and not args.capacity:
+        raise ConfigError("--model beta-vae needs --beta B (B != 1) or --capacity C_MAX")
+    objective = ObjectiveConfig(beta=args.beta, schedule=schedule, capacity=args.capacity, gamma=args.gamma,
+                                capacity_steps=args.capacity_steps, free_bits=args.free_bits)
+    train = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                        device=args.device, objective=objective, binarize=args.binarize,
+                        autosave_every=args.autosave_every)
+    model_options = {key: value for key, value in {
+        "hidden": _int_list(args.hidden, "--hidden") if args.hidden else None,
+        "learned_prior": True if args.learned_prior else None,
+        "noise": args.noise,
+        "rnn": args.rnn,
+        "bidirectional": True if args.bidirectional else None,
+        "embed_dim": args.embed_dim,
+        "hidden_dim": args.hidden_dim,
+        "word_dropout": args.word_dropout,
+    }.items() if value is not None}
+    data_options = {key: value for key, value in {"max_len": args.max_len, "min_count": args.min_count}.items()
+                    if value is not None}
+    return RunSpec(model=args.model, dataset=args.dataset, arch=args.arch, latent_dim=args.latent_dim,
+                   model_options=model_options, data_options=data_options, train=train, data_dir=args.data_dir,
+                   download=args.download, out=args.out, resume=args.resume, nll_samples=args.nll_samples)
+
+def _int_list(text: str, name: str) -> list[int]:
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ConfigError(f"{name} expects integers separated by commas, got {text!r}") from None
+    if not values:
+        raise ConfigError(f"{name} is empty")
+    return values
+
+def cmd_train(args) -> int:
+    from explorer.training.run import TrainingRun
+
+    out = Path(args.out)
+    if not out.parent.exists():
+        raise ConfigError(f"cannot write {out}: folder {out.parent} does not exist")
+    progress = EpochProgress()
+    run = TrainingRun(spec_from_args(args), on_event=progress)
+    run.prepare()
+    print(f"training {run.model.kind} ({run.model.latent_dim} latent dims) on {run.dataset.id}: "
+          f"{len(run.dataset.train)} train / {len(run.dataset.test)} test, device {run.model.device}", flush=True)
+    checkpoint = run.execute()
+    progress.close()
+    metrics = checkpoint.metrics
+    print(f"saved {out}: test -ELBO {metrics['elbo']:.2f} nats, KL {metrics['kl']:.2f}, "
+          f"active units {metrics['active_units']}/{run.model.latent_dim}")
+    return 0
+
+class EpochProgress:
+    """A tqdm bar over each epoch's steps on stderr, and one line per epoch on stdout."""
+
+    def __init__(self):
+        self._bar = None
+
+    def __call__(self, event) -> None:
+        from explorer.training.trainer import EpochEvent, StepEvent
+
+        if isinstance(event, StepEvent):
+            if self._bar is None:
+                from tqdm import tqdm
+
+                self._bar = tqdm(total=event.steps_per_epoch, desc=f"epoch {event.epoch}", leave=False,
+                                 unit="step", file=sys.stderr, disable=None)
+            self._bar.n = event.step
+            self._bar.set_postfix(recon=f"{event.recon:.1f}", kl=f"{event.kl:.2f}",
+                                  ex_s=f"{event.examples_per_s:.0f}", refresh=False)
+            self._bar.refresh()
+        elif isinstance(event, EpochEvent):
+            self.close()
+            r = event.record
+            print(f"epoch {r['epoch']:3d}/{event.epochs}  train loss {r['train_loss']:8.2f}  "
+                  f"test -ELBO {r['test_elbo']:8.2f}  recon {r['test_recon']:8.2f}  KL {r['test_kl']:6.2f}  "
+                  f"AU {r['active_units']}  {r['seconds']:.1f}s", flush=True)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+# evaluate
+def cmd_evaluate(args) -> int:
+    from explorer.analysis.metrics import conditional_accuracy, evaluate
+    from explorer.data.base import Split
+    from explorer.data.registry import load_dataset
+    from explorer.io.checkpoint import load_checkpoint
+
+    checkpoint = load_checkpoint(args.checkpoint)
+    info = checkpoint.dataset
+    try:
+        dataset = load_dataset(info["id"], args.data_dir, args.download, **info.get("options", {}))
+        if dataset.extra.get("vocab", info.get("vocab")) != info.get("vocab"):
+            raise DataError(f"the corpus {info['id']!r} no longer gives the checkpoint's vocabulary")
+        split, source = dataset.test, f"{info['id']} test split ({len(dataset.test)} items)"
+    except DataError as exc:
+        dataset = None
+        split = _preview_split(checkpoint)
+        source = f"the checkpoint's preview set ({len(split)} items; dataset unavailable: {exc})"
+        print(f"note: evaluating on {source}", file=sys.stderr)
+    metrics = evaluate(checkpoint.model, split, nll_samples=args.nll_samples)
+    if checkpoint.model.conditional and dataset is not None and dataset.domain == "image":
+        metrics["conditional_accuracy"] = conditional_accuracy(checkpoint.model, dataset)
+    metrics = {key: _plain(value) for key, value in metrics.items()}
+    metrics["evaluated_on"] = source
+    if args.json:
+        print(json.dumps(metrics, indent=2))
+    else:
+        for key, value in metrics.items():
+            if key != "kl_per_dim":
+                print(f"{key:>22}: {value:.4f}" if isinstance(value, float) else f"{key:>22}: {value}")
+    return 0
+
+def _preview_split(checkpoint) -> "Split":
+    import torch
+
+    from explorer.data.base import Split
+
+    preview = checkpoint.preview
+    labels = torch.as_tensor(preview.labels)
+    if preview.lengths is not None:
+        return Split(torch.as_tensor(preview.inputs), labels, torch.as_tensor(preview.lengths))
+    return Split(torch.as_tensor(preview.inputs, dtype=torch.float32).unsqueeze(1) / 255.0, labels)
+
+def _plain(value):
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+# export
+def cmd_export(args) -> int:
+    from explorer.analysis.explore import ModelExplorer
+    from explorer.io import export
+    from explorer.io.checkpoint import load_checkpoint
+
+    checkpoint = load_checkpoint(args.checkpoint)
+    out = Path(args.out)
+    if args.what == "curves":
+        _require_history(checkpoint, args.checkpoint)
+        export.save_curves_png(out, checkpoint.history)
+    elif args.what == "history":
+        _require_history(checkpoint, args.checkpoint)
+        export.save_history_csv(out, checkpoint.history)
+    else:
+        explorer = ModelExplorer(checkpoint)
+        if explorer.domain_name == "text":
+            explorer.decode_config = _decode_config(args)
+        if args.what == "latents":
+            export.save_latents(out, explorer.means, explorer.labels, explorer.projection, explorer.class_names)
+        else:
+            items, ncols = _export_items(explorer, args)
+            if explorer.domain_name == "text":
+                export.save_sentences(out, items)
+            else:
+                export.save_image_grid(out, items, ncols=args.ncols or ncols, scale=args.scale)
+    print(f"wrote {out}")
+    return 0
+
+def _require_history(checkpoint, path) -> None:
+    if not checkpoint.history:
+        raise ConfigError(f"{path} holds no training history")
+
+def _decode_config(args):
+    from explorer.analysis.decoding import DecodeConfig
+
+    return DecodeConfig(strategy=args.decode, beam_width=args.beam_width, temperature=args.temperature,
+                        top_k=args.top_k, top_p=args.top_p, repetition_penalty=args.repetition_penalty,
+                        seed=args.seed)
+
+def _export_items(explorer, args):
+    """The items to write and the natural number of grid columns."""
+    n = _positive(args.n, "--n")
+    steps = _positive(args.steps, "--steps")
+    if args.what == "samples":
+        if explorer.conditional and args.class_index is None:
+            per_class = max(1, math.ceil(n / explorer.num_classes))
+            rows = [explorer.samples(per_class, args.temperature, c, args.seed) for c in range(explorer.num_classes)]
+            return _concat(rows), per_class
+        return explorer.samples(n, args.temperature, args.class_index, args.seed), math.ceil(math.sqrt(n))
+    if args.what == "reconstructions":
+        indices = np.arange(min(n, len(explorer.means)))
+        inputs, recons = explorer.items(indices), explorer.reconstruct(indices)
+        if explorer.domain_name == "text":
+            return [f"{a}\t{b}" for a, b in zip(inputs, recons)], 2
+        ncols = min(len(indices), 16)
+        rows = []
+        for start in range(0, len(indices), ncols):
+            rows += [inputs[start:start + ncols], recons[start:start + ncols]]
+        return _pad_rows(rows, ncols), ncols
+    if args.what == "traversal":
+        z0, cond = _latent_of(explorer, args.source, args)
+        dims = _int_list(args.dims, "--dims") if args.dims else explorer.dims_by_kl[:10]
+        bad = [d for d in dims if not 0 <= d < explorer.latent_dim]
+        if bad:
+            raise ConfigError(f"--dims {bad} out of range: the model has dims 0..{explorer.latent_dim - 1}")
+        items, _ = explorer.traversal(z0, dims, args.mode, steps, args.k, cond)
+        return items, steps
+    # interpolation
+    z_a, cond = _latent_of(explorer, args.source if args.source is not None else "0", args)
+    z_b, _ = _latent_of(explorer, args.target if args.target is not None else _other_class(explorer), args)
+    items, _ = explorer.interpolation(z_a, z_b, steps, args.method, cond)
+    return items, steps
+
+def _positive(value: int, name: str) -> int:
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1, got {value}")
+    return value
+
+def _latent_of(explorer, source, args):
+    """A preview index, a sentence (text models) or None (the origin) -> (latent, condition)."""
+    if source is None:
+        return explorer.origin(), args.class_index if explorer.conditional else None
+    if source.strip().lstrip("-").isdigit():
+        index = int(source)
+        if not 0 <= index < len(explorer.means):
+            raise ConfigError(f"preview index {index} out of range 0..{len(explorer.means) - 1}")
+        cond = args.class_index if args.class_index is not None else explorer.label_of(index)
+        return explorer.means[index], cond if explorer.conditional else None
+    if explorer.domain_name != "text":
+        raise ConfigError(f"expected a preview item index for an image model, got {source!r}")
+    return explorer.encode_items([source])[0], None
+
+def _other_class(explorer) -> str:
+    """The first preview item whose label differs from item 0's: a default interpolation end."""
+    different = np.nonzero(explorer.labels != explorer.labels[0])[0]
+    return str(int(different[0]) if len(different) else min(1, len(explorer.labels) - 1))
+
+def _concat(parts):
+    if isinstance(parts[0], list):
+        return [item for part in parts for item in part]
+    return np.concatenate(parts)
+
+def _pad_rows(rows, ncols):
+    """Stack rows of images, padding a short last pair of rows with blank images."""
+    padded = []
+    for row in rows:
+        if len(row) < ncols:
+            blank = np.zeros((ncols - len(row),) + row.shape[1:], dtype=row.dtype)
+            row = np.concatenate([row, blank])
+        padded.append(row)
+    return np.concatenate(padded)
+
+# info
+def cmd_info(args) -> int:
+    from explorer.io.checkpoint import read_metadata
+
+    meta = read_metadata(args.checkpoint)
+    if args.json:
+        print(json.dumps(meta, indent=2))
+        return 0
+    config, dataset = meta["model_config"], meta.get("dataset", {})
+    history, metrics = meta.get("history", []), meta.get("metrics", {})
+    lines = [
+        f"file:        {args.checkpoint}",
+        f"model:       {meta.get('label') or config['kind']} (kind {config['kind']}, "
+        f"{config.get('latent_dim', 0)} latent dims, arch {config.get('arch', config.get('rnn', '-'))})",
+        f"dataset:     {dataset.get('id')} ({dataset.get('domain')}, shape {dataset.get('shape')}, "
+        f"{dataset.get('train_size')} train / {dataset.get('test_size')} test)",
+        f"trained:     {len(history)} epochs" + (" (stopped early)" if meta.get("stopped_early") else ""),
+        f"saved:       {meta.get('saved', meta.get('created', '?'))}, format {meta.get('format_version')}",
+    ]
+    for key in ("elbo", "recon", "kl", "active_units", "mutual_info", "nll_iw", "ppl", "conditional_accuracy"):
+        if metrics.get(key) is not None:
+            value = metrics[key]
+            lines.append(f"{key + ':':<13}{value:.4f}" if isinstance(value, float) else f"{key + ':':<13}{value}")
+    print("\n".join(lines))
+    return 0
+
