@@ -1,0 +1,220 @@
+"""Our trainer against the official PyTorch VAE example loop, side by side in one run.
+
+Reference: pytorch/examples vae/main.py — MLP 784-400-20, Adam 1e-3, batch 128, a torch DataLoader that
+collates one sample at a time, loss summed over the batch. Ours: the `vae` kind with the same layer sizes, trained by
+explorer's Trainer (data as one tensor on the device, batched by index). Both see the same data for the same epochs;
+we report the epoch-time ratio, the test -ELBO of each, and the GFLOP/s each achieves against plain matmuls of the
+same shapes. Results go to docs/PERFORMANCE.md.
+
+    python bench/train_throughput.py [--dataset fashion-mnist] [--epochs 10] [--device auto]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.report import machine, write_section  # noqa: E402
+from explorer.data.registry import load_dataset  # noqa: E402
+from explorer.device import pick_device  # noqa: E402
+from explorer.models.base import Batch, build_model  # noqa: E402
+from explorer.models.image import image_model_config  # noqa: E402
+from explorer.training.trainer import EpochEvent, TrainConfig, Trainer  # noqa: E402
+
+HIDDEN, LATENT, BATCH = 400, 20, 128
+
+
+class ReferenceVAE(nn.Module):
+    """The official example's model, layer for layer."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(784, HIDDEN)
+        self.fc21 = nn.Linear(HIDDEN, LATENT)
+        self.fc22 = nn.Linear(HIDDEN, LATENT)
+        self.fc3 = nn.Linear(LATENT, HIDDEN)
+        self.fc4 = nn.Linear(HIDDEN, 784)
+
+    def encode(self, x):
+        h1 = F.relu(self.fc1(x))
+        return self.fc21(h1), self.fc22(h1)
+
+    def decode(self, z):
+        return torch.sigmoid(self.fc4(F.relu(self.fc3(z))))
+
+    def forward(self, x):
+        mu, logvar = self.encode(x.view(-1, 784))
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        return self.decode(z), mu, logvar
+
+
+def reference_loss(recon_x, x, mu, logvar):
+    bce = F.binary_cross_entropy(recon_x, x.view(-1, 784), reduction="sum")
+    kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    return bce + kld
+
+
+class PerSampleImages(Dataset):
+    """What torchvision's MNIST + ToTensor hand the DataLoader: one (1, 28, 28) float tensor per index.
+    (Lighter than the real thing, which builds a PIL image per sample: the comparison favours the reference.)"""
+
+    def __init__(self, images_uint8: torch.Tensor, labels: torch.Tensor):
+        self.images, self.labels = images_uint8, labels
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, index):
+        return self.images[index].float().div(255.0).unsqueeze(0), int(self.labels[index])
+
+
+def train_reference(train_x, train_y, test_x, epochs, device, seed):
+    torch.manual_seed(seed)
+    model = ReferenceVAE().to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loader = DataLoader(PerSampleImages(train_x, train_y), batch_size=BATCH, shuffle=True)
+    times = []
+    for _ in range(epochs):
+        model.train()
+        start = time.perf_counter()
+        train_loss = 0.0
+        for data, _ in loader:
+            data = data.to(device)
+            optimizer.zero_grad()
+            recon, mu, logvar = model(data)
+            loss = reference_loss(recon, data, mu, logvar)
+            loss.backward()
+            train_loss += loss.item()
+            optimizer.step()
+        times.append(time.perf_counter() - start)
+    return times, reference_test_elbo(model, test_x, device, seed)
+
+
+@torch.no_grad()
+def reference_test_elbo(model, test_x, device, seed):
+    """The example's test loss per example: one posterior sample per image."""
+    model.eval()
+    torch.manual_seed(seed)
+    total = 0.0
+    for start in range(0, len(test_x), 1000):
+        x = test_x[start:start + 1000].to(device).float().div(255.0)
+        recon, mu, logvar = model(x)
+        total += reference_loss(recon, x, mu, logvar).item()
+    return total / len(test_x)
+
+
+def train_ours(dataset, epochs, device, seed):
+    config = image_model_config("vae", list(dataset.shape), latent_dim=LATENT, arch="mlp", hidden=[HIDDEN])
+    model = build_model(config)
+    times = []
+
+    def on_event(event):
+        if isinstance(event, EpochEvent):
+            times.append(event.record["seconds"])
+
+    trainer = Trainer(model, dataset, TrainConfig(epochs=epochs, batch_size=BATCH, lr=1e-3, seed=seed,
+                                                  device=str(device)), on_event=on_event)
+    trainer.run()
+    return times, ours_test_elbo(model, dataset.test.x, device, seed)
+
+
+@torch.no_grad()
+def ours_test_elbo(model, test_x, device, seed):
+    """The same one-sample estimate as the reference's, from our model's per-example loss terms."""
+    model.eval()
+    torch.manual_seed(seed)
+    total = 0.0
+    for start in range(0, len(test_x), 1000):
+        terms = model.loss_terms(Batch(test_x[start:start + 1000].to(device)))
+        total += float((terms["recon"] + terms["kl"]).sum())
+    return total / len(test_x)
+
+
+def matmul_gflops(device, repeats=200) -> float:
+    """GFLOP/s of the training step's GEMMs alone (forward, grad-input and grad-weight) at batch 128."""
+    shapes = [(784, HIDDEN), (HIDDEN, 2 * LATENT), (LATENT, HIDDEN), (HIDDEN, 784)]
+    weights = [torch.randn(i, o, device=device) for i, o in shapes]
+    acts = [torch.randn(BATCH, i, device=device) for i, _ in shapes]
+    grads = [torch.randn(BATCH, o, device=device) for _, o in shapes]
+    flops = 3 * sum(2 * BATCH * i * o for i, o in shapes)
+
+    def step():
+        for w, a, g in zip(weights, acts, grads):
+            a @ w
+            g @ w.T
+            a.T @ g
+
+    for _ in range(20):
+        step()
+    _sync(device)
+    start = time.perf_counter()
+    for _ in range(repeats):
+        step()
+    _sync(device)
+    return flops * repeats / (time.perf_counter() - start) / 1e9
+
+
+def step_flops() -> int:
+    shapes = [(784, HIDDEN), (HIDDEN, 2 * LATENT), (LATENT, HIDDEN), (HIDDEN, 784)]
+    return 3 * sum(2 * i * o for i, o in shapes)  # per example: forward + two backward GEMMs
+
+
+def _sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", default="fashion-mnist")
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data-dir")
+    args = parser.parse_args(argv)
+    device = pick_device(args.device)
+    dataset = load_dataset(args.dataset, args.data_dir)
+    if dataset.shape != (1, 28, 28):
+        raise SystemExit(f"{args.dataset} has shape {dataset.shape}; this bench needs 28x28 images")
+    to_uint8 = lambda x: (x[:, 0] * 255 + 0.5).to(torch.uint8)  # noqa: E731
+    train_x, test_x = to_uint8(dataset.train.x), to_uint8(dataset.test.x)
+
+    print(f"{args.dataset}: {len(train_x)} train / {len(test_x)} test, {args.epochs} epochs each, device {device}")
+    ref_times, ref_elbo = train_reference(train_x, dataset.train.y, test_x, args.epochs, device, args.seed)
+    print(f"reference: median epoch {statistics.median(ref_times):.2f}s, test -ELBO {ref_elbo:.2f}")
+    our_times, our_elbo = train_ours(dataset, args.epochs, device, args.seed)
+    print(f"ours:      median epoch {statistics.median(our_times):.2f}s, test -ELBO {our_elbo:.2f}")
+    ceiling = matmul_gflops(device)
+
+    n = len(train_x)
+    ref_epoch, our_epoch = statistics.median(ref_times), statistics.median(our_times)
+    speedup = ref_epoch / our_epoch
+    gap = (our_elbo - ref_elbo) / ref_elbo
+    ref_gflops, our_gflops = n * step_flops() / ref_epoch / 1e9, n * step_flops() / our_epoch / 1e9
+    body = f"""## Training throughput: our trainer vs the PyTorch VAE example
+
+`python bench/train_throughput.py --dataset {args.dataset} --epochs {args.epochs}` on {device} ({machine()}).
+Same model shapes (MLP 784-400-20), Adam 1e-3, batch {BATCH}, {n} training images, {args.epochs} epochs each.
+
+| | reference (DataLoader) | ours (Trainer) | ratio |
+|---|---|---|---|
+| median epoch | {ref_epoch:.2f} s | {our_epoch:.2f} s | **{speedup:.2f}x faster** (target >= 1.15x) |
+| examples / s | {n / ref_epoch:,.0f} | {n / our_epoch:,.0f} | |
+| test -ELBO after {args.epochs} epochs (nats) | {ref_elbo:.2f} | {our_elbo:.2f} | {gap * 100:+.2f}% (target within 1%) |
+| GFLOP/s (training GEMMs) | {ref_gflops:.1f} | {our_gflops:.1f} | of {ceiling:.1f} for plain matmuls of the same shapes ({our_gflops / ceiling:.0%} for ours) |
+"""
+    print(f"speed-up {speedup:.2f}x, -ELBO gap {gap * 100:+.2f}%; wrote {write_section('train_throughput', body)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

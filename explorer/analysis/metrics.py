@@ -1,0 +1,147 @@
+"""Evaluation of a trained model on a split: -ELBO and its terms, KL per dimension, active units, mutual
+information I(x;z), the importance-weighted NLL bound, perplexity for sentences, and a CVAE's conditional accuracy."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from explorer.data.base import Dataset, Split
+from explorer.models.base import Batch, LatentModel, gaussian_log_density
+
+AU_THRESHOLD = 0.01
+MI_MAX_ITEMS = 5000
+
+
+def _batches(model: LatentModel, split: Split, batch_size: int):
+    for start in range(0, len(split), batch_size):
+        part = split.subset(slice(start, start + batch_size))
+        x = part.x if part.lengths is None else part.x[:, : int(part.lengths.max())]
+        yield Batch(x, part.y, part.lengths).to(model.device)
+
+
+def _cond(model: LatentModel, batch: Batch):
+    return batch.y if model.conditional else None
+
+
+@torch.no_grad()
+def posterior_stats(model: LatentModel, split: Split, batch_size: int = 1000):
+    """Posterior means and log-variances (None for deterministic encoders) of every item, on the CPU."""
+    model.eval()
+    means, logvars = [], []
+    for batch in _batches(model, split, batch_size):
+        posterior = model.encode(batch.x, _cond(model, batch), batch.lengths)
+        means.append(posterior.mean.cpu())
+        if posterior.logvar is not None:
+            logvars.append(posterior.logvar.cpu())
+    return torch.cat(means), (torch.cat(logvars) if logvars else None)
+
+
+def active_units(means: torch.Tensor, threshold: float = AU_THRESHOLD) -> tuple[int, torch.Tensor]:
+    """Dimensions whose posterior mean varies across the data by more than ``threshold`` (Burda et al. 2016)."""
+    variances = means.var(0, unbiased=False)
+    return int((variances > threshold).sum()), variances
+
+
+def kl_per_dim(means: torch.Tensor, logvars: torch.Tensor) -> torch.Tensor:
+    """Mean KL(q(z_d|x) || N(0, 1)) over the data, per dimension, in nats."""
+    return (0.5 * (means.pow(2) + logvars.exp() - 1.0 - logvars)).mean(0)
+
+
+@torch.no_grad()
+def mutual_information(means: torch.Tensor, logvars: torch.Tensor, seed: int = 0) -> float:
+    """I(x;z) under the aggregate posterior q(z) = mean_j q(z|x_j) (Hoffman & Johnson 2016; He et al. 2019):
+    E_x E_q(z|x)[log q(z|x)] - E_q(z)[log q(z)], one sample per item, over at most MI_MAX_ITEMS items."""
+    generator = torch.Generator().manual_seed(seed)
+    if len(means) > MI_MAX_ITEMS:
+        keep = torch.randperm(len(means), generator=generator)[:MI_MAX_ITEMS]
+        means, logvars = means[keep], logvars[keep]
+    n, d = means.shape
+    z = means + torch.exp(0.5 * logvars) * torch.randn(means.shape, generator=generator)
+    neg_entropy = (-0.5 * d * math.log(2 * math.pi) - 0.5 * (1 + logvars).sum(1)).mean()
+    log_qz = []
+    for start in range(0, n, 256):
+        zi = z[start:start + 256].unsqueeze(1)  # (b, 1, D) against every q(z|x_j)
+        log_q = gaussian_log_density(zi, means.unsqueeze(0), logvars.unsqueeze(0))  # (b, n)
+        log_qz.append(torch.logsumexp(log_q, dim=1) - math.log(n))
+    return float(neg_entropy - torch.cat(log_qz).mean())
+
+
+@torch.no_grad()
+def iw_nll(model: LatentModel, split: Split, k: int, batch_size: int = 500, seed: int = 0) -> torch.Tensor:
+    """-log p(x) per item by the importance-weighted bound with k samples (Burda et al. 2016)."""
+    model.eval()
+    generator = torch.Generator().manual_seed(seed)
+    out = []
+    for batch in _batches(model, split, batch_size):
+        cond = _cond(model, batch)
+        posterior = model.encode(batch.x, cond, batch.lengths)
+        prior_mean, prior_logvar = model.prior(cond, len(batch))
+        log_w = []
+        for _ in range(k):
+            eps = torch.randn(posterior.mean.shape, generator=generator).to(model.device)
+            z = posterior.mean + posterior.std * eps
+            log_w.append(model.log_likelihood(batch, z) + gaussian_log_density(z, prior_mean, prior_logvar)
+                         - posterior.log_density(z))
+        out.append(-(torch.logsumexp(torch.stack(log_w), dim=0) - math.log(k)).cpu())
+    return torch.cat(out)
+
+
+def perplexity(nll_per_example: torch.Tensor, lengths: torch.Tensor) -> float:
+    """exp(total NLL / total tokens), counting each sentence's <eos>."""
+    return float(math.exp(float(nll_per_example.sum()) / float((lengths + 1).sum())))
+
+
+@torch.no_grad()
+def evaluate(model: LatentModel, split: Split, nll_samples: int = 0, batch_size: int = 1000) -> dict:
+    """Metrics per example in nats. ``elbo`` is the NEGATIVE ELBO (lower is better)."""
+    model.eval()
+    recon, kl = [], []
+    for batch in _batches(model, split, batch_size):
+        terms = model.loss_terms(batch)
+        recon.append(terms["recon"].cpu())
+        kl.append(terms["kl"].cpu())
+    recon, kl = torch.cat(recon), torch.cat(kl)
+    metrics = {"elbo": float((recon + kl).mean()), "recon": float(recon.mean()), "kl": float(kl.mean()),
+               "kl_per_dim": [], "active_units": 0, "mutual_info": None, "examples": len(split)}
+    if model.latent_dim:
+        means, logvars = posterior_stats(model, split, batch_size)
+        metrics["active_units"] = active_units(means)[0]
+        if logvars is not None:
+            metrics["kl_per_dim"] = kl_per_dim(means, logvars).tolist()
+            metrics["mutual_info"] = mutual_information(means, logvars)
+    if nll_samples > 0:
+        nll = iw_nll(model, split, nll_samples) if model.variational else recon
+        metrics["nll_iw"] = float(nll.mean())
+    if split.lengths is not None:
+        metrics["ppl"] = perplexity(recon + kl, split.lengths)
+        if "nll_iw" in metrics:
+            metrics["ppl_iw"] = perplexity(nll, split.lengths)
+    return metrics
+
+
+def conditional_accuracy(model: LatentModel, dataset: Dataset, n_per_class: int = 100, seed: int = 0,
+                         max_train: int = 10000) -> dict:
+    """Does conditioning work? Samples drawn for class c are labelled by a classifier trained on the same training
+    images; the fraction labelled c is the accuracy. The classifier's accuracy on the real test images is reported
+    beside it so its judgement can be trusted."""
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(seed)
+    train = dataset.train
+    pick = rng.permutation(len(train))[:max_train]
+    features = train.x[pick].flatten(1).numpy()
+    classifier = LogisticRegression(max_iter=300).fit(features, train.y[pick].numpy())
+    test_accuracy = float(classifier.score(dataset.test.x.flatten(1).numpy(), dataset.test.y.numpy()))
+    generator = torch.Generator().manual_seed(seed)
+    model.eval()
+    per_class = []
+    with torch.no_grad():
+        for c in range(model.num_classes):
+            cond = torch.full((n_per_class,), c, dtype=torch.long, device=model.device)
+            z = model.sample_prior(n_per_class, cond, generator=generator)
+            images = model.pixel_means(z, cond).flatten(1).cpu().numpy()
+            per_class.append(float((classifier.predict(images) == c).mean()))
+    return {"accuracy": float(np.mean(per_class)), "per_class": per_class,
+            "classifier_test_accuracy": test_accuracy, "samples_per_class": n_per_class}

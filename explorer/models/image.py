@@ -1,0 +1,210 @@
+"""Image models: plain and denoising autoencoders, the VAE (also trained as β-VAE) and the conditional VAE, each with
+an MLP or a convolutional encoder/decoder and a Bernoulli (or Gaussian) pixel likelihood."""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from explorer.errors import ConfigError
+from explorer.models.base import Batch, LatentModel, Posterior, register_model
+
+
+def image_model_config(kind: str, input_shape, latent_dim: int | None = None, arch: str = "mlp",
+                       num_classes: int = 0, **options) -> dict:
+    """A complete config with defaults sized to the input: MLP [400] for 28x28 (the PyTorch example), [128] for 8x8."""
+    channels, height, width = (int(v) for v in input_shape)
+    small = height * width <= 256
+    config = {
+        "kind": kind,
+        "arch": arch,
+        "input_shape": [channels, height, width],
+        "latent_dim": int(latent_dim or (8 if small else 20)),
+        "hidden": [128] if small else [400],
+        "channels": [16, 32] if small else [32, 64],
+        "likelihood": "bernoulli",
+        "num_classes": int(num_classes),
+    }
+    if kind == "cvae":
+        config["learned_prior"] = False
+    if kind == "dae":
+        config["noise"] = 0.3
+    config.update(options)
+    if arch not in ("mlp", "conv"):
+        raise ConfigError(f"unknown architecture {arch!r}; expected mlp or conv")
+    if config["likelihood"] not in ("bernoulli", "gaussian"):
+        raise ConfigError(f"unknown likelihood {config['likelihood']!r}; expected bernoulli or gaussian")
+    if kind == "cvae" and config["num_classes"] < 2:
+        raise ConfigError("a CVAE needs a labelled dataset with at least 2 classes")
+    return config
+
+
+def _mlp(sizes: list[int]) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(n_in, n_out), nn.ReLU()]
+    return nn.Sequential(*layers)
+
+
+class ConvEncoderBody(nn.Module):
+    """Stride-2 3x3 convolutions, flattened: (N, C, H, W) -> (N, features)."""
+
+    def __init__(self, input_shape, channels: list[int]):
+        super().__init__()
+        layers, previous = [], input_shape[0]
+        for width in channels:
+            layers += [nn.Conv2d(previous, width, 3, stride=2, padding=1), nn.ReLU()]
+            previous = width
+        self.net = nn.Sequential(*layers, nn.Flatten())
+        with torch.no_grad():
+            self.out_features = self.net(torch.zeros(1, *input_shape)).shape[1]
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class ConvDecoderBody(nn.Module):
+    """The mirror: (N, in_features) -> linear -> transposed convolutions -> pixel logits (N, C, H, W)."""
+
+    def __init__(self, in_features: int, input_shape, channels: list[int]):
+        super().__init__()
+        c, h, w = input_shape
+        self.start_hw = (math.ceil(h / 2 ** len(channels)), math.ceil(w / 2 ** len(channels)))
+        self.start_channels = channels[-1]
+        self.fc = nn.Sequential(nn.Linear(in_features, channels[-1] * self.start_hw[0] * self.start_hw[1]), nn.ReLU())
+        layers = []
+        widths = list(reversed(channels)) + [c]
+        for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:])):
+            layers.append(nn.ConvTranspose2d(n_in, n_out, 4, stride=2, padding=1))
+            if i < len(widths) - 2:
+                layers.append(nn.ReLU())
+        self.net = nn.Sequential(*layers)
+        self.out_hw = (h, w)
+
+    def forward(self, h):
+        x = self.fc(h).view(-1, self.start_channels, *self.start_hw)
+        return self.net(x)[:, :, : self.out_hw[0], : self.out_hw[1]]
+
+
+class ImageModel(LatentModel):
+    """Shared body of every image model: encoder -> latent heads; decoder -> pixel logits (or Gaussian means)."""
+
+    domain = "image"
+
+    def __init__(self, config: dict):
+        super().__init__(config)
+        c, h, w = self.input_shape = tuple(config["input_shape"])
+        self.pixels = c * h * w
+        cond = self.num_classes
+        hidden = list(config["hidden"])
+        if config["arch"] == "conv":
+            self.encoder_body = ConvEncoderBody(self.input_shape, list(config["channels"]))
+            features = self.encoder_body.out_features
+            self.encoder_mlp = _mlp([features + cond] + hidden)
+            self.decoder_mlp = _mlp([self.latent_dim + cond] + hidden)
+            self.decoder_out = ConvDecoderBody(hidden[-1], self.input_shape, list(config["channels"]))
+        else:
+            self.encoder_body = nn.Flatten()
+            self.encoder_mlp = _mlp([self.pixels + cond] + hidden)
+            self.decoder_mlp = _mlp([self.latent_dim + cond] + hidden[::-1])
+            self.decoder_out = nn.Sequential(nn.Linear(hidden[0], self.pixels), nn.Unflatten(1, self.input_shape))
+        heads = 2 if self.variational else 1
+        self.latent_head = nn.Linear(hidden[-1], heads * self.latent_dim)
+        if config["likelihood"] == "gaussian":
+            self.log_scale = nn.Parameter(torch.zeros(()))
+
+    def _with_cond(self, h: torch.Tensor, cond: torch.Tensor | None) -> torch.Tensor:
+        if not self.conditional:
+            return h
+        if cond is None:
+            raise ConfigError(f"{self.kind} is conditional: it needs a class label")
+        return torch.cat([h, F.one_hot(cond.long(), self.num_classes).to(h.dtype)], dim=1)
+
+    def encode(self, x, cond=None, lengths=None) -> Posterior:
+        h = self.encoder_mlp(self._with_cond(self.encoder_body(x), cond))
+        out = self.latent_head(h)
+        if not self.variational:
+            return Posterior(out)
+        mean, logvar = out.chunk(2, dim=1)
+        return Posterior(mean, logvar)
+
+    def decode(self, z, cond=None, **kwargs) -> torch.Tensor:
+        return self.decoder_out(self.decoder_mlp(self._with_cond(z, cond)))
+
+    def pixel_means(self, z, cond=None) -> torch.Tensor:
+        out = self.decode(z, cond)
+        return torch.sigmoid(out) if self.config["likelihood"] == "bernoulli" else out.clamp(0.0, 1.0)
+
+    def log_likelihood(self, batch: Batch, z: torch.Tensor) -> torch.Tensor:
+        out = self.decode(z, batch.y if self.conditional else None)
+        if self.config["likelihood"] == "bernoulli":
+            nll = F.binary_cross_entropy_with_logits(out, batch.x, reduction="none")
+        else:
+            log_scale = self.log_scale
+            nll = 0.5 * math.log(2 * math.pi) + log_scale + 0.5 * ((batch.x - out) / log_scale.exp()).pow(2)
+        return -nll.flatten(1).sum(1)
+
+    def corrupt(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+    def loss_terms(self, batch: Batch) -> dict[str, torch.Tensor]:
+        cond = batch.y if self.conditional else None
+        x_in = self.corrupt(batch.x) if self.training else batch.x
+        posterior = self.encode(x_in, cond)
+        z = posterior.sample() if self.training or self.variational else posterior.mean
+        recon = -self.log_likelihood(batch, z)
+        prior_mean, prior_logvar = self.prior(cond, len(batch)) if self._learned_prior else (None, None)
+        kl_per_dim = posterior.kl_per_dim(prior_mean, prior_logvar)
+        return {"recon": recon, "kl": kl_per_dim.sum(1), "kl_per_dim": kl_per_dim}
+
+    _learned_prior = False
+
+
+@register_model
+class AutoEncoder(ImageModel):
+    """A plain autoencoder: a baseline whose latent space gives garbage when sampled from N(0, I)."""
+
+    kind = "ae"
+    variational = False
+
+
+@register_model
+class DenoisingAutoEncoder(ImageModel):
+    """An autoencoder trained to reconstruct clean images from noisy ones (Gaussian noise, std config['noise'])."""
+
+    kind = "dae"
+    variational = False
+
+    def corrupt(self, x):
+        return (x + float(self.config["noise"]) * torch.randn_like(x)).clamp(0.0, 1.0)
+
+
+@register_model
+class VAE(ImageModel):
+    """Kingma & Welling's VAE; trained with β != 1 or a capacity objective it is a β-VAE."""
+
+    kind = "vae"
+
+
+@register_model
+class CVAE(ImageModel):
+    """Sohn et al. 2015: the label conditions encoder and decoder, and optionally a learned prior p(z|c)."""
+
+    kind = "cvae"
+
+    def __init__(self, config: dict):
+        super().__init__(config)
+        self._learned_prior = bool(config.get("learned_prior", False))
+        if self._learned_prior:
+            self.prior_table = nn.Embedding(self.num_classes, 2 * self.latent_dim)
+            nn.init.zeros_(self.prior_table.weight)
+
+    def prior(self, cond=None, n=None):
+        if not self._learned_prior:
+            return super().prior(cond, n)
+        if cond is None:
+            raise ConfigError("a CVAE with a learned prior needs a class to sample from")
+        mean, logvar = self.prior_table(cond.long().to(self.device)).chunk(2, dim=1)
+        return mean, logvar
