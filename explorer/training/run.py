@@ -44,6 +44,7 @@ class RunSpec:
     out: str | None = None
     resume: str | None = None
     nll_samples: int = 0
+    keep_optimizer_state: bool = True  # False: a smaller file that can be explored but not resumed
 
 
 def run_label(model_kind: str, objective: ObjectiveConfig) -> str:
@@ -163,7 +164,7 @@ class TrainingRun:
             "saved": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         }
         preview = build_preview(model, dataset.test)
-        optimizer_state = self.trainer.optimizer_state()
+        optimizer_state = self.trainer.optimizer_state() if self.spec.keep_optimizer_state else None
         if self.spec.out:
             save_checkpoint(self.spec.out, model, meta, preview, optimizer_state)
         return Checkpoint(model=model, meta=dict(meta, model_config=model.config), preview=preview,
