@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 import struct
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from safetensors.torch import save_file
 
 import explorer
 from explorer.errors import CheckpointError, ExplorerError
+from explorer.io.atomic import WriteError, atomic_path
 from explorer.models.base import LatentModel, build_model
 
 FORMAT_VERSION = 1
@@ -75,9 +74,6 @@ def save_checkpoint(path, model: LatentModel, meta: dict, preview: Preview | Non
                     optimizer_state: dict | None = None) -> Path:
     """Write atomically: a temp file in the same folder, fsync, rename. The old file survives any failure."""
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise CheckpointError(f"cannot save {path}: folder {folder} does not exist")
     tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     optimizer_meta = None
     if optimizer_state is not None:
@@ -95,20 +91,10 @@ def save_checkpoint(path, model: LatentModel, meta: dict, preview: Preview | Non
     except (TypeError, ValueError) as exc:
         raise CheckpointError(f"cannot save {path}: metadata is not JSON-serialisable ({exc})") from exc
     try:
-        handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise CheckpointError(f"cannot save {path}: folder {folder} is not writable ({exc.strerror})") from exc
-    os.close(handle)
-    try:
-        save_file(tensors, tmp_name, metadata=header)
-        with open(tmp_name, "rb") as written:
-            os.fsync(written.fileno())
-        os.replace(tmp_name, path)
-    except OSError as exc:
-        raise CheckpointError(f"cannot save {path}: {exc.strerror or exc}") from exc
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
+        with atomic_path(path) as tmp:
+            save_file(tensors, str(tmp), metadata=header)
+    except WriteError as exc:
+        raise CheckpointError(str(exc).replace("cannot write", "cannot save", 1)) from exc
     return path
 
 

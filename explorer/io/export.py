@@ -4,39 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from explorer.errors import ConfigError, ExplorerError
-
-
-class ExportError(ExplorerError):
-    """An export could not be written."""
+from explorer.errors import ConfigError
+from explorer.io.atomic import atomic_path
 
 
 def _atomic_write(path, write: Callable[[io.IOBase], None], binary: bool = True) -> Path:
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ExportError(f"cannot write {path}: folder {folder} does not exist")
-    try:
-        handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise ExportError(f"cannot write {path}: folder {folder} is not writable ({exc.strerror})") from exc
-    try:
-        with os.fdopen(handle, "wb" if binary else "w", **({} if binary else {"newline": "", "encoding": "utf-8"})) as out:
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb" if binary else "w", **({} if binary else {"newline": "", "encoding": "utf-8"})) as out:
             write(out)
-        os.replace(tmp_name, path)
-    except OSError as exc:
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-    return path
+    return Path(path)
 
 
 def _suffix(path, allowed: tuple[str, ...]) -> str:
