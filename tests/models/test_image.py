@@ -1,0 +1,62 @@
+import pytest
+import torch
+
+from explorer.errors import ConfigError
+from explorer.models.base import Batch, build_model
+from explorer.models.image import image_model_config
+from tests.conftest import tiny_model
+
+
+@pytest.mark.parametrize("kind,arch", [("ae", "mlp"), ("dae", "mlp"), ("vae", "mlp"), ("vae", "conv"),
+                                       ("cvae", "mlp"), ("cvae", "conv")])
+def test_loss_terms_are_per_example_nats(digits, kind, arch):
+    model = tiny_model(kind, num_classes=10 if kind == "cvae" else 0, arch=arch)
+    batch = Batch(digits.train.x[:16], digits.train.y[:16])
+    terms = model.loss_terms(batch)
+    assert terms["recon"].shape == (16,) and terms["kl"].shape == (16,) and terms["kl_per_dim"].shape == (16, 4)
+    # Bernoulli NLL summed over 64 pixels: an untrained model sits near 64 * log 2 nats.
+    assert 30 < float(terms["recon"].mean().detach()) < 80
+    assert torch.allclose(terms["kl"], terms["kl_per_dim"].sum(1))
+    if kind in ("ae", "dae"):
+        assert float(terms["kl"].abs().sum()) == 0.0
+    assert model.pixel_means(torch.zeros(3, 4), torch.zeros(3, dtype=torch.long) if kind == "cvae" else None
+                             ).shape == (3, 1, 8, 8)
+
+
+def test_config_rebuilds_identical_model(digits):
+    model = tiny_model("cvae", num_classes=10, learned_prior=True)
+    clone = build_model(model.config)
+    clone.load_state_dict(model.state_dict())
+    z, cond = torch.randn(5, 4), torch.arange(5)
+    assert torch.equal(model.pixel_means(z, cond), clone.pixel_means(z, cond))
+    assert model.config["kind"] == "cvae" and model.config["learned_prior"] is True
+
+
+def test_learned_prior_depends_on_the_class():
+    model = tiny_model("cvae", num_classes=10, learned_prior=True)
+    with torch.no_grad():
+        model.prior_table.weight.normal_()
+    mean, logvar = model.prior(torch.tensor([0, 1]))
+    assert not torch.equal(mean[0], mean[1])
+    assert model.sample_prior(4, torch.tensor([3, 3, 3, 3])).shape == (4, 4)
+
+
+def test_gaussian_likelihood_is_a_proper_density(digits):
+    model = tiny_model("vae", likelihood="gaussian")
+    batch = Batch(digits.train.x[:8])
+    z = torch.zeros(8, 4)
+    log_p = model.log_likelihood(batch, z)
+    mean = model.pixel_means(z).flatten(1)
+    expected = torch.distributions.Normal(model.decode(z).flatten(1), 1.0).log_prob(batch.x.flatten(1)).sum(1)
+    assert torch.allclose(log_p, expected, atol=1e-4) and mean.shape == (8, 64)
+
+
+def test_bad_configs_are_named():
+    with pytest.raises(ConfigError, match="unknown architecture 'rnn'"):
+        image_model_config("vae", [1, 8, 8], arch="rnn")
+    with pytest.raises(ConfigError, match="at least 2 classes"):
+        image_model_config("cvae", [1, 8, 8], num_classes=0)
+    with pytest.raises(ConfigError, match="unknown model kind 'gan'"):
+        build_model({"kind": "gan"})
+    with pytest.raises(ConfigError, match="needs a class label"):
+        tiny_model("cvae", num_classes=10).encode(torch.zeros(1, 1, 8, 8))

@@ -1,0 +1,102 @@
+import threading
+
+import pytest
+import torch
+
+from explorer.errors import TrainingError
+from explorer.training.trainer import EpochEvent, StepEvent, TrainConfig, Trainer
+from tests.conftest import tiny_model
+
+
+def config(**kw):
+    return TrainConfig(**{"epochs": 3, "batch_size": 64, "device": "cpu", **kw})
+
+
+def test_loss_falls_and_events_arrive(digits):
+    events = []
+    trainer = Trainer(tiny_model(), digits, config(), on_event=events.append)
+    result = trainer.run()
+    epochs = [e.record for e in events if isinstance(e, EpochEvent)]
+    assert [r["epoch"] for r in epochs] == [1, 2, 3] and not result.stopped
+    assert epochs[-1]["test_elbo"] < epochs[0]["test_elbo"] - 2
+    assert len(epochs[-1]["kl_per_dim"]) == 4 and 0 <= epochs[-1]["active_units"] <= 4
+    steps = [e for e in events if isinstance(e, StepEvent)]
+    assert steps and steps[-1].global_step == 3 * 23 and steps[-1].examples_per_s > 0
+
+
+def test_cvae_trains(digits):
+    trainer = Trainer(tiny_model("cvae", num_classes=10, learned_prior=True), digits, config(epochs=2))
+    history = trainer.run().history
+    assert history[1]["test_elbo"] < history[0]["test_elbo"]
+
+
+def test_seeded_runs_are_identical_on_cpu(digits):
+    a, b = tiny_model(), tiny_model()
+    Trainer(a, digits, config(epochs=1, binarize=True)).run()
+    Trainer(b, digits, config(epochs=1, binarize=True)).run()
+    for (name, pa), pb in zip(a.state_dict().items(), b.state_dict().values()):
+        assert torch.equal(pa, pb), name
+
+
+def test_stop_flag_stops_within_a_step(digits):
+    steps = []
+    trainer = Trainer(tiny_model(), digits, config(epochs=50))
+
+    def on_event(event):
+        if isinstance(event, StepEvent):
+            steps.append(event.global_step)
+            trainer.request_stop()
+
+    trainer.on_event = on_event
+    result = trainer.run()
+    assert result.stopped and trainer.global_step == steps[0]
+    assert result.history[-1]["partial"] is True
+
+
+def test_pause_blocks_until_resume(digits):
+    trainer = Trainer(tiny_model(), digits, config(epochs=1))
+    trainer.pause()
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (trainer.run(), done.set()))
+    worker.start()
+    assert not done.wait(0.3) and trainer.global_step == 0
+    trainer.resume()
+    assert done.wait(30)
+    worker.join()
+
+
+def test_nan_restores_the_last_good_weights(digits):
+    model = tiny_model()
+    trainer = Trainer(model, digits, config(epochs=3))
+    good = {}
+
+    def poison(event):
+        if isinstance(event, EpochEvent) and event.epoch == 1:
+            good.update({k: v.clone() for k, v in model.state_dict().items()})
+            with torch.no_grad():
+                model.decoder_out[0].weight.fill_(float("nan"))
+
+    trainer.on_event = poison
+    with pytest.raises(TrainingError, match="restored to the end of epoch 1"):
+        trainer.run()
+    for name, value in model.state_dict().items():
+        assert torch.equal(value, good[name]), name
+
+
+def test_resume_continues_numbering_and_optimizer(digits):
+    model = tiny_model()
+    first = Trainer(model, digits, config(epochs=2))
+    first.run()
+    second = Trainer(model, digits, config(epochs=1), history=first.history,
+                     optimizer_state=first.optimizer_state())
+    history = second.run().history
+    assert [r["epoch"] for r in history] == [1, 2, 3]
+    assert history[-1]["step"] == 3 * 23
+    state = second.optimizer_state()["state"][0]
+    assert int(state["step"]) == 3 * 23
+
+
+def test_autosave_is_called_every_n_epochs(digits):
+    calls = []
+    Trainer(tiny_model(), digits, config(epochs=4, autosave_every=2), on_autosave=calls.append).run()
+    assert len(calls) == 2
