@@ -1,4 +1,4 @@
-"""Write one bench's results into docs/PERFORMANCE.md, replacing that bench's previous section only."""
+"""Write one bench's results into a file of docs/, replacing that bench's previous section only."""
 from __future__ import annotations
 
 import platform
@@ -7,8 +7,13 @@ from pathlib import Path
 
 import torch
 
-PERFORMANCE = Path(__file__).resolve().parents[1] / "docs" / "PERFORMANCE.md"
-HEADER = "# Performance\n\nWritten by the scripts in `bench/` (`make bench`); each section is replaced when its bench runs.\n"
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+HEADERS = {
+    "PERFORMANCE.md": "# Performance\n\nWritten by the scripts in `bench/` (`make bench`); each section is replaced "
+                      "when its bench runs. Figures are ratios measured side by side in one run.\n",
+    "QUALITY.md": "# Quality\n\nWritten by `bench/quality.py` and `bench/train_throughput.py`; each section is replaced "
+                  "when its script runs. All losses are nats per example (summed over pixels or tokens).\n",
+}
 
 
 def machine() -> str:
@@ -16,12 +21,13 @@ def machine() -> str:
             f"torch {torch.__version__}, Python {platform.python_version()}")
 
 
-def write_section(name: str, body: str) -> Path:
-    text = PERFORMANCE.read_text() if PERFORMANCE.exists() else HEADER
+def write_section(name: str, body: str, doc: str = "PERFORMANCE.md") -> Path:
+    path = DOCS / doc
+    text = path.read_text() if path.exists() else HEADERS[doc]
     begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
     section = f"{begin}\n{body.strip()}\n{end}"
     pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
     text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
-    PERFORMANCE.parent.mkdir(exist_ok=True)
-    PERFORMANCE.write_text(text)
-    return PERFORMANCE
+    DOCS.mkdir(exist_ok=True)
+    path.write_text(text)
+    return path

@@ -5,9 +5,12 @@ Exit codes: 0 on success, 2 for a user error (one line on stderr, no traceback).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import signal
 import sys
+import threading
 
 from pathlib import Path
 
@@ -172,12 +175,35 @@ def cmd_train(args) -> int:
     run.prepare()
     print(f"training {run.model.kind} ({run.model.latent_dim} latent dims) on {run.dataset.id}: "
           f"{len(run.dataset.train)} train / {len(run.dataset.test)} test, device {run.model.device}", flush=True)
-    checkpoint = run.execute()
+    with stop_on_first_interrupt(run):
+        checkpoint = run.execute()
     progress.close()
     metrics = checkpoint.metrics
-    print(f"saved {out}: test -ELBO {metrics['elbo']:.2f} nats, KL {metrics['kl']:.2f}, "
+    stopped = " (stopped early by Ctrl+C)" if checkpoint.meta.get("stopped_early") else ""
+    print(f"saved {out}{stopped}: test -ELBO {metrics['elbo']:.2f} nats, KL {metrics['kl']:.2f}, "
           f"active units {metrics['active_units']}/{run.model.latent_dim}")
     return 0
+
+@contextlib.contextmanager
+def stop_on_first_interrupt(run):
+    """The first Ctrl+C asks the run to stop after the current step (the model is then evaluated and saved);
+    a second one interrupts at once."""
+    previous = signal.getsignal(signal.SIGINT)
+
+    def request_stop(signum, frame):
+        print("\nstopping after this step and saving (Ctrl+C again to abort)", file=sys.stderr)
+        run.request_stop()
+        signal.signal(signal.SIGINT, previous)
+
+    installed = threading.current_thread() is threading.main_thread()
+    if installed:
+        signal.signal(signal.SIGINT, request_stop)
+    try:
+        yield
+    finally:
+        if installed:
+            signal.signal(signal.SIGINT, previous)
+
 
 class EpochProgress:
     """A tqdm bar over each epoch's steps on stderr, and one line per epoch on stdout."""
@@ -384,18 +410,20 @@ def cmd_info(args) -> int:
     config, dataset = meta["model_config"], meta.get("dataset", {})
     history, metrics = meta.get("history", []), meta.get("metrics", {})
     lines = [
-        f"file:        {args.checkpoint}",
-        f"model:       {meta.get('label') or config['kind']} (kind {config['kind']}, "
+        f"file:         {args.checkpoint}",
+        f"model:        {meta.get('label') or config['kind']} (kind {config['kind']}, "
         f"{config.get('latent_dim', 0)} latent dims, arch {config.get('arch', config.get('rnn', '-'))})",
-        f"dataset:     {dataset.get('id')} ({dataset.get('domain')}, shape {dataset.get('shape')}, "
+        f"dataset:      {dataset.get('id')} ({dataset.get('domain')}, shape {dataset.get('shape')}, "
         f"{dataset.get('train_size')} train / {dataset.get('test_size')} test)",
-        f"trained:     {len(history)} epochs" + (" (stopped early)" if meta.get("stopped_early") else ""),
-        f"saved:       {meta.get('saved', meta.get('created', '?'))}, format {meta.get('format_version')}",
+        f"trained:      {len(history)} epoch{'s' if len(history) != 1 else ''}" + (" (stopped early)" if meta.get("stopped_early") else ""),
+        f"saved:        {meta.get('saved', meta.get('created', '?'))}, format {meta.get('format_version')}",
     ]
     for key in ("elbo", "recon", "kl", "active_units", "mutual_info", "nll_iw", "ppl", "conditional_accuracy"):
         if metrics.get(key) is not None:
             value = metrics[key]
-            lines.append(f"{key + ':':<13}{value:.4f}" if isinstance(value, float) else f"{key + ':':<13}{value}")
+            if isinstance(value, dict):  # conditional accuracy carries its per-class details
+                value = value["accuracy"]
+            lines.append(f"{key + ':':<22}{value:.4f}" if isinstance(value, float) else f"{key + ':':<22}{value}")
     print("\n".join(lines))
     return 0
 
