@@ -27,8 +27,11 @@ def _cond(model: LatentModel, batch: Batch):
 
 @torch.no_grad()
 def posterior_stats(model: LatentModel, split: Split, batch_size: int = 1000):
-    """Posterior means and log-variances (None for deterministic encoders) of every item, on the CPU."""
+    """Posterior means and log-variances (None for deterministic encoders) of every item, on the CPU.
+    A model without a latent (the language model) gives (N, 0) means."""
     model.eval()
+    if not model.latent_dim:
+        return torch.zeros(len(split), 0), None
     means, logvars = [], []
     for batch in _batches(model, split, batch_size):
         posterior = model.encode(batch.x, _cond(model, batch), batch.lengths)

@@ -173,8 +173,4 @@ def build_model(config: dict) -> LatentModel:
 def _import_builtin_models() -> None:
     # Importing the modules registers their classes.
     import explorer.models.image  # noqa: F401
-    try:
-        import explorer.models.text  # noqa: F401
-    except ModuleNotFoundError as exc:  # the text models arrive in their own module
-        if exc.name != "explorer.models.text":
-            raise
+    import explorer.models.text  # noqa: F401

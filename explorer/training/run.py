@@ -198,7 +198,8 @@ def build_preview(model: LatentModel, split: Split, size: int = PREVIEW_SIZE) ->
         labels=part.y.numpy().astype(np.int64),
         means=means_np,
         logvars=None if logvars is None else logvars.cpu().numpy().astype(np.float32),
-        projection=np.asarray(project(means_np, "pca").points, dtype=np.float32),
+        projection=(np.asarray(project(means_np, "pca").points, dtype=np.float32) if means_np.shape[1]
+                    else np.zeros((len(means_np), 2), dtype=np.float32)),
         lengths=lengths,
     )
 

@@ -1,0 +1,81 @@
+from pathlib import Path
+
+import pytest
+import torch
+
+from explorer.analysis.decoding import DecodeConfig, decode_ids, filter_logits, penalise_repeats
+from explorer.data.registry import load_dataset
+from explorer.domains.text import TextDomain
+from explorer.errors import ConfigError, DataError
+from explorer.models.base import build_model
+from explorer.models.text import text_model_config
+from explorer.training.trainer import TrainConfig, Trainer
+
+TINY = f"text:{Path(__file__).resolve().parents[1] / 'fixtures' / 'tiny_corpus.txt'}"
+
+
+@pytest.fixture(scope="module")
+def trained():
+    corpus = load_dataset(TINY, max_len=12, min_count=1)
+    torch.manual_seed(0)
+    model = build_model(text_model_config("sentence-vae", len(corpus.extra["vocab"]), latent_dim=4, max_len=12,
+                                          embed_dim=16, hidden_dim=32))
+    Trainer(model, corpus, TrainConfig(epochs=10, batch_size=16, lr=3e-3, device="cpu")).run()
+    return model.eval(), corpus
+
+
+def test_beam_width_one_equals_greedy(trained):
+    model, _ = trained
+    z = torch.randn(6, 4, generator=torch.Generator().manual_seed(1))
+    assert decode_ids(model, z, DecodeConfig("beam", beam_width=1)) == decode_ids(model, z, DecodeConfig("greedy"))
+
+
+def test_wider_beam_scores_at_least_as_well_as_greedy(trained):
+    model, corpus = trained
+    z = torch.randn(4, 4, generator=torch.Generator().manual_seed(2))
+
+    def score(ids_list):
+        from explorer.models.base import Batch
+
+        lengths = torch.tensor([max(1, len(ids)) for ids in ids_list])
+        x = torch.zeros(len(ids_list), int(lengths.max()), dtype=torch.long)
+        for i, ids in enumerate(ids_list):
+            x[i, : len(ids)] = torch.tensor(ids, dtype=torch.long) if ids else 0
+        with torch.no_grad():
+            return model.log_likelihood(Batch(x, None, lengths), z)
+
+    greedy = decode_ids(model, z, DecodeConfig("greedy"))
+    beam = decode_ids(model, z, DecodeConfig("beam", beam_width=5))
+    nonempty = [i for i in range(4) if greedy[i] and beam[i]]
+    assert (score(beam)[nonempty] >= score(greedy)[nonempty] - 1e-4).all()
+
+
+def test_seeded_sampling_repeats_and_top_k_one_is_greedy(trained):
+    model, _ = trained
+    z = torch.randn(5, 4, generator=torch.Generator().manual_seed(3))
+    sample = DecodeConfig("sample", temperature=1.2, top_p=0.9, seed=7)
+    assert decode_ids(model, z, sample) == decode_ids(model, z, sample)
+    assert decode_ids(model, z, DecodeConfig("sample", top_k=1, seed=1)) == decode_ids(model, z, DecodeConfig())
+
+
+def test_repetition_penalty_and_filters():
+    logits = torch.tensor([[2.0, -1.0, 0.5]])
+    seen = torch.tensor([[0, 1]])
+    assert torch.equal(penalise_repeats(logits, seen, 1.0), logits)
+    assert torch.allclose(penalise_repeats(logits, seen, 2.0), torch.tensor([[1.0, -2.0, 0.5]]))
+    assert torch.isinf(filter_logits(logits, top_k=1, top_p=1.0)).sum() == 2
+    nucleus = filter_logits(torch.log(torch.tensor([[0.6, 0.3, 0.1]])), top_k=0, top_p=0.8)
+    assert torch.isfinite(nucleus).tolist() == [[True, True, False]]
+    with pytest.raises(ConfigError, match="unknown decoding"):
+        DecodeConfig("magic").validate()
+
+
+def test_text_domain_encodes_typed_sentences_and_renders(trained):
+    model, corpus = trained
+    domain = TextDomain(corpus.describe())
+    x, lengths = domain.encode_sentences(["The cat sat on the mat.", "zebras dance"])
+    assert lengths.tolist() == [7, 2] and domain.unknown_words("zebras dance") == ["zebras", "dance"]
+    sentences = domain.render(model, model.encode(x, None, lengths).mean)
+    assert len(sentences) == 2 and all(isinstance(s, str) for s in sentences)
+    with pytest.raises(DataError, match="has no words"):
+        domain.encode_sentences(["  "])
