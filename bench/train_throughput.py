@@ -96,23 +96,37 @@ def train_reference(train_x, train_y, test_x, epochs, device, seed):
             train_loss += loss.item()
             optimizer.step()
         times.append(time.perf_counter() - start)
-    return times, reference_test_elbo(model, test_x, device, seed)
+    return times, test_elbo(model, reference_summed_loss(model), test_x, device, seed)
 
 
 @torch.no_grad()
-def reference_test_elbo(model, test_x, device, seed):
-    """The example's test loss per example: one posterior sample per image."""
+def test_elbo(model, summed_loss, test_x, device, seed):
+    """The example's test loss per example (one posterior sample per image), for either model."""
     model.eval()
     torch.manual_seed(seed)
     total = 0.0
     for start in range(0, len(test_x), 1000):
-        x = test_x[start:start + 1000].to(device).float().div(255.0)
-        recon, mu, logvar = model(x)
-        total += reference_loss(recon, x, mu, logvar).item()
+        total += float(summed_loss(test_x[start:start + 1000].to(device).float().div(255.0)))
     return total / len(test_x)
 
 
-def train_ours(dataset, epochs, device, seed):
+def reference_summed_loss(model):
+    def loss(x):
+        recon, mu, logvar = model(x)
+        return reference_loss(recon, x, mu, logvar)
+
+    return loss
+
+
+def ours_summed_loss(model):
+    def loss(x):
+        terms = model.loss_terms(Batch(x.view(-1, 1, 28, 28)))
+        return (terms["recon"] + terms["kl"]).sum()
+
+    return loss
+
+
+def train_ours(dataset, test_x, epochs, device, seed):
     config = image_model_config("vae", list(dataset.shape), latent_dim=LATENT, arch="mlp", hidden=[HIDDEN])
     model = build_model(config)
     times = []
@@ -124,19 +138,7 @@ def train_ours(dataset, epochs, device, seed):
     trainer = Trainer(model, dataset, TrainConfig(epochs=epochs, batch_size=BATCH, lr=1e-3, seed=seed,
                                                   device=str(device)), on_event=on_event)
     trainer.run()
-    return times, ours_test_elbo(model, dataset.test.x, device, seed)
-
-
-@torch.no_grad()
-def ours_test_elbo(model, test_x, device, seed):
-    """The same one-sample estimate as the reference's, from our model's per-example loss terms."""
-    model.eval()
-    torch.manual_seed(seed)
-    total = 0.0
-    for start in range(0, len(test_x), 1000):
-        terms = model.loss_terms(Batch(test_x[start:start + 1000].to(device)))
-        total += float((terms["recon"] + terms["kl"]).sum())
-    return total / len(test_x)
+    return times, test_elbo(model, ours_summed_loss(model), test_x, device, seed)
 
 
 def matmul_gflops(device, repeats=200) -> float:
@@ -191,7 +193,7 @@ def main(argv=None) -> int:
     print(f"{args.dataset}: {len(train_x)} train / {len(test_x)} test, {args.epochs} epochs each, device {device}")
     ref_times, ref_elbo = train_reference(train_x, dataset.train.y, test_x, args.epochs, device, args.seed)
     print(f"reference: median epoch {statistics.median(ref_times):.2f}s, test -ELBO {ref_elbo:.2f}")
-    our_times, our_elbo = train_ours(dataset, args.epochs, device, args.seed)
+    our_times, our_elbo = train_ours(dataset, test_x, args.epochs, device, args.seed)
     print(f"ours:      median epoch {statistics.median(our_times):.2f}s, test -ELBO {our_elbo:.2f}")
     ceiling = matmul_gflops(device)
 
