@@ -179,6 +179,20 @@ class ModelExplorer:
                                               None if cond_t is None else cond_t.to(self.model.device))
         return posterior.mean.cpu().numpy()
 
+    def nearest(self, mean, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+        """The k preview items whose posterior means are closest (Euclidean) to ``mean``: (indices, distances)."""
+        distances = np.linalg.norm(self.means - np.asarray(mean, dtype=np.float32), axis=1)
+        order = np.argsort(distances, kind="stable")[:k]
+        return order, distances[order]
+
+    def length_buckets(self) -> tuple[np.ndarray, list[str]]:
+        """For text: each preview sentence's length bucket (an index) and the buckets' names, to colour the map."""
+        lengths = np.asarray(self.checkpoint.preview.lengths)
+        edges = [0, 5, 8, 11, 15, np.inf]
+        names = [f"{int(lo) + 1}-{int(hi)} words" if np.isfinite(hi) else f"{int(lo) + 1}+ words"
+                 for lo, hi in zip(edges[:-1], edges[1:])]
+        return np.digitize(lengths, edges[1:-1], right=True), names
+
     def set_projection(self, projection: Projection) -> None:
         self._fitted_projection = projection
         self.projection = np.asarray(projection.points, dtype=np.float32)
