@@ -1,0 +1,114 @@
+"""Starting the app: pick what to open (the given checkpoint, else the last one used, else a shipped one from
+trained/, else an empty window that says how to train one) and, with ``screenshot``, save a picture of the window
+once it shows content and exit."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT_TIMEOUT_S = 60.0
+
+
+def shipped_checkpoint() -> str | None:
+    found = sorted((REPO_ROOT / "trained").glob("*.safetensors"))
+    return str(found[0]) if found else None
+
+
+def checkpoint_to_open(argv_checkpoint: str | None) -> str | None:
+    from explorer.gui import settings
+
+    if argv_checkpoint:
+        return argv_checkpoint
+    last = settings.last_checkpoint()
+    if last and Path(last).is_file():
+        return last
+    return shipped_checkpoint()
+
+
+def make_application():
+    from PySide6.QtWidgets import QApplication
+
+    from explorer.gui import settings
+    from explorer.gui.widgets.style import configure_pyqtgraph
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName(settings.ORGANIZATION)
+    app.setApplicationName(settings.APPLICATION)
+    configure_pyqtgraph()
+    return app
+
+
+def window_has_content(window) -> bool:
+    """The map has points and the inspector and traversal show decodes (or the window is empty by design)."""
+    if not window.session.has_model:
+        return True
+    return (len(window.map_panel.scatter.points) > 0 and window.inspector.recon_view.count > 0
+            and window.traversal.view.count > 0)
+
+
+def save_screenshot(app, window, out: str) -> int:
+    deadline = time.monotonic() + SCREENSHOT_TIMEOUT_S
+    while not window_has_content(window) and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.02)
+    for _ in range(5):  # let layouts and pending paints settle
+        app.processEvents()
+    if not window.grab().save(out, "PNG"):
+        print(f"could not write the screenshot to {out}", file=sys.stderr)
+        return 1
+    print(out)
+    return 0
+
+
+def error_hook(window, previous):
+    """An excepthook: a user error raised inside a slot (e.g. an invalid setting) shows a dialog; other errors
+    go to ``previous`` (tracebacks)."""
+    from explorer.errors import ExplorerError
+
+    def hook(kind, error, trace):
+        if isinstance(error, ExplorerError):
+            window.prompts.error("Latent Explorer", str(error))
+        else:
+            previous(kind, error, trace)
+
+    return hook
+
+
+def run(argv_checkpoint: str | None = None, screenshot: str | None = None) -> int:
+    """Open the main window; returns the process exit status."""
+    if screenshot:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    app = make_application()
+    from explorer.gui.dialogs import HeadlessPrompts
+    from explorer.gui.main_window import MainWindow
+
+    window = MainWindow(prompts=HeadlessPrompts() if screenshot else None)
+    if screenshot:
+        window.remember_layout = False
+    else:
+        window.restore_layout()
+    previous_hook, sys.excepthook = sys.excepthook, error_hook(window, sys.excepthook)
+    try:
+        return _show_and_run(app, window, argv_checkpoint, screenshot)
+    finally:
+        sys.excepthook = previous_hook
+
+
+def _show_and_run(app, window, argv_checkpoint: str | None, screenshot: str | None) -> int:
+    window.show()
+    path = checkpoint_to_open(argv_checkpoint)
+    if path:
+        window.statusBar().showMessage(f"Opening {path}…")
+        app.processEvents()  # first paint before the model (and torch) loads
+        opened = window.open_checkpoint(path)
+        if screenshot and argv_checkpoint and not opened:
+            window.close()
+            return 2
+    if screenshot:
+        status = save_screenshot(app, window, screenshot)
+        window.close()
+        return status
+    return app.exec()

@@ -1,0 +1,117 @@
+"""Latent arithmetic: the analogy A − B + C, and a class-mean attribute vector (mean z of class X minus class Y)
+added to the selected item with a strength slider."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider,
+                               QVBoxLayout, QWidget)
+
+from explorer.gui.widgets.items_view import ItemsView
+
+STRENGTH_SCALE = 10  # slider units per 1.0 of strength
+ATTRIBUTE_STEPS = 6
+
+
+class ArithmeticPanel(QWidget):
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.operands = {"A": -1, "B": -1, "C": -1}
+        self.operand_labels: dict[str, QLabel] = {}
+
+        analogy = QGroupBox("Analogy: A − B + C")
+        analogy_form = QFormLayout()
+        for name in self.operands:
+            button = QPushButton(f"Set {name}")
+            button.setToolTip(f"Use the item selected on the map as {name}.")
+            button.setObjectName(f"set_{name}")
+            button.clicked.connect(self._on_set_operand)
+            label = QLabel("—")
+            self.operand_labels[name] = label
+            analogy_form.addRow(button, label)
+        self.analogy_view = ItemsView()
+        self.analogy_view.setToolTip("Reconstructions of A, B and C, then the decode of A − B + C.")
+        analogy_layout = QHBoxLayout(analogy)
+        analogy_layout.addLayout(analogy_form)
+        analogy_layout.addWidget(self.analogy_view, 1)
+
+        attribute = QGroupBox("Attribute vector: selected item + strength × (mean of X − mean of Y)")
+        self.class_x, self.class_y = QComboBox(), QComboBox()
+        self.class_x.setToolTip("Class X: the attribute's direction points towards this class's mean latent.")
+        self.class_y.setToolTip("Class Y: the attribute's direction points away from this class's mean latent.")
+        self.strength = QSlider(Qt.Orientation.Horizontal)
+        self.strength.setRange(-3 * STRENGTH_SCALE, 3 * STRENGTH_SCALE)
+        self.strength.setValue(STRENGTH_SCALE)
+        self.strength.setToolTip("How far to move along the attribute vector (−3 to 3).")
+        self.strength_label = QLabel("")
+        attribute_form = QFormLayout()
+        attribute_form.addRow("X", self.class_x)
+        attribute_form.addRow("Y", self.class_y)
+        attribute_form.addRow("Strength", self.strength)
+        attribute_form.addRow(self.strength_label)
+        self.attribute_view = ItemsView()
+        self.attribute_view.setToolTip("The selected item moved from strength 0 (left) to the chosen strength.")
+        attribute_layout = QHBoxLayout(attribute)
+        attribute_layout.addLayout(attribute_form)
+        attribute_layout.addWidget(self.attribute_view, 1)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(analogy, 1)
+        layout.addWidget(attribute, 1)
+
+        for signal in (self.class_x.currentIndexChanged, self.class_y.currentIndexChanged, self.strength.valueChanged):
+            signal.connect(self.refresh_attribute)
+        session.model_changed.connect(self._on_model_changed)
+        session.selection_changed.connect(self.refresh_attribute)
+
+    def _on_model_changed(self) -> None:
+        explorer = self.session.explorer
+        self.operands = dict.fromkeys(self.operands, -1)
+        for label in self.operand_labels.values():
+            label.setText("—")
+        self.analogy_view.clear()
+        names = explorer.class_names or [str(c) for c in range(int(explorer.labels.max()) + 1)]
+        for combo, default in ((self.class_x, 1), (self.class_y, 0)):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems(names)
+            combo.setCurrentIndex(min(default, len(names) - 1))
+            combo.blockSignals(False)
+        self.refresh_attribute()
+
+    def _on_set_operand(self) -> None:
+        self.set_operand(self.sender().objectName().removeprefix("set_"), self.session.selected)
+
+    def set_operand(self, name: str, index: int) -> None:
+        self.operands[name] = index
+        self.operand_labels[name].setText(self.session.describe_item(index) if index >= 0 else "—")
+        self.refresh_analogy()
+
+    def refresh_analogy(self) -> None:
+        if not self.session.has_model or min(self.operands.values()) < 0:
+            return
+        explorer = self.session.explorer
+        a, b, c = (self.operands[n] for n in "ABC")
+        inputs = explorer.reconstruct([a, b, c])
+        result = explorer.analogy(explorer.means[a], explorer.means[b], explorer.means[c],
+                                  cond=self.session.condition(c))
+        if isinstance(inputs, np.ndarray):
+            self.analogy_view.set_items(np.concatenate([inputs, result]), ncols=4)
+        else:
+            self.analogy_view.set_items(list(inputs) + list(result), prefixes=["A", "B", "C", "A − B + C"])
+
+    def refresh_attribute(self) -> None:
+        strength = self.strength.value() / STRENGTH_SCALE
+        self.strength_label.setText(f"strength {strength:+.1f}")
+        if not self.session.has_model or self.session.selected < 0:
+            return
+        explorer = self.session.explorer
+        z = explorer.means[self.session.selected]
+        x, y, cond = self.class_x.currentIndex(), self.class_y.currentIndex(), self.session.condition()
+        strengths = np.linspace(0.0, strength, ATTRIBUTE_STEPS)
+        decoded = [explorer.attribute(z, x, y, float(s), cond=cond) for s in strengths]
+        if isinstance(decoded[0], np.ndarray):
+            self.attribute_view.set_items(np.concatenate(decoded), ncols=ATTRIBUTE_STEPS)
+        else:
+            self.attribute_view.set_items([d[0] for d in decoded], prefixes=[f"{s:+.1f}" for s in strengths])

@@ -1,0 +1,61 @@
+"""The selected item: its input beside its reconstruction, and its posterior per dimension (mean ± σ, KL).
+Clicking a dimension's bar selects it for traversal."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+
+from explorer.gui.widgets.items_view import ItemsView
+from explorer.gui.widgets.posterior_bars import PosteriorBars
+
+
+class InspectorPanel(QWidget):
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.title = QLabel("Click a point on the map to inspect it.")
+        self.title.setWordWrap(True)
+        self.input_view = ItemsView()
+        self.input_view.setToolTip("The selected item as it is in the data.")
+        self.recon_view = ItemsView()
+        self.recon_view.setToolTip("The model's reconstruction: the decode of the item's posterior mean.")
+        pair = QWidget()
+        grid = QGridLayout(pair)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.addWidget(QLabel("Input"), 0, 0)
+        grid.addWidget(QLabel("Reconstruction"), 0, 1)
+        grid.addWidget(self.input_view, 1, 0)
+        grid.addWidget(self.recon_view, 1, 1)
+        self.bars = PosteriorBars()
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(pair)
+        splitter.addWidget(self.bars)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(splitter, 1)
+
+        self.bars.dim_clicked.connect(session.select_dim)
+        session.selection_changed.connect(self.show_item)
+        session.dim_selected.connect(self.bars.highlight)
+        session.model_changed.connect(self._on_model_changed)
+
+    def _on_model_changed(self) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.show_item(self.session.selected)
+
+    def show_item(self, index: int) -> None:
+        explorer = self.session.explorer
+        if explorer is None or index < 0:
+            self.title.setText("Click a point on the map to inspect it.")
+            self.input_view.clear()
+            self.recon_view.clear()
+            self.bars.set_posterior([], [], [])
+            return
+        self.title.setText(f"Item {self.session.describe_item(index)}")
+        self.input_view.set_items(explorer.items([index]), ncols=1)
+        self.recon_view.set_items(explorer.reconstruct([index]), ncols=1)
+        mean, std, kl = explorer.posterior(index)
+        self.bars.set_posterior(mean, std, kl)
+        self.bars.highlight(self.session.dim)

@@ -1,0 +1,179 @@
+"""The latent map: the preview set's projection coloured by label, PCA at once and UMAP or t-SNE computed in a
+worker and swapped in; click selects an item, box or lasso selects a group shown in a small grid."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QButtonGroup, QComboBox, QHBoxLayout, QLabel, QSplitter, QToolButton, QVBoxLayout,
+                               QWidget)
+
+from explorer.gui.widgets.image_grid import thumbnail
+from explorer.gui.widgets.items_view import ItemsView
+from explorer.gui.widgets.latent_scatter import LatentScatter
+from explorer.gui.workers import ProjectionWorker
+
+PROJECTIONS = {"PCA": "pca", "UMAP": "umap", "t-SNE": "tsne"}
+GROUP_PREVIEW_LIMIT = 64
+COLOUR_LABEL, COLOUR_LENGTH = "label", "sentence length"
+
+
+class MapPanel(QWidget):
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.workers: list[ProjectionWorker] = []
+        self._request = 0
+
+        self.method = QComboBox()
+        self.method.addItems(list(PROJECTIONS))
+        self.method.setToolTip("How the latent means are laid out in 2-D: PCA at once, UMAP or t-SNE computed in "
+                               "the background.")
+        self.colour_by = QComboBox()
+        self.colour_by.addItems([COLOUR_LABEL, COLOUR_LENGTH])
+        self.colour_by.setToolTip("Colour sentences by their label or by their length.")
+        self.colour_label = QLabel("Colour:")
+        self.status = QLabel("")
+        self.modes = QButtonGroup(self)
+        mode_row = QHBoxLayout()
+        mode_row.addWidget(QLabel("Projection:"))
+        mode_row.addWidget(self.method)
+        mode_row.addWidget(self.colour_label)
+        mode_row.addWidget(self.colour_by)
+        for name, tip in (("pan", "Drag to pan the map."), ("box", "Drag a rectangle to select a group."),
+                          ("lasso", "Draw a free shape to select a group.")):
+            button = QToolButton()
+            button.setText(name.capitalize())
+            button.setCheckable(True)
+            button.setToolTip(tip)
+            button.setObjectName(name)
+            self.modes.addButton(button)
+            mode_row.addWidget(button)
+        self.modes.buttons()[0].setChecked(True)
+        mode_row.addWidget(self.status, 1)
+
+        self.scatter = LatentScatter()
+        self.scatter.preview_provider = self._preview
+        self.group_view = ItemsView()
+        self.group_view.setToolTip("The items of the selected group (click one to inspect it).")
+        self.group_label = QLabel("Box or lasso a group of points to see its items here.")
+        group_box = QWidget()
+        group_layout = QVBoxLayout(group_box)
+        group_layout.setContentsMargins(0, 0, 0, 0)
+        group_layout.addWidget(self.group_label)
+        group_layout.addWidget(self.group_view, 1)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.scatter)
+        splitter.addWidget(group_box)
+        splitter.setStretchFactor(0, 5)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([500, 90])
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(mode_row)
+        layout.addWidget(splitter, 1)
+
+        self.method.currentTextChanged.connect(self.compute_projection)
+        self.colour_by.currentTextChanged.connect(self._redraw_points)
+        self.modes.buttonClicked.connect(self._on_mode)
+        self.scatter.point_clicked.connect(session.select)
+        self.scatter.group_selected.connect(session.set_group)
+        self.group_view.item_clicked.connect(self._on_group_item_clicked)
+        session.model_changed.connect(self._on_model_changed)
+        session.projection_changed.connect(self._redraw_points)
+        session.selection_changed.connect(self.scatter.select)
+        session.group_changed.connect(self._on_group_changed)
+        session.path_changed.connect(self.scatter.set_path)
+
+    # Model and projection
+    def _on_model_changed(self) -> None:
+        self._request += 1  # results of fits for the previous model are ignored
+        self.method.blockSignals(True)
+        self.method.setCurrentText("PCA")
+        self.method.blockSignals(False)
+        self.status.setText("")
+        is_text = self.session.explorer.domain_name == "text"
+        self.colour_by.setVisible(is_text)
+        self.colour_label.setVisible(is_text)
+        self.colour_by.blockSignals(True)
+        self.colour_by.setCurrentText(COLOUR_LABEL if self.session.explorer.class_names else COLOUR_LENGTH)
+        self.colour_by.blockSignals(False)
+        self.scatter.set_path(None)
+        self.scatter.set_extra_points(None)
+        self._redraw_points()
+        self._on_group_changed(self.session.group)
+
+    def _redraw_points(self) -> None:
+        explorer = self.session.explorer
+        if explorer.domain_name == "text" and self.colour_by.currentText() == COLOUR_LENGTH:
+            buckets, names = explorer.length_buckets()
+            self.scatter.set_points(explorer.projection, buckets, names)
+        else:
+            self.scatter.set_points(explorer.projection, explorer.labels, explorer.class_names)
+        self.scatter.select(self.session.selected)
+
+    def compute_projection(self, name: str | None = None) -> None:
+        """Fit the chosen projection in a worker; the newest request wins."""
+        if not self.session.has_model:
+            return
+        name = name or self.method.currentText()
+        self._request += 1
+        worker = ProjectionWorker(self._request, self.session.explorer.means, PROJECTIONS[name], parent=self)
+        worker.done.connect(self._on_projection_done)
+        worker.failed.connect(self._on_projection_failed)
+        worker.finished.connect(self._forget_finished_workers)
+        self.workers.append(worker)
+        self.status.setText(f"computing {name}…")
+        worker.start()
+
+    def _on_projection_done(self, request_id: int, projection) -> None:
+        if request_id != self._request:
+            return
+        self.status.setText(f"{self.method.currentText()} ready")
+        self.session.set_projection(projection)
+
+    def _on_projection_failed(self, request_id: int, message: str) -> None:
+        if request_id == self._request:
+            self.status.setText(f"projection failed: {message.splitlines()[0]}")
+
+    def _forget_finished_workers(self) -> None:
+        for worker in [w for w in self.workers if w.isFinished()]:
+            self.workers.remove(worker)
+            worker.deleteLater()
+
+    def stop_workers(self) -> None:
+        """Wait for running fits (they cannot be interrupted) so no thread outlives the window."""
+        self._request += 1
+        for worker in self.workers:
+            worker.wait()
+        self.workers = []
+
+    @property
+    def busy(self) -> bool:
+        return any(w.isRunning() for w in self.workers)
+
+    # Interaction
+    def _on_mode(self, button) -> None:
+        self.scatter.set_selection_mode(button.objectName())
+
+    def _preview(self, index: int):
+        explorer = self.session.explorer
+        item = explorer.items([index])[0]
+        caption = self.session.describe_item(index)
+        if isinstance(item, np.ndarray):
+            return thumbnail(item)
+        return f"{caption}\n{item}"
+
+    def _on_group_changed(self, group: np.ndarray) -> None:
+        self.scatter.set_group(group)
+        if len(group) == 0:
+            self.group_view.clear()
+            self.group_label.setText("Box or lasso a group of points to see its items here.")
+            return
+        shown = group[:GROUP_PREVIEW_LIMIT]
+        self.group_label.setText(f"{len(group)} items selected" +
+                                 (f" (first {len(shown)} shown)" if len(shown) < len(group) else ""))
+        self.group_view.set_items(self.session.explorer.items(shown), ncols=16)
+
+    def _on_group_item_clicked(self, position: int) -> None:
+        if 0 <= position < len(self.session.group):
+            self.session.select(int(self.session.group[position]))

@@ -1,0 +1,66 @@
+"""What is loaded: model kind and label, dataset, latent size, key metrics; New training…, Open, Save."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+METRICS = (("elbo", "test −ELBO (nats)"), ("recon", "reconstruction (nats)"), ("kl", "KL (nats)"),
+           ("active_units", "active units"), ("mutual_info", "mutual information (nats)"),
+           ("nll_iw", "IW NLL (nats)"), ("conditional_accuracy", "class accuracy"), ("ppl", "perplexity"))
+
+
+def format_metric(value) -> str | None:
+    """A metric as a short string; a dict of details shows its headline ``accuracy``; None if not a number."""
+    if isinstance(value, dict):
+        value = value.get("accuracy")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.3f}" if abs(value) < 1000 else f"{value:.1f}"
+
+
+class ModelPanel(QWidget):
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.summary = QLabel("No model loaded.\nTrain one (New training…) or open a .safetensors checkpoint.")
+        self.summary.setWordWrap(True)
+        self.metrics = QFormLayout()
+        self.new_training = QPushButton("New training…")
+        self.new_training.setToolTip("Set up and start training a new model.")
+        self.open_button = QPushButton("Open…")
+        self.open_button.setToolTip("Open a checkpoint (.safetensors) and explore it.")
+        self.save_button = QPushButton("Save…")
+        self.save_button.setToolTip("Save the loaded model, its history and preview set to a checkpoint file.")
+        buttons = QHBoxLayout()
+        for button in (self.new_training, self.open_button, self.save_button):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addLayout(self.metrics)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+        session.model_changed.connect(self.refresh)
+
+    def refresh(self) -> None:
+        explorer = self.session.explorer
+        meta = explorer.checkpoint.meta
+        dataset = meta.get("dataset", {})
+        where = Path(self.session.path).name if self.session.path else "not saved yet"
+        epochs = len(meta.get("history", []))
+        self.summary.setText(
+            f"<b>{explorer.label}</b> ({explorer.domain_name})<br>"
+            f"dataset: {dataset.get('id', '?')}<br>"
+            f"latent size: {explorer.latent_dim}" + (f", {explorer.num_classes} classes" if explorer.conditional
+                                                     else "") + "<br>"
+            f"trained: {epochs} epoch{'s' if epochs != 1 else ''}" +
+            (" (stopped early)" if meta.get("stopped_early") else "") + f"<br>file: {where}")
+        while self.metrics.rowCount():
+            self.metrics.removeRow(0)
+        values = meta.get("metrics", {})
+        for key, name in METRICS:
+            text = format_metric(values.get(key))
+            if text is not None:
+                self.metrics.addRow(name, QLabel(text))

@@ -1,0 +1,97 @@
+"""For sentence models: how sentences are decoded (shared by every panel), and a box to type a sentence that is
+encoded, placed on the map, reconstructed and shown with its nearest neighbours in the preview set."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton, QVBoxLayout,
+                               QWidget)
+
+from explorer.errors import ExplorerError
+from explorer.gui.widgets.decode_options import DecodeOptions
+
+NEIGHBOURS = 10
+
+
+class SentencePanel(QWidget):
+    placed = Signal(object)  # (1, 2) map point of the typed sentence
+
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.decoding = DecodeOptions()
+        self.decoding.setToolTip("Used wherever this model turns a latent into a sentence.")
+        self.entry = QLineEdit()
+        self.entry.setPlaceholderText("Type a sentence and press Enter")
+        self.entry.setToolTip("A sentence to encode: it is placed on the map, reconstructed, and its nearest "
+                              "neighbours in the preview set are listed.")
+        self.encode_button = QPushButton("Encode")
+        self.encode_button.setToolTip("Encode the typed sentence.")
+        self.unknown = QLabel()
+        self.unknown.setWordWrap(True)
+        self.reconstruction = QLabel()
+        self.reconstruction.setWordWrap(True)
+        self.reconstruction.setToolTip("The typed sentence decoded back from its posterior mean.")
+        self.neighbours = QListWidget()
+        self.neighbours.setToolTip("Preview sentences whose posterior means lie closest; click one to select it.")
+        self._neighbour_indices = np.zeros(0, dtype=np.int64)
+
+        decoding_box = QGroupBox("Decoding")
+        QVBoxLayout(decoding_box).addWidget(self.decoding)
+        entry_row = QHBoxLayout()
+        entry_row.addWidget(self.entry, 1)
+        entry_row.addWidget(self.encode_button)
+        right = QVBoxLayout()
+        right.addLayout(entry_row)
+        right.addWidget(self.unknown)
+        right.addWidget(QLabel("Reconstruction:"))
+        right.addWidget(self.reconstruction)
+        right.addWidget(QLabel(f"Nearest {NEIGHBOURS} in the preview set:"))
+        right.addWidget(self.neighbours, 1)
+        layout = QHBoxLayout(self)
+        layout.addWidget(decoding_box)
+        layout.addLayout(right, 1)
+
+        self.decoding.changed.connect(self._on_decoding_changed)
+        self.entry.returnPressed.connect(self.encode_typed)
+        self.encode_button.clicked.connect(self.encode_typed)
+        self.neighbours.currentRowChanged.connect(self._on_neighbour_clicked)
+        session.model_changed.connect(self._on_model_changed)
+
+    def _on_model_changed(self) -> None:
+        self.neighbours.clear()
+        self.reconstruction.clear()
+        self.unknown.clear()
+        if self.session.has_model and self.session.explorer.domain_name == "text":
+            self.session.set_decode_config(self.decoding.config())
+
+    def _on_decoding_changed(self, config) -> None:
+        if self.session.has_model and self.session.explorer.domain_name == "text":
+            self.session.set_decode_config(config)
+            if self.entry.text().strip():
+                self.encode_typed()
+
+    def encode_typed(self) -> None:
+        sentence = self.entry.text().strip()
+        if not sentence or not self.session.has_model:
+            return
+        explorer = self.session.explorer
+        try:
+            mean = explorer.encode_items([sentence])
+        except ExplorerError as error:
+            self.unknown.setText(str(error))
+            return
+        unknown = explorer.domain.unknown_words(sentence)
+        self.unknown.setText(f"Not in the vocabulary (read as <unk>): {', '.join(unknown)}" if unknown else "")
+        self.reconstruction.setText(explorer.decode(mean)[0])
+        self._neighbour_indices, distances = explorer.nearest(mean[0], NEIGHBOURS)
+        self.neighbours.blockSignals(True)
+        self.neighbours.clear()
+        for index, distance in zip(self._neighbour_indices, distances):
+            self.neighbours.addItem(f"{distance:5.2f}  {explorer.items([index])[0]}")
+        self.neighbours.blockSignals(False)
+        self.placed.emit(self.session.place_on_map(mean))
+
+    def _on_neighbour_clicked(self, row: int) -> None:
+        if 0 <= row < len(self._neighbour_indices):
+            self.session.select(int(self._neighbour_indices[row]))

@@ -1,0 +1,90 @@
+"""The state the panels share: the open model (a ModelExplorer), the selected item, the selected group and the
+selected latent dimension. Panels change it through these methods and redraw on its signals."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+
+class Session(QObject):
+    model_changed = Signal()
+    selection_changed = Signal(int)  # -1: nothing selected
+    group_changed = Signal(object)  # np.ndarray of indices
+    dim_selected = Signal(int)
+    projection_changed = Signal()
+    path_changed = Signal(object)  # (k, 2) map points, or None
+    decoding_changed = Signal()  # text models: how sentences are generated changed
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.explorer = None
+        self.path: str | None = None
+        self.selected = -1
+        self.group = np.zeros(0, dtype=np.int64)
+        self.dim = 0
+
+    @property
+    def has_model(self) -> bool:
+        return self.explorer is not None
+
+    def set_model(self, explorer, path: str | None) -> None:
+        self.explorer, self.path = explorer, path
+        self.selected, self.group = -1, np.zeros(0, dtype=np.int64)
+        self.dim = explorer.dims_by_kl[0] if explorer.latent_dim else 0
+        self.model_changed.emit()
+
+    def select(self, index: int) -> None:
+        if index != self.selected:
+            self.selected = int(index)
+            self.selection_changed.emit(self.selected)
+
+    def set_group(self, indices) -> None:
+        self.group = np.asarray(indices, dtype=np.int64)
+        self.group_changed.emit(self.group)
+
+    def select_dim(self, dim: int) -> None:
+        self.dim = int(dim)
+        self.dim_selected.emit(self.dim)
+
+    def set_decode_config(self, config) -> None:
+        """How a text model's panels turn latents into sentences (an explorer.analysis.decoding.DecodeConfig)."""
+        self.explorer.decode_config = config
+        self.decoding_changed.emit()
+
+    def set_projection(self, projection) -> None:
+        self.explorer.set_projection(projection)
+        self.projection_changed.emit()
+
+    def show_path(self, latents: np.ndarray | None) -> None:
+        """Draw latents (k, D) as a path on the map, placed with the map's projection; None clears it."""
+        if latents is None:
+            self.path_changed.emit(None)
+            return
+        self.path_changed.emit(self.place_on_map(latents))
+
+    def place_on_map(self, latents: np.ndarray) -> np.ndarray:
+        before = self.explorer.projection
+        points = self.explorer.project_new(latents)
+        if self.explorer.projection is not before:  # the explorer fitted its projection just now
+            self.projection_changed.emit()
+        return points
+
+    # What decoding starts from
+    def start_latent(self, from_selection: bool = True) -> np.ndarray:
+        if from_selection and self.selected >= 0:
+            return self.explorer.means[self.selected]
+        return self.explorer.origin()
+
+    def condition(self, index: int | None = None):
+        """The class to decode with for a conditional model: the item's label (default: the selection's), else 0."""
+        if not self.explorer.conditional:
+            return None
+        index = self.selected if index is None else index
+        return int(self.explorer.labels[index]) if index >= 0 else 0
+
+    def describe_item(self, index: int) -> str:
+        label = int(self.explorer.labels[index])
+        names = self.explorer.class_names
+        if 0 <= label < len(names):
+            return f"#{index} · {names[label]}"
+        return f"#{index}" if label < 0 else f"#{index} · {label}"

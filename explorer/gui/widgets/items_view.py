@@ -1,0 +1,46 @@
+"""Shows whatever a model decodes: an image grid for image models, a sentence list for text models."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QStackedWidget
+
+from explorer.gui.widgets.image_grid import ImageGrid
+from explorer.gui.widgets.sentence_list import SentenceList
+
+
+class ItemsView(QStackedWidget):
+    """``set_items(items, ncols)`` takes uint8 images (n, H, W[, C]) or a list of sentences."""
+
+    item_clicked = Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.grid = ImageGrid()
+        self.sentences = SentenceList()
+        self.addWidget(self.grid)
+        self.addWidget(self.sentences)
+        self.items = None
+        self.grid.cell_clicked.connect(self.item_clicked)
+        self.sentences.currentRowChanged.connect(self.item_clicked)
+
+    def set_items(self, items, ncols: int | None = None, prefixes: list[str] | None = None) -> None:
+        self.items = items
+        if isinstance(items, np.ndarray):
+            self.grid.set_images(items, ncols)
+            self.setCurrentWidget(self.grid)
+        else:
+            self.sentences.set_sentences(list(items), prefixes)
+            self.setCurrentWidget(self.sentences)
+
+    def clear(self) -> None:
+        self.items = None
+        self.grid.clear()
+        self.sentences.set_sentences([])
+
+    @property
+    def count(self) -> int:
+        return 0 if self.items is None else len(self.items)
+
+    def is_images(self) -> bool:
+        return isinstance(self.items, np.ndarray)

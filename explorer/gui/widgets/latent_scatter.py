@@ -1,0 +1,243 @@
+"""The latent map: a 2-D scatter coloured by class that stays smooth with 70,000 points.
+
+One ScatterPlotItem per class with one shared brush; the selection, the group, a path and newly encoded items are
+small items drawn on top, so selecting never recolours the big scatter. Hover and click find the nearest point with
+a KD-tree built in screen pixels; box and lasso selection test points against the dragged polygon.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from matplotlib.path import Path as PolygonPath
+from PySide6.QtCore import QPoint, QPointF, Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QFrame, QLabel
+from scipy.spatial import cKDTree
+
+from explorer.gui.widgets.style import ACCENT, class_brush
+
+HOVER_RADIUS_PX = 8.0
+MAX_LEGEND_ENTRIES = 20
+SELECTION_MODES = ("pan", "box", "lasso")
+
+
+def points_in_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    """Indices of ``points`` (N, 2) inside the closed ``polygon`` (M, 2)."""
+    polygon = np.asarray(polygon, dtype=np.float64)
+    if len(polygon) < 3 or len(points) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(PolygonPath(polygon).contains_points(np.asarray(points, dtype=np.float64)))
+
+
+class SelectionViewBox(pg.ViewBox):
+    """A ViewBox whose left drag draws a box or a lasso (in those modes) instead of panning."""
+
+    polygon_drawn = Signal(object)  # (M, 2) polygon in data coordinates
+
+    def __init__(self):
+        super().__init__()
+        self.mode = "pan"
+        self._path: list[tuple[float, float]] = []
+        self._band = pg.PlotCurveItem(pen=pg.mkPen(ACCENT, width=1.5, style=Qt.PenStyle.DashLine))
+        self._band.setZValue(20)
+        self.addItem(self._band, ignoreBounds=True)
+        self._band.hide()
+
+    def mouseDragEvent(self, ev, axis=None):
+        if self.mode == "pan" or ev.button() != Qt.MouseButton.LeftButton:
+            return super().mouseDragEvent(ev, axis)
+        ev.accept()
+        here = self.mapSceneToView(ev.scenePos())
+        if ev.isStart():
+            start = self.mapSceneToView(ev.buttonDownScenePos())
+            self._path = [(start.x(), start.y())]
+        self._path.append((here.x(), here.y()))
+        polygon = self._polygon()
+        closed = np.vstack([polygon, polygon[:1]])
+        self._band.setData(closed[:, 0], closed[:, 1])
+        self._band.show()
+        if ev.isFinish():
+            self._band.hide()
+            self.polygon_drawn.emit(polygon)
+
+    def _polygon(self) -> np.ndarray:
+        path = np.asarray(self._path, dtype=np.float64)
+        if self.mode == "box":
+            (x0, y0), (x1, y1) = path[0], path[-1]
+            return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+        return path
+
+
+class LatentScatter(pg.PlotWidget):
+    """Points coloured by label, with hover preview, click selection and box/lasso group selection."""
+
+    point_clicked = Signal(int)
+    group_selected = Signal(object)  # np.ndarray of indices
+    hovered = Signal(int)  # -1 when the pointer leaves every point
+
+    def __init__(self, parent=None):
+        self._viewbox = SelectionViewBox()
+        super().__init__(parent, viewBox=self._viewbox)
+        self.setToolTip("Latent map: hover to preview an item, click to select it, wheel to zoom, drag to pan "
+                        "or to draw a box/lasso.")
+        self.preview_provider: Callable[[int], QPixmap | str] | None = None
+        self.points = np.zeros((0, 2))
+        self.labels = np.zeros(0, dtype=np.int64)
+        self.selected = -1
+        self.group = np.zeros(0, dtype=np.int64)
+        self._class_items: list[pg.ScatterPlotItem] = []
+        self._tree: cKDTree | None = None
+        self._tree_scale = (0.0, 0.0)
+        self._hover = -1
+        self._legend = self.addLegend(offset=(-10, 10))
+        self.showGrid(x=True, y=True, alpha=0.15)
+
+        self._group_item = pg.ScatterPlotItem(size=9, pen=pg.mkPen(ACCENT, width=1.5), brush=None)
+        self._path_item = pg.PlotDataItem(pen=pg.mkPen(ACCENT, width=2), symbol="o", symbolSize=6,
+                                          symbolBrush=pg.mkBrush(ACCENT), symbolPen=None)
+        self._extra_item = pg.ScatterPlotItem(size=16, symbol="star", pen=pg.mkPen("k"), brush=pg.mkBrush(ACCENT))
+        self._selected_item = pg.ScatterPlotItem(size=16, pen=pg.mkPen(self._foreground(), width=2.5), brush=None)
+        for z, item in enumerate((self._group_item, self._path_item, self._extra_item, self._selected_item)):
+            item.setZValue(10 + z)
+            self.plotItem.addItem(item, ignoreBounds=True)
+
+        self._preview = QLabel(self)
+        self._preview.setFrameShape(QFrame.Shape.Box)
+        self._preview.setAutoFillBackground(True)
+        self._preview.setWordWrap(True)
+        self._preview.setMaximumWidth(320)
+        self._preview.hide()
+
+        self._viewbox.polygon_drawn.connect(self.select_polygon)
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+
+    def _foreground(self):
+        return pg.getConfigOption("foreground")
+
+    # Data
+    def set_points(self, points: np.ndarray, labels: np.ndarray, class_names: list[str] | None = None) -> None:
+        """Replace every point; one scatter item (and one shared brush) per class."""
+        points = np.asarray(points, dtype=np.float64)
+        labels = np.asarray(labels, dtype=np.int64)
+        for item in self._class_items:
+            self.plotItem.removeItem(item)
+        self._class_items = []
+        self._legend.clear()
+        self.points, self.labels, self._tree = points, labels, None
+        classes = np.unique(labels)
+        for cls in classes:
+            index = np.flatnonzero(labels == cls)
+            name = class_names[cls] if class_names and 0 <= cls < len(class_names) else str(cls)
+            # A named item is added to the legend by the PlotItem; too many classes make no useful legend.
+            item = pg.ScatterPlotItem(points[index, 0], points[index, 1], size=5, pen=None,
+                                      brush=class_brush(int(cls)),
+                                      name=name if len(classes) <= MAX_LEGEND_ENTRIES else None)
+            self.plotItem.addItem(item)
+            self._class_items.append(item)
+        self.select(self.selected if 0 <= self.selected < len(points) else -1)
+        self.set_group(self.group[self.group < len(points)])
+        self.plotItem.autoRange()
+
+    def set_selection_mode(self, mode: str) -> None:
+        if mode not in SELECTION_MODES:
+            raise ValueError(f"selection mode {mode!r}; expected one of {SELECTION_MODES}")
+        self._viewbox.mode = mode
+
+    # Overlays
+    def select(self, index: int) -> None:
+        """Mark one point (or none with -1)."""
+        self.selected = int(index)
+        if index < 0:
+            self._selected_item.clear()
+        else:
+            self._selected_item.setData([self.points[index, 0]], [self.points[index, 1]])
+
+    def set_group(self, indices: np.ndarray) -> None:
+        self.group = np.asarray(indices, dtype=np.int64)
+        if len(self.group) == 0:
+            self._group_item.clear()
+        else:
+            self._group_item.setData(self.points[self.group, 0], self.points[self.group, 1])
+
+    def set_path(self, path: np.ndarray | None) -> None:
+        """Draw a path (k, 2) in map coordinates, e.g. an interpolation; None clears it."""
+        if path is None or len(path) == 0:
+            self._path_item.clear()
+        else:
+            path = np.asarray(path, dtype=np.float64)
+            self._path_item.setData(path[:, 0], path[:, 1])
+
+    def set_extra_points(self, points: np.ndarray | None) -> None:
+        """Mark newly encoded items (k, 2) placed on the map."""
+        if points is None or len(points) == 0:
+            self._extra_item.clear()
+        else:
+            points = np.asarray(points, dtype=np.float64)
+            self._extra_item.setData(points[:, 0], points[:, 1])
+
+    # Selection
+    def select_polygon(self, polygon: np.ndarray) -> np.ndarray:
+        """Select the points inside ``polygon`` (data coordinates) as a group and announce it."""
+        indices = points_in_polygon(self.points, polygon)
+        self.set_group(indices)
+        self.group_selected.emit(indices)
+        return indices
+
+    def nearest(self, x: float, y: float, radius_px: float = HOVER_RADIUS_PX) -> int:
+        """The point nearest to data position (x, y) within ``radius_px`` screen pixels, else -1."""
+        if len(self.points) == 0:
+            return -1
+        scale = self._viewbox.viewPixelSize()
+        if self._tree is None or not np.allclose(scale, self._tree_scale, rtol=1e-3):
+            self._tree = cKDTree(self.points / np.asarray(scale))
+            self._tree_scale = scale
+        distance, index = self._tree.query([x / scale[0], y / scale[1]], distance_upper_bound=radius_px)
+        return int(index) if np.isfinite(distance) else -1
+
+    def _index_at_scene(self, scene_pos: QPointF) -> int:
+        if not self._viewbox.sceneBoundingRect().contains(scene_pos):
+            return -1
+        here = self._viewbox.mapSceneToView(scene_pos)
+        return self.nearest(here.x(), here.y())
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        index = self._index_at_scene(scene_pos)
+        if index != self._hover:
+            self._hover = index
+            self.hovered.emit(index)
+        if index < 0 or self.preview_provider is None:
+            self._preview.hide()
+            return
+        self._show_preview(index, self.mapFromScene(scene_pos))
+
+    def _show_preview(self, index: int, at: QPoint) -> None:
+        content = self.preview_provider(index)
+        if isinstance(content, QPixmap):
+            self._preview.setPixmap(content)
+        else:
+            self._preview.setText(str(content))
+        self._preview.adjustSize()
+        x = min(at.x() + 16, max(0, self.width() - self._preview.width()))
+        y = min(at.y() + 16, max(0, self.height() - self._preview.height()))
+        self._preview.move(x, y)
+        self._preview.show()
+        self._preview.raise_()
+
+    def _on_mouse_clicked(self, ev) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton or ev.double():
+            return
+        index = self._index_at_scene(ev.scenePos())
+        if index >= 0:
+            self.select(index)
+            self.point_clicked.emit(index)
+
+    def leaveEvent(self, ev):
+        self._preview.hide()
+        super().leaveEvent(ev)
+
+    @property
+    def preview_visible(self) -> bool:
+        return self._preview.isVisible()

@@ -1,0 +1,82 @@
+"""One item's posterior: mean ± σ per dimension, with each dimension's KL below; inactive dimensions in grey.
+Clicking a bar announces its dimension."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+
+from explorer.gui.widgets.style import ACCENT, INACTIVE, class_color
+
+INACTIVE_KL = 0.01
+MAX_TICKS = 32
+
+
+class PosteriorBars(pg.GraphicsLayoutWidget):
+    dim_clicked = Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setToolTip("Posterior mean ± σ per latent dimension and its KL; grey dimensions (KL < 0.01) are "
+                        "inactive. Click a bar to traverse that dimension.")
+        self.mean_plot = self.addPlot(row=0, col=0)
+        self.mean_plot.setLabel("left", "mean ± σ")
+        self.kl_plot = self.addPlot(row=1, col=0)
+        self.kl_plot.setLabel("left", "KL (nats)")
+        self.kl_plot.setLabel("bottom", "latent dimension")
+        self.kl_plot.setXLink(self.mean_plot)
+        for plot in (self.mean_plot, self.kl_plot):
+            plot.showGrid(y=True, alpha=0.2)
+            plot.setMouseEnabled(x=False, y=False)
+            plot.getAxis("left").enableAutoSIPrefix(False)
+        self.mean = self.std = self.kl = np.zeros(0)
+        self.highlighted = -1
+        self._active_brush = pg.mkBrush(class_color(0))
+        self._inactive_brush = pg.mkBrush(INACTIVE)
+        self._highlight_brush = pg.mkBrush(ACCENT)
+        self._mean_bars = pg.BarGraphItem(x=[], height=[], width=0.7)
+        self._errors = pg.ErrorBarItem(beam=0.3)
+        self._kl_bars = pg.BarGraphItem(x=[], height=[], width=0.7)
+        self.mean_plot.addItem(self._mean_bars)
+        self.mean_plot.addItem(self._errors)
+        self.kl_plot.addItem(self._kl_bars)
+        self.scene().sigMouseClicked.connect(self._on_click)
+
+    @property
+    def inactive(self) -> np.ndarray:
+        return self.kl < INACTIVE_KL
+
+    def set_posterior(self, mean: np.ndarray, std: np.ndarray, kl: np.ndarray) -> None:
+        self.mean, self.std, self.kl = (np.asarray(v, dtype=np.float64) for v in (mean, std, kl))
+        self._draw()
+        dims = len(self.mean)
+        step = max(1, dims // MAX_TICKS + (dims % MAX_TICKS > 0))
+        ticks = [[(d, str(d)) for d in range(0, dims, step)]]
+        for plot in (self.mean_plot, self.kl_plot):
+            plot.getAxis("bottom").setTicks(ticks)
+            plot.autoRange()
+
+    def highlight(self, dim: int) -> None:
+        self.highlighted = dim
+        self._draw()
+
+    def _brushes(self) -> list:
+        return [self._highlight_brush if d == self.highlighted else
+                self._inactive_brush if off else self._active_brush for d, off in enumerate(self.inactive)]
+
+    def _draw(self) -> None:
+        x = np.arange(len(self.mean))
+        brushes = self._brushes()
+        self._mean_bars.setOpts(x=x, height=self.mean, brushes=brushes)
+        self._errors.setData(x=x, y=self.mean, height=2 * self.std)
+        self._kl_bars.setOpts(x=x, height=self.kl, brushes=brushes)
+
+    def _on_click(self, ev) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton or len(self.mean) == 0:
+            return
+        for plot in (self.mean_plot, self.kl_plot):
+            if plot.sceneBoundingRect().contains(ev.scenePos()):
+                dim = int(round(plot.vb.mapSceneToView(ev.scenePos()).x()))
+                if 0 <= dim < len(self.mean):
+                    self.dim_clicked.emit(dim)
+                return

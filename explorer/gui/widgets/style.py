@@ -1,0 +1,38 @@
+"""Colours shared by the views: one brush and pen per class, the plot background from the system palette."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pyqtgraph as pg
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+# Ten well-separated colours (matplotlib's tab10), then golden-angle hues for more classes.
+_TAB10 = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+          "#17becf"]
+INACTIVE = QColor(150, 150, 150)
+ACCENT = QColor(255, 200, 0)
+
+
+def configure_pyqtgraph() -> None:
+    """Global pyqtgraph options, set once before any plot exists (row-major images as numpy arrays are)."""
+    palette = QApplication.palette()
+    pg.setConfigOptions(imageAxisOrder="row-major", antialias=False,
+                        background=palette.color(QPalette.ColorRole.Base),
+                        foreground=palette.color(QPalette.ColorRole.Text))
+
+
+def class_color(index: int) -> QColor:
+    if index < len(_TAB10):
+        return QColor(_TAB10[index])
+    return QColor.fromHsvF(((index - len(_TAB10)) * 0.618034) % 1.0, 0.65, 0.9)
+
+
+@lru_cache(maxsize=256)
+def class_brush(index: int):
+    """The one shared brush for a class (never one brush per point)."""
+    return pg.mkBrush(class_color(index))
+
+
+def is_dark() -> bool:
+    return QApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128

@@ -1,0 +1,53 @@
+"""Sentence models in the window: the Sentences tab, a typed sentence placed with its neighbours, decoding choices
+reaching every panel."""
+from pathlib import Path
+
+import pytest
+
+CORPUS = f"text:{Path(__file__).resolve().parents[1] / 'fixtures' / 'tiny_corpus.txt'}"
+
+
+@pytest.fixture(scope="module")
+def sentence_path(tmp_path_factory):
+    from explorer.training.run import RunSpec, TrainingRun
+    from explorer.training.trainer import TrainConfig
+
+    out = tmp_path_factory.mktemp("text") / "svae.safetensors"
+    spec = RunSpec(model="sentence-vae", dataset=CORPUS, latent_dim=4, out=str(out),
+                   model_options={"embed_dim": 16, "hidden_dim": 32}, data_options={"min_count": 1, "max_len": 12},
+                   train=TrainConfig(epochs=3, batch_size=16, device="cpu"))
+    TrainingRun(spec).execute()
+    return str(out)
+
+
+def test_sentences_tab_only_for_text_models(window, sentence_path, vae_path):
+    tab = window.tabs.indexOf(window.sentences)
+    assert window.open_checkpoint(vae_path) and not window.tabs.isTabVisible(tab)
+    assert window.open_checkpoint(sentence_path) and window.tabs.isTabVisible(tab)
+    assert all(isinstance(s, str) for s in window.interpolation.view.items or [])
+
+
+def test_typed_sentence_is_placed_reconstructed_and_has_neighbours(window, sentence_path):
+    assert window.open_checkpoint(sentence_path)
+    panel = window.sentences
+    panel.entry.setText("the cat sat on the zebra .")
+    panel.encode_typed()
+    explorer = window.session.explorer
+    assert panel.neighbours.count() == min(10, len(explorer.means))
+    assert "zebra" in panel.unknown.text()
+    assert panel.reconstruction.text() != ""
+    assert len(window.map_panel.scatter._extra_item.data) == 1
+    panel.neighbours.setCurrentRow(0)
+    assert window.session.selected == int(panel._neighbour_indices[0])
+
+
+def test_decoding_choice_reaches_the_panels(window, sentence_path):
+    assert window.open_checkpoint(sentence_path)
+    options = window.sentences.decoding
+    options.strategy.setCurrentIndex(options.strategy.findData("sample"))
+    options.seed.setValue(5)
+    explorer = window.session.explorer
+    assert explorer.decode_config.strategy == "sample" and explorer.decode_config.seed == 5
+    assert window.samples.view.items == explorer.samples(window.samples.count.value(),
+                                                         window.samples.temperature.value(),
+                                                         seed=window.samples.seed.value())

@@ -1,0 +1,218 @@
+"""The reusable views: latent scatter (hover, click, box and lasso), image grid, curves, heat map, bars, export."""
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QImage, QMouseEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from explorer.errors import ConfigError
+from explorer.gui.widgets.curve_plot import CurvePlot
+from explorer.gui.widgets.export import export_widget
+from explorer.gui.widgets.image_grid import ImageGrid, montage
+from explorer.gui.widgets.items_view import ItemsView
+from explorer.gui.widgets.kl_heatmap import KLHeatmap
+from explorer.gui.widgets.latent_scatter import LatentScatter, points_in_polygon
+from explorer.gui.widgets.posterior_bars import PosteriorBars
+
+
+def make_scatter(qtbot, n=500):
+    rng = np.random.default_rng(0)
+    scatter = LatentScatter()
+    qtbot.addWidget(scatter)
+    scatter.resize(400, 400)
+    scatter.show()
+    qtbot.waitExposed(scatter)
+    points = rng.normal(size=(n, 2))
+    labels = rng.integers(0, 10, size=n)
+    scatter.set_points(points, labels, [f"class {i}" for i in range(10)])
+    qtbot.wait(20)  # let the view settle its range before positions are mapped to pixels
+    return scatter, points
+
+
+def scene_pos_of(scatter, x, y):
+    return scatter.plotItem.vb.mapViewToScene(QPointF(x, y))
+
+
+def drag(widget, positions):
+    """Press at the first position, move through the rest with the left button held, release at the last."""
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+
+    def send(kind, pos, button, buttons):
+        point = QPointF(pos)
+        event = QMouseEvent(kind, point, widget.mapToGlobal(point), button, buttons, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(widget, event)
+
+    send(QEvent.Type.MouseButtonPress, positions[0], left, left)
+    for pos in positions[1:]:
+        QTest.qWait(25)  # pyqtgraph's scene drops mouse moves closer together than its rate limit
+        send(QEvent.Type.MouseMove, pos, none, left)
+    send(QEvent.Type.MouseButtonRelease, positions[-1], left, none)
+
+
+def test_points_in_polygon_picks_points_inside():
+    points = np.array([[0.5, 0.5], [2.0, 2.0], [0.1, 0.9], [-0.1, 0.5]])
+    square = np.array([[0, 0], [1, 0], [1, 1], [0, 1]])
+    assert points_in_polygon(points, square).tolist() == [0, 2]
+    assert points_in_polygon(points, square[:2]).size == 0
+
+
+def test_scatter_uses_one_item_per_class(qtbot):
+    scatter, points = make_scatter(qtbot)
+    assert len(scatter._class_items) == len(np.unique(scatter.labels))
+    assert sum(len(item.data) for item in scatter._class_items) == len(points)
+
+
+def test_click_selects_the_nearest_point(qtbot):
+    scatter, points = make_scatter(qtbot)
+    target = int(np.argmax(points[:, 0]))  # an outlier, far from its neighbours
+    view_pos = scatter.mapFromScene(scene_pos_of(scatter, *points[target]))
+    with qtbot.waitSignal(scatter.point_clicked) as blocker:
+        qtbot.mouseClick(scatter.viewport(), Qt.MouseButton.LeftButton, pos=view_pos)
+    assert blocker.args == [target]
+    assert scatter.selected == target
+
+
+def test_hover_shows_a_preview(qtbot):
+    scatter, points = make_scatter(qtbot)
+    scatter.preview_provider = lambda index: f"item {index}"
+    target = int(np.argmin(points[:, 1]))
+    with qtbot.waitSignal(scatter.hovered) as blocker:
+        scatter._on_mouse_moved(scene_pos_of(scatter, *points[target]))
+    assert blocker.args == [target]
+    assert scatter.preview_visible and scatter._preview.text() == f"item {target}"
+
+
+def test_lasso_drag_selects_points_inside_the_drawn_polygon(qtbot):
+    scatter, points = make_scatter(qtbot)
+    scatter.set_selection_mode("lasso")
+    polygon = np.array([[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]])
+    corners = [scatter.mapFromScene(scene_pos_of(scatter, x, y)) for x, y in polygon]
+    viewport = scatter.viewport()
+    with qtbot.waitSignal(scatter.group_selected) as blocker:
+        drag(viewport, corners + corners[:1])
+    selected = blocker.args[0]
+    inside = np.flatnonzero((np.abs(points) < 0.97).all(axis=1))
+    outside = np.flatnonzero((np.abs(points) > 1.03).any(axis=1))
+    assert set(inside) <= set(selected.tolist())
+    assert not set(outside) & set(selected.tolist())
+    assert len(scatter._group_item.data) == len(selected)
+
+
+def test_box_selection(qtbot):
+    scatter, points = make_scatter(qtbot)
+    scatter.set_selection_mode("box")
+    a = scatter.mapFromScene(scene_pos_of(scatter, 0.0, 0.0))
+    b = scatter.mapFromScene(scene_pos_of(scatter, 2.0, 2.0))
+    with qtbot.waitSignal(scatter.group_selected) as blocker:
+        drag(scatter.viewport(), [a, (a + b) / 2, b])
+    selected = blocker.args[0]
+    clearly_inside = np.flatnonzero(((points > 0.05) & (points < 1.95)).all(axis=1))
+    assert set(clearly_inside) <= set(selected.tolist())
+    assert ((points[selected] > -0.05) & (points[selected] < 2.05)).all()
+
+
+def test_scatter_handles_70k_points_quickly(qtbot):
+    import time
+
+    scatter = LatentScatter()
+    qtbot.addWidget(scatter)
+    rng = np.random.default_rng(1)
+    start = time.perf_counter()
+    scatter.set_points(rng.normal(size=(70_000, 2)), rng.integers(0, 10, 70_000))
+    scatter.resize(600, 600)
+    scatter.grab()
+    assert time.perf_counter() - start < 5.0
+
+
+def test_montage_and_grid_layout(qtbot):
+    images = np.arange(6 * 4 * 4, dtype=np.uint8).reshape(6, 4, 4)
+    tiled = montage(images, ncols=3, pad=1)
+    assert tiled.shape == (2 * 5 + 1, 3 * 5 + 1)
+    assert (tiled[1:5, 6:10] == images[1]).all()
+    grid = ImageGrid()
+    qtbot.addWidget(grid)
+    grid.set_images(images, ncols=3)
+    assert (grid.nrows, grid.ncols) == (2, 3)
+
+
+def test_items_view_switches_between_images_and_sentences(qtbot):
+    view = ItemsView()
+    qtbot.addWidget(view)
+    view.set_items(np.zeros((4, 8, 8), np.uint8), ncols=2)
+    assert view.currentWidget() is view.grid and view.count == 4
+    view.set_items(["a cat", "a dog"])
+    assert view.currentWidget() is view.sentences and view.sentences.count() == 2
+
+
+def test_curves_and_heatmap_hold_their_data(qtbot):
+    plot = CurvePlot("loss")
+    qtbot.addWidget(plot)
+    plot.set_curve("recon", [1, 2, 3], [3.0, 2.0, 1.0])
+    assert plot.points("recon") == 3 and plot.points("kl") == 0
+    heat = KLHeatmap()
+    qtbot.addWidget(heat)
+    heat.set_values(np.random.default_rng(0).random((5, 8)))
+    assert heat.image.image.shape == (8, 5)
+
+
+def test_posterior_bars_mark_inactive_dims_and_report_clicks(qtbot):
+    bars = PosteriorBars()
+    qtbot.addWidget(bars)
+    bars.resize(400, 300)
+    bars.show()
+    qtbot.waitExposed(bars)
+    bars.set_posterior(np.array([0.5, -1.0, 0.0]), np.array([0.2, 0.3, 1.0]), np.array([1.2, 0.5, 0.001]))
+    assert bars.inactive.tolist() == [False, False, True]
+    target = bars.kl_plot.vb.mapViewToScene(QPointF(1.0, 0.2))
+    with qtbot.waitSignal(bars.dim_clicked) as blocker:
+        qtbot.mouseClick(bars.viewport(), Qt.MouseButton.LeftButton, pos=bars.mapFromScene(target))
+    assert blocker.args == [1]
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+def test_plot_exports_a_readable_file(qtbot, tmp_path, suffix):
+    plot = CurvePlot("loss")
+    qtbot.addWidget(plot)
+    plot.resize(300, 200)
+    plot.set_curve("recon", [1, 2, 3], [3.0, 2.0, 1.0])
+    path = export_widget(plot, tmp_path / f"curves{suffix}")
+    if suffix == ".png":
+        assert not QImage(str(path)).isNull()
+    else:
+        assert "<svg" in path.read_text()
+
+
+def test_image_grid_exports_png_and_svg(qtbot, tmp_path):
+    grid = ImageGrid()
+    qtbot.addWidget(grid)
+    grid.resize(100, 100)
+    grid.set_images(np.zeros((4, 8, 8), np.uint8))
+    assert QImage(str(export_widget(grid, tmp_path / "grid.png"))).width() == 100
+    assert "<svg" in export_widget(grid, tmp_path / "grid.svg").read_text()
+    with pytest.raises(ConfigError, match="expected a .png or .svg"):
+        export_widget(grid, tmp_path / "grid.jpg")
+
+
+def test_stall_monitor_sees_a_blocked_event_loop(qtbot):
+    import time
+
+    from explorer.gui.stall_monitor import StallMonitor
+
+    monitor = StallMonitor(interval_ms=5)
+    monitor.start()
+    qtbot.wait(50)
+    time.sleep(0.12)  # the GUI thread is blocked: the next tick comes late
+    qtbot.wait(30)
+    monitor.stop()
+    stats = monitor.stats()
+    assert stats["ticks"] > 5 and stats["max_ms"] >= 100 and stats["p50_ms"] < 50
+
+
+def test_metrics_are_formatted_short():
+    from explorer.gui.panels.model_panel import format_metric
+
+    assert format_metric(31.94012) == "31.940"
+    assert format_metric(10) == "10"
+    assert format_metric({"accuracy": 0.9222, "per_class": [0.9] * 10}) == "0.922"
+    assert format_metric([1.0, 2.0]) is None and format_metric(None) is None
