@@ -24,7 +24,8 @@ def test_evaluate_reports_perplexities(sentence_vae, capsys):
     metrics = json.loads(capsys.readouterr().out)
     for key in ("elbo", "recon", "kl", "active_units", "mutual_info", "nll_iw", "ppl", "ppl_iw"):
         assert key in metrics
-    assert metrics["ppl_iw"] <= metrics["ppl"] * 1.001
+    # Both are Monte Carlo estimates; the importance-weighted bound is the tighter one up to that noise.
+    assert 1 < metrics["ppl_iw"] <= metrics["ppl"] * 1.02
 
 
 def test_interpolation_between_typed_sentences(sentence_vae, tmp_path):
