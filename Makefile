@@ -43,7 +43,7 @@ SHIP := $(BIN)/python main.py train --dataset mnist-5k --epochs 60 --autosave-ev
 shipped-models: setup
 	$(SHIP) --model vae --latent-dim 16 --out trained/vae-mnist5k.safetensors
 	$(SHIP) --model beta-vae --beta 4 --latent-dim 10 --out trained/beta-vae-mnist5k.safetensors
-	$(SHIP) --model cvae --latent-dim 8 --learned-prior --epochs 100 --out trained/cvae-mnist5k.safetensors
+	$(SHIP) --model cvae --latent-dim 4 --epochs 100 --out trained/cvae-mnist5k.safetensors
 
 bench: setup
 	$(BIN)/python bench/train_throughput.py

@@ -118,3 +118,15 @@ def test_opened_checkpoint_shows_its_history_as_curves(vae_window):
     assert panel.heatmap.values.shape == (1, vae_window.session.explorer.latent_dim)
     assert np.isfinite(panel.heatmap.values).all()
     assert Path(vae_window.session.path).name in vae_window.model_panel.summary.text()
+
+
+def test_form_carries_collapse_settings_for_sentence_models(window):
+    panel = window.training
+    panel.ensure_model_choices()
+    panel.model_kind.setCurrentText("sentence-vae")
+    panel.free_bits.setValue(0.25)
+    panel.word_dropout.setValue(0.3)
+    spec = panel.build_spec()
+    assert spec.train.objective.free_bits == 0.25 and spec.model_options == {"word_dropout": 0.3}
+    panel.model_kind.setCurrentText("vae")
+    assert panel.build_spec().model_options == {}

@@ -137,6 +137,16 @@ class TrainingPanel(QWidget):
         self.warmup.setRange(1, 1_000_000)
         self.warmup.setValue(2000)
         self.warmup.setToolTip("Steps over which a linear or logistic schedule rises (cycles for cyclical).")
+        self.free_bits = QDoubleSpinBox()
+        self.free_bits.setRange(0.0, 10.0)
+        self.free_bits.setSingleStep(0.05)
+        self.free_bits.setToolTip("Free bits λ (nats per dimension): a dimension's KL below λ is not penalised, "
+                                  "which keeps dimensions from collapsing.")
+        self.word_dropout = QDoubleSpinBox()
+        self.word_dropout.setRange(0.0, 1.0)
+        self.word_dropout.setSingleStep(0.05)
+        self.word_dropout.setToolTip("Sentence models: the chance each decoder input word is replaced by <unk>, "
+                                     "forcing the decoder to use z.")
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 10_000)
         self.epochs.setValue(10)
@@ -161,6 +171,7 @@ class TrainingPanel(QWidget):
         for name, widget in (("Model", self.model_kind), ("Dataset", self.dataset), ("Architecture", self.arch),
                              ("Latent size", self.latent_dim), ("β", self.beta), ("Capacity C (nats)", self.capacity),
                              ("KL schedule", self.schedule), ("Schedule steps", self.warmup),
+                             ("Free bits (nats/dim)", self.free_bits), ("Word dropout", self.word_dropout),
                              ("Epochs", self.epochs), ("Batch size", self.batch_size), ("Learning rate", self.lr),
                              ("Device", self.device)):
             self.form.addRow(name, widget)
@@ -193,12 +204,16 @@ class TrainingPanel(QWidget):
         from explorer.training.run import RunSpec
         from explorer.training.trainer import TrainConfig
 
+        from explorer.training.run import TEXT_KINDS
+
         objective = ObjectiveConfig(beta=self.beta.value(), schedule=self._schedule_spec(),
-                                    capacity=self.capacity.value() or None)
+                                    capacity=self.capacity.value() or None, free_bits=self.free_bits.value())
+        kind = self.model_kind.currentText()
+        model_options = {"word_dropout": self.word_dropout.value()} if kind in TEXT_KINDS else {}
         train = TrainConfig(epochs=self.epochs.value(), batch_size=self.batch_size.value(), lr=self.lr.value(),
                             device=self.device.currentText(), objective=objective)
-        return RunSpec(model=self.model_kind.currentText(), dataset=self.dataset.currentText().strip(),
-                       arch=self.arch.currentText(), latent_dim=self.latent_dim.value(), train=train, out=out)
+        return RunSpec(model=kind, dataset=self.dataset.currentText().strip(), arch=self.arch.currentText(),
+                       latent_dim=self.latent_dim.value(), model_options=model_options, train=train, out=out)
 
     # Plots
     def _build_plots(self) -> None:
