@@ -70,7 +70,10 @@ def _left_to_right(model, z, config: DecodeConfig) -> list[list[int]]:
     generator = None
     if config.strategy == "sample":
         generator = torch.Generator(device=model.device)
-        generator.manual_seed(config.seed if config.seed is not None else torch.seed())
+        if config.seed is None:
+            generator.seed()  # fresh entropy for this generator only; torch.seed() would reseed the global RNG
+        else:
+            generator.manual_seed(config.seed)
     n = z.shape[0]
     state = model.init_state(z)
     tokens = torch.full((n,), c["bos_id"], dtype=torch.long, device=model.device)

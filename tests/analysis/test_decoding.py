@@ -58,6 +58,15 @@ def test_seeded_sampling_repeats_and_top_k_one_is_greedy(trained):
     assert decode_ids(model, z, DecodeConfig("sample", top_k=1, seed=1)) == decode_ids(model, z, DecodeConfig())
 
 
+def test_unseeded_sampling_leaves_the_global_random_state_alone(trained):
+    model, _ = trained
+    torch.manual_seed(0)
+    decode_ids(model, torch.zeros(2, 4), DecodeConfig("sample"))
+    after_sampling = torch.rand(3)
+    torch.manual_seed(0)
+    assert torch.equal(after_sampling, torch.rand(3))
+
+
 def test_repetition_penalty_and_filters():
     logits = torch.tensor([[2.0, -1.0, 0.5]])
     seen = torch.tensor([[0, 1]])
