@@ -98,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--top-k", type=int, default=0)
     export.add_argument("--top-p", type=float, default=1.0)
     export.add_argument("--repetition-penalty", type=float, default=1.0)
+    export.add_argument("--allow-unk", action="store_true", help="text: let sentences contain <unk>")
 
     info = commands.add_parser("info", help="what a checkpoint holds")
     info.add_argument("checkpoint")
@@ -324,7 +325,7 @@ def _decode_config(args):
 
     return DecodeConfig(strategy=args.decode, beam_width=args.beam_width, temperature=args.temperature,
                         top_k=args.top_k, top_p=args.top_p, repetition_penalty=args.repetition_penalty,
-                        seed=args.seed)
+                        seed=args.seed, allow_unk=args.allow_unk)
 
 def _export_items(explorer, args):
     """The items to write and the natural number of grid columns."""

@@ -21,6 +21,7 @@ class DecodeConfig:
     repetition_penalty: float = 1.0  # θ; 1.0: none
     max_len: int | None = None  # default: the model's max_len
     seed: int | None = None
+    allow_unk: bool = False  # generate <unk> only when asked: it is the most frequent token and reads as noise
 
     def validate(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -28,6 +29,14 @@ class DecodeConfig:
         if self.beam_width < 1 or self.temperature <= 0 or self.top_k < 0 or not 0 < self.top_p <= 1 \
                 or self.repetition_penalty <= 0:
             raise ConfigError(f"invalid decoding settings: {asdict(self)}")
+
+
+def forbid_specials(logits: torch.Tensor, config: dict, allow_unk: bool) -> torch.Tensor:
+    """<pad> and <bos> are never generated; <unk> only when allowed."""
+    banned = [config["pad_id"], config["bos_id"]] + ([] if allow_unk else [config["unk_id"]])
+    logits = logits.clone()
+    logits[:, banned] = float("-inf")
+    return logits
 
 
 def penalise_repeats(logits: torch.Tensor, generated: torch.Tensor, theta: float) -> torch.Tensor:
@@ -81,6 +90,7 @@ def _left_to_right(model, z, config: DecodeConfig) -> list[list[int]]:
     finished = torch.zeros(n, dtype=torch.bool, device=model.device)
     for _ in range(max_len + 1):
         logits, state = model.step(tokens, state, z)
+        logits = forbid_specials(logits, c, config.allow_unk)
         logits = penalise_repeats(logits, generated, config.repetition_penalty)
         if config.strategy == "greedy":
             tokens = logits.argmax(1)
@@ -119,8 +129,10 @@ def _beam(model, z, config: DecodeConfig) -> list[int]:
     for t in range(max_len + 1):
         k = beams.shape[0]
         logits, state = model.step(last, state, z.expand(k, -1))
-        logits = penalise_repeats(logits, beams, config.repetition_penalty)
-        total = (scores.unsqueeze(1) + torch.log_softmax(logits, dim=1)).flatten()
+        # Scored by the model's own probabilities; banned tokens are then ruled out.
+        log_probs = torch.log_softmax(penalise_repeats(logits, beams, config.repetition_penalty), dim=1)
+        log_probs = forbid_specials(log_probs, c, config.allow_unk)
+        total = (scores.unsqueeze(1) + log_probs).flatten()
         top_scores, flat = torch.topk(total, min(width, total.numel()))
         origin, token = flat // logits.shape[1], flat % logits.shape[1]
         keep_origin, keep_token, keep_score = [], [], []

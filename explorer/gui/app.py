@@ -12,8 +12,11 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT_TIMEOUT_S = 60.0
 
 
+FIRST_SHIPPED = "vae-mnist5k.safetensors"  # the plain VAE is the friendliest first view
+
+
 def shipped_checkpoint() -> str | None:
-    found = sorted((REPO_ROOT / "trained").glob("*.safetensors"))
+    found = sorted((REPO_ROOT / "trained").glob("*.safetensors"), key=lambda p: (p.name != FIRST_SHIPPED, p.name))
     return str(found[0]) if found else None
 
 

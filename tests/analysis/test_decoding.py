@@ -88,3 +88,19 @@ def test_text_domain_encodes_typed_sentences_and_renders(trained):
     assert len(sentences) == 2 and all(isinstance(s, str) for s in sentences)
     with pytest.raises(DataError, match="has no words"):
         domain.encode_sentences(["  "])
+
+
+def test_unk_is_generated_only_when_allowed(trained):
+    model, _ = trained
+    z = torch.randn(20, 4, generator=torch.Generator().manual_seed(5))
+    for strategy in ("greedy", "beam", "sample"):
+        ids = decode_ids(model, z, DecodeConfig(strategy, seed=0))
+        assert all(1 not in row and 2 not in row for row in ids)
+    with torch.no_grad():
+        model.output.bias[1] += 100.0  # make <unk> overwhelmingly likely
+    try:
+        assert all(row and set(row) == {1} for row in decode_ids(model, z[:3], DecodeConfig(allow_unk=True)))
+        assert all(1 not in row for row in decode_ids(model, z[:3], DecodeConfig()))
+    finally:
+        with torch.no_grad():
+            model.output.bias[1] -= 100.0

@@ -3,7 +3,7 @@ repetition penalty. Emits ``changed`` with the new DecodeConfig."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QSpinBox, QWidget
 
 from explorer.analysis.decoding import DecodeConfig
 
@@ -29,6 +29,9 @@ class DecodeOptions(QWidget):
         self.repetition = self._float(1.0, 5.0, 1.0, 0.1, "CTRL's repetition penalty θ: words already generated "
                                                           "become less likely (1: none).")
         self.seed = self._int(0, 1_000_000, 0, "Sampling: the random seed; the same seed repeats the sentences.")
+        self.allow_unk = QCheckBox("Allow <unk>")
+        self.allow_unk.setToolTip("Let generated sentences contain <unk>, the stand-in for rare words (off: the "
+                                  "most likely real word is used instead).")
         form = QFormLayout(self)
         form.addRow("Decoding", self.strategy)
         form.addRow("Beam width", self.beam_width)
@@ -37,7 +40,9 @@ class DecodeOptions(QWidget):
         form.addRow("Top-p", self.top_p)
         form.addRow("Repetition penalty", self.repetition)
         form.addRow("Seed", self.seed)
+        form.addRow(self.allow_unk)
         self.strategy.currentIndexChanged.connect(self._on_change)
+        self.allow_unk.toggled.connect(self._on_change)
         for box in (self.beam_width, self.temperature, self.top_k, self.top_p, self.repetition, self.seed):
             box.valueChanged.connect(self._on_change)
         self._update_enabled()
@@ -61,7 +66,7 @@ class DecodeOptions(QWidget):
         return DecodeConfig(strategy=self.strategy.currentData(), beam_width=self.beam_width.value(),
                             temperature=self.temperature.value(), top_k=self.top_k.value(),
                             top_p=self.top_p.value(), repetition_penalty=self.repetition.value(),
-                            seed=self.seed.value())
+                            seed=self.seed.value(), allow_unk=self.allow_unk.isChecked())
 
     def _update_enabled(self) -> None:
         strategy = self.strategy.currentData()
