@@ -31,6 +31,14 @@ def shoot(app, window, name: str) -> None:
     print(f"wrote {OUT / name}.png")
 
 
+def set_interpolation(window, a: int, b: int) -> None:
+    """Pick A and B on the map, as a user does, and show the Interpolation tab."""
+    for index, use in ((a, window.interpolation.use_selection_as_a), (b, window.interpolation.use_selection_as_b)):
+        window.session.select(index)
+        use()
+    window.tabs.setCurrentWidget(window.interpolation)
+
+
 def main() -> int:
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
     os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp()  # the training run's checkpoint goes there, not to your runs
@@ -51,21 +59,13 @@ def main() -> int:
     shoot(app, window, "traversal")
     window.traversal.all_dims.setChecked(True)
     shoot(app, window, "traversal-all-dimensions")
-    window.session.select(3)
-    window.interpolation.use_selection_as_a()
-    window.session.select(12)
-    window.interpolation.use_selection_as_b()
-    window.tabs.setCurrentWidget(window.interpolation)
+    set_interpolation(window, 3, 12)
     shoot(app, window, "interpolation")
 
     window.open_checkpoint(ROOT / "trained" / "cvae-mnist5k.safetensors")
     window.tabs.setCurrentWidget(window.samples)
     shoot(app, window, "samples-cvae")
-    window.session.select(5)
-    window.interpolation.use_selection_as_a()
-    window.session.select(9)
-    window.interpolation.use_selection_as_b()
-    window.tabs.setCurrentWidget(window.interpolation)
+    set_interpolation(window, 5, 9)
     shoot(app, window, "interpolation-cvae-class-swap")
 
     window.open_checkpoint(ROOT / "trained" / "beta-vae-mnist5k.safetensors")
@@ -81,11 +81,7 @@ def main() -> int:
         window.sentences.encode_typed()
         window.tabs.setCurrentWidget(window.sentences)
         shoot(app, window, "sentences")
-        window.session.select(0)
-        window.interpolation.use_selection_as_a()
-        window.session.select(4)
-        window.interpolation.use_selection_as_b()
-        window.tabs.setCurrentWidget(window.interpolation)
+        set_interpolation(window, 0, 4)
         shoot(app, window, "sentences-interpolation")
 
     window.tabs.setCurrentWidget(window.training)

@@ -51,3 +51,19 @@ def test_decoding_choice_reaches_the_panels(window, sentence_path):
     assert window.samples.view.items == explorer.samples(window.samples.count.value(),
                                                          window.samples.temperature.value(),
                                                          seed=window.samples.seed.value())
+
+
+def test_interpolation_between_two_typed_sentences(window, sentence_path):
+    assert window.open_checkpoint(sentence_path)
+    panel = window.interpolation
+    assert not panel.typed["A"].isHidden()
+    panel.typed["A"].setText("the cat sat on the mat .")
+    panel.use_typed_a()
+    panel.typed["B"].setText("she wrote a letter to her friend .")
+    panel.use_typed_b()
+    panel.steps.setValue(5)
+    explorer = window.session.explorer
+    ends = explorer.decode(explorer.encode_items(["the cat sat on the mat .", "she wrote a letter to her friend ."]))
+    assert len(panel.view.items) == 5
+    assert panel.view.items[0] == ends[0] and panel.view.items[-1] == ends[1]
+    assert "“the cat sat on the mat .”" in panel.a_label.text()
