@@ -96,6 +96,7 @@ def detokenize(tokens: list[str]) -> str:
     """Join tokens for display: no space before closing punctuation or after an opening one."""
     text = " ".join(tokens)
     text = re.sub(r" ([.,;:!?%)\]}'’]|n't|'s)", r"\1", text)
+    text = re.sub(r"(\w) - (\w)", r"\1-\2", text)  # hyphenated words were split by the tokenizer
     return re.sub(r"([(\[{$]) ", r"\1", text)
 
 

@@ -41,6 +41,7 @@ def test_tokenizer_options_and_detokenize():
     assert text.Tokenizer(lowercase=False, split_punct=False).tokenize("The cat, <unk> .") == ["The", "cat,", "<unk>", "."]
     assert text.Tokenizer().tokenize("a <unk> word") == ["a", "<unk>", "word"]  # Penn Treebank files keep <unk>
     assert text.detokenize(["hello", ",", "world", "!"]) == "hello, world!"
+    assert text.detokenize(text.Tokenizer().tokenize("an ad-hoc basis")) == "an ad-hoc basis"
 
 
 @pytest.mark.parametrize("content,message", [(b"", "is empty"), (b"  \n\n", "is empty"),
