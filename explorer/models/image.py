@@ -11,6 +11,8 @@ from torch import nn
 from explorer.errors import ConfigError
 from explorer.models.base import Batch, LatentModel, Posterior, register_model
 
+NOISE_TYPES = ("gaussian", "masking")
+
 
 def image_model_config(kind: str, input_shape, latent_dim: int | None = None, arch: str = "mlp",
                        num_classes: int = 0, **options) -> dict:
@@ -31,6 +33,7 @@ def image_model_config(kind: str, input_shape, latent_dim: int | None = None, ar
         config["learned_prior"] = False
     if kind == "dae":
         config["noise"] = 0.3
+        config["noise_type"] = "gaussian"
     config.update(options)
     if arch not in ("mlp", "conv"):
         raise ConfigError(f"unknown architecture {arch!r}; expected mlp or conv")
@@ -38,7 +41,18 @@ def image_model_config(kind: str, input_shape, latent_dim: int | None = None, ar
         raise ConfigError(f"unknown likelihood {config['likelihood']!r}; expected bernoulli or gaussian")
     if kind == "cvae" and config["num_classes"] < 2:
         raise ConfigError("a CVAE needs a labelled dataset with at least 2 classes")
+    if kind == "dae":
+        _check_noise(config)
     return config
+
+
+def _check_noise(config: dict) -> None:
+    noise_type, level = config.get("noise_type", "gaussian"), float(config["noise"])
+    if noise_type not in NOISE_TYPES:
+        raise ConfigError(f"unknown DAE noise {noise_type!r}; expected one of {', '.join(NOISE_TYPES)}")
+    if level < 0 or (noise_type == "masking" and level >= 1):
+        raise ConfigError(f"DAE noise level {level:g} is out of range: gaussian needs a std >= 0, "
+                          "masking a drop probability in [0, 1)")
 
 
 def _mlp(sizes: list[int]) -> nn.Sequential:
@@ -92,9 +106,13 @@ class ImageModel(LatentModel):
     """Shared body of every image model: encoder -> latent heads; decoder -> pixel logits (or Gaussian means)."""
 
     domain = "image"
+    _learned_prior = False
 
     def __init__(self, config: dict):
         super().__init__(config)
+        if config["arch"] not in ("mlp", "conv") or config["likelihood"] not in ("bernoulli", "gaussian"):
+            raise ConfigError(f"image model config has arch {config['arch']!r} and likelihood "
+                              f"{config['likelihood']!r}; expected mlp|conv and bernoulli|gaussian")
         c, h, w = self.input_shape = tuple(config["input_shape"])
         self.pixels = c * h * w
         cond = self.num_classes
@@ -159,8 +177,6 @@ class ImageModel(LatentModel):
         kl_per_dim = posterior.kl_per_dim(prior_mean, prior_logvar)
         return {"recon": recon, "kl": kl_per_dim.sum(1), "kl_per_dim": kl_per_dim}
 
-    _learned_prior = False
-
 
 @register_model
 class AutoEncoder(ImageModel):
@@ -172,13 +188,22 @@ class AutoEncoder(ImageModel):
 
 @register_model
 class DenoisingAutoEncoder(ImageModel):
-    """An autoencoder trained to reconstruct clean images from noisy ones (Gaussian noise, std config['noise'])."""
+    """An autoencoder trained to reconstruct clean images from corrupted ones (Vincent et al. 2008): additive
+    Gaussian noise of std config['noise'] clamped to [0, 1], or masking noise zeroing each pixel with probability
+    config['noise']. Corruption applies in training mode only."""
 
     kind = "dae"
     variational = False
 
+    def __init__(self, config: dict):
+        super().__init__(config)
+        _check_noise(self.config)
+
     def corrupt(self, x):
-        return (x + float(self.config["noise"]) * torch.randn_like(x)).clamp(0.0, 1.0)
+        level = float(self.config["noise"])
+        if self.config.get("noise_type", "gaussian") == "masking":
+            return x * (torch.rand_like(x) >= level).to(x.dtype)
+        return (x + level * torch.randn_like(x)).clamp(0.0, 1.0)
 
 
 @register_model

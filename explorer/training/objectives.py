@@ -1,8 +1,9 @@
 """The training objective over a model's per-example ELBO terms: β·w(t)·KL (β-VAE with a KL schedule), the
-capacity form γ·|KL − C(t)| (Burgess et al. 2018), and free bits per dimension (Kingma et al. 2016)."""
+capacity form γ·|KL − C(t)| (Burgess et al. 2018), and free bits per dimension (Kingma et al. 2016). It only reads
+the ``recon``, ``kl`` and ``kl_per_dim`` terms, so image and sentence models share it."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import torch
 
@@ -24,19 +25,32 @@ class ObjectiveConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "ObjectiveConfig":
-        return cls(**data)
+        return cls(**config_fields(cls, data, "objective"))
+
+
+def config_fields(cls, data: dict, what: str) -> dict:
+    names = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ConfigError(f"unknown {what} setting(s) {', '.join(unknown)}; expected {', '.join(sorted(names))}")
+    return dict(data)
 
 
 class Objective:
+    """``objective(terms, step) -> (loss, stats)``: the scalar to minimise (nats per example) and the effective
+    KL weight ``beta`` (β·w(t), or γ under the capacity form) with the capacity C(t) (None when unused)."""
+
     def __init__(self, config: ObjectiveConfig):
         if config.beta < 0 or config.free_bits < 0:
             raise ConfigError(f"beta and free bits must be >= 0, got beta={config.beta}, free bits={config.free_bits}")
-        if config.capacity is not None and config.capacity < 0:
-            raise ConfigError(f"capacity must be >= 0 nats, got {config.capacity}")
+        if config.capacity is not None and (config.capacity < 0 or config.gamma < 0):
+            raise ConfigError(f"capacity and gamma must be >= 0, got capacity={config.capacity} nats, "
+                              f"gamma={config.gamma}")
         self.config = config
         self.weight = make_schedule(config.schedule)
 
     def capacity_at(self, step: int) -> float | None:
+        """C(t): linear from 0 to C_max over capacity_steps, then held."""
         c = self.config
         if c.capacity is None:
             return None

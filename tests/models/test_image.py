@@ -1,3 +1,5 @@
+import json
+
 import pytest
 import torch
 
@@ -23,6 +25,16 @@ def test_loss_terms_are_per_example_nats(digits, kind, arch):
                              ).shape == (3, 1, 8, 8)
 
 
+@pytest.mark.parametrize("kind,options", [("ae", {}), ("dae", {"noise_type": "masking", "noise": 0.25}),
+                                           ("vae", {"arch": "conv", "likelihood": "gaussian"}),
+                                           ("cvae", {"arch": "conv", "learned_prior": True})])
+def test_json_config_rebuilds_the_same_architecture(kind, options):
+    model = tiny_model(kind, num_classes=10 if kind == "cvae" else 0, **options)
+    clone = build_model(json.loads(json.dumps(model.config)))
+    assert type(clone) is type(model) and clone.config == model.config
+    assert {k: v.shape for k, v in clone.state_dict().items()} == {k: v.shape for k, v in model.state_dict().items()}
+
+
 def test_config_rebuilds_identical_model(digits):
     model = tiny_model("cvae", num_classes=10, learned_prior=True)
     clone = build_model(model.config)
@@ -30,6 +42,48 @@ def test_config_rebuilds_identical_model(digits):
     z, cond = torch.randn(5, 4), torch.arange(5)
     assert torch.equal(model.pixel_means(z, cond), clone.pixel_means(z, cond))
     assert model.config["kind"] == "cvae" and model.config["learned_prior"] is True
+
+
+@pytest.mark.parametrize("shape", [[1, 28, 28], [1, 10, 10], [3, 8, 8]])
+def test_conv_arch_fits_any_image_size(shape):
+    model = build_model(image_model_config("vae", shape, latent_dim=3, arch="conv", hidden=[16]))
+    x = torch.rand(2, *shape)
+    assert model.encode(x).mean.shape == (2, 3)
+    assert model.decode(torch.zeros(2, 3)).shape == (2, *shape)
+    assert model.loss_terms(Batch(x))["recon"].shape == (2,)
+
+
+def test_defaults_follow_the_input_size():
+    assert image_model_config("vae", [1, 28, 28])["hidden"] == [400]
+    assert image_model_config("vae", [1, 28, 28])["latent_dim"] == 20
+    assert image_model_config("vae", [1, 8, 8])["hidden"] == [128]
+
+
+def test_dae_corrupts_in_training_only(digits):
+    x = digits.train.x[:32]
+    gaussian = tiny_model("dae", noise=0.5)
+    gaussian.train()
+    corrupted = gaussian.corrupt(x)
+    assert not torch.equal(corrupted, x) and corrupted.min() >= 0 and corrupted.max() <= 1
+    gaussian.eval()
+    first, second = gaussian.loss_terms(Batch(x)), gaussian.loss_terms(Batch(x))
+    assert torch.equal(first["recon"], second["recon"])
+    masked = tiny_model("dae", noise=0.5, noise_type="masking").corrupt(torch.ones(100, 1, 8, 8))
+    assert set(masked.unique().tolist()) == {0.0, 1.0} and 0.45 < float(masked.mean()) < 0.55
+
+
+def test_learned_prior_enters_the_kl(digits):
+    model = tiny_model("cvae", num_classes=10, learned_prior=True)
+    with torch.no_grad():
+        model.prior_table.weight.normal_()
+    batch = Batch(digits.train.x[:6], digits.train.y[:6])
+    model.eval()
+    posterior = model.encode(batch.x, batch.y)
+    mean, logvar = model.prior(batch.y)
+    expected = torch.distributions.kl_divergence(
+        torch.distributions.Normal(posterior.mean, posterior.std),
+        torch.distributions.Normal(mean, torch.exp(0.5 * logvar))).sum(1)
+    assert torch.allclose(model.loss_terms(batch)["kl"], expected, atol=1e-4)
 
 
 def test_learned_prior_depends_on_the_class():
@@ -58,5 +112,11 @@ def test_bad_configs_are_named():
         image_model_config("cvae", [1, 8, 8], num_classes=0)
     with pytest.raises(ConfigError, match="unknown model kind 'gan'"):
         build_model({"kind": "gan"})
+    with pytest.raises(ConfigError, match="unknown DAE noise 'salt'"):
+        image_model_config("dae", [1, 8, 8], noise_type="salt")
+    with pytest.raises(ConfigError, match="masking a drop probability"):
+        build_model(dict(tiny_model("dae").config, noise_type="masking", noise=1.0))
+    with pytest.raises(ConfigError, match="arch 'rnn'"):
+        build_model(dict(tiny_model("vae").config, arch="rnn"))
     with pytest.raises(ConfigError, match="needs a class label"):
         tiny_model("cvae", num_classes=10).encode(torch.zeros(1, 1, 8, 8))

@@ -3,7 +3,7 @@ import threading
 import pytest
 import torch
 
-from explorer.errors import TrainingError
+from explorer.errors import ConfigError, TrainingError
 from explorer.training.trainer import EpochEvent, StepEvent, TrainConfig, Trainer
 from tests.conftest import tiny_model
 
@@ -21,7 +21,16 @@ def test_loss_falls_and_events_arrive(digits):
     assert epochs[-1]["test_elbo"] < epochs[0]["test_elbo"] - 2
     assert len(epochs[-1]["kl_per_dim"]) == 4 and 0 <= epochs[-1]["active_units"] <= 4
     steps = [e for e in events if isinstance(e, StepEvent)]
-    assert steps and steps[-1].global_step == 3 * 23 and steps[-1].examples_per_s > 0
+    assert steps and steps[-1].global_step == steps[-1].total_steps == 3 * 23 and steps[-1].examples_per_s > 0
+    assert steps[-1].eta_s == 0 and steps[-1].step == steps[-1].steps_per_epoch == 23
+    assert epochs[-1]["train_loss"] == pytest.approx(epochs[-1]["train_recon"] + epochs[-1]["train_kl"], rel=1e-4)
+
+
+@pytest.mark.parametrize("kind,options", [("ae", {}), ("dae", {"noise_type": "masking"})])
+def test_autoencoders_train(digits, kind, options):
+    history = Trainer(tiny_model(kind, **options), digits, config(epochs=2)).run().history
+    assert history[1]["test_recon"] < history[0]["test_recon"]
+    assert history[-1]["test_kl"] == 0 and history[-1]["kl_per_dim"] == [0.0] * 4
 
 
 def test_cvae_trains(digits):
@@ -83,6 +92,15 @@ def test_nan_restores_the_last_good_weights(digits):
         assert torch.equal(value, good[name]), name
 
 
+def test_exploding_lr_is_caught_at_its_step(digits):
+    model = tiny_model()
+    initial = {k: v.clone() for k, v in model.state_dict().items()}
+    with pytest.raises(TrainingError, match=r"at epoch 1, step \d+ .*restored to its initial weights"):
+        Trainer(model, digits, config(lr=1e12)).run()
+    for name, value in model.state_dict().items():
+        assert torch.equal(value, initial[name]), name
+
+
 def test_resume_continues_numbering_and_optimizer(digits):
     model = tiny_model()
     first = Trainer(model, digits, config(epochs=2))
@@ -94,6 +112,18 @@ def test_resume_continues_numbering_and_optimizer(digits):
     assert history[-1]["step"] == 3 * 23
     state = second.optimizer_state()["state"][0]
     assert int(state["step"]) == 3 * 23
+    slower = Trainer(model, digits, config(epochs=1, lr=1e-4), history=history,
+                     optimizer_state=second.optimizer_state())
+    assert slower.optimizer.param_groups[0]["lr"] == 1e-4  # the new run's lr, not the saved one
+
+
+def test_train_config_round_trips_and_is_checked():
+    train = config(grad_clip=5.0, binarize=True)
+    assert TrainConfig.from_dict(train.to_dict()) == train
+    with pytest.raises(ConfigError, match="unknown training setting"):
+        TrainConfig.from_dict({"epochs": 2, "epoch": 3})
+    with pytest.raises(ConfigError, match="max norm > 0"):
+        Trainer(tiny_model(), None, config(grad_clip=0.0))
 
 
 def test_autosave_is_called_every_n_epochs(digits):
