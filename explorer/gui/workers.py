@@ -11,7 +11,7 @@ from PySide6.QtCore import QThread, Signal
 
 from explorer.errors import ExplorerError
 
-STEP_BATCH_SECONDS = 1.0 / 30.0  # step events are sent to the GUI in batches at most 30 times a second
+STEP_BATCH_SECONDS = 0.2  # step events reach the GUI in batches, 5 a second: each redraw takes the GIL from training
 
 
 def _describe_failure(error: BaseException) -> str:
