@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QPushButton,
-                               QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from explorer.gui.widgets.controls import float_box, int_box
 from explorer.gui.widgets.items_view import ItemsView
 
 ALL_CLASSES = "every class (one row each)"
@@ -14,21 +14,12 @@ class SamplesPanel(QWidget):
     def __init__(self, session, parent=None):
         super().__init__(parent)
         self.session = session
-        self.temperature = QDoubleSpinBox()
-        self.temperature.setRange(0.1, 3.0)
-        self.temperature.setSingleStep(0.1)
-        self.temperature.setValue(1.0)
-        self.temperature.setToolTip("Scales the prior's standard deviation: below 1 gives typical samples, "
-                                    "above 1 more varied ones.")
-        self.count = QSpinBox()
-        self.count.setRange(1, 256)
-        self.count.setValue(64)
-        self.count.setToolTip("How many samples (per class for a conditional model).")
+        self.temperature = float_box(0.1, 3.0, 1.0, 0.1, "Scales the prior's standard deviation: below 1 gives "
+                                                         "typical samples, above 1 more varied ones.")
+        self.count = int_box(1, 256, 64, "How many samples (per class for a conditional model).")
         self.class_choice = QComboBox()
         self.class_choice.setToolTip("Which class a conditional model samples.")
-        self.seed = QSpinBox()
-        self.seed.setRange(0, 1_000_000)
-        self.seed.setToolTip("The random seed; the same seed gives the same samples.")
+        self.seed = int_box(0, 1_000_000, 0, "The random seed; the same seed gives the same samples.")
         self.reseed = QPushButton("Reseed")
         self.reseed.setToolTip("Draw new samples with the next seed.")
         form = QFormLayout()

@@ -8,10 +8,11 @@ import math
 
 import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
-                               QProgressBar, QPushButton, QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QProgressBar,
+                               QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
 from explorer.gui.settings import runs_dir
+from explorer.gui.widgets.controls import float_box, int_box
 from explorer.gui.widgets.curve_plot import CurvePlot
 from explorer.gui.widgets.kl_heatmap import KLHeatmap
 from explorer.gui.workers import TrainingWorker
@@ -118,49 +119,22 @@ class TrainingPanel(QWidget):
         self.arch = QComboBox()
         self.arch.addItems(["mlp", "conv"])
         self.arch.setToolTip("Encoder/decoder architecture for image models.")
-        self.latent_dim = QSpinBox()
-        self.latent_dim.setRange(1, 512)
-        self.latent_dim.setValue(8)
-        self.latent_dim.setToolTip("Number of latent dimensions.")
-        self.beta = QDoubleSpinBox()
-        self.beta.setRange(0.0, 1000.0)
-        self.beta.setDecimals(2)
-        self.beta.setValue(1.0)
-        self.beta.setToolTip("Weight of the KL term (1 = the plain ELBO; above 1 = β-VAE).")
-        self.capacity = QDoubleSpinBox()
-        self.capacity.setRange(0.0, 1000.0)
-        self.capacity.setToolTip("Capacity target C in nats (0 = off): the KL is pushed towards C(t), rising to C.")
+        self.latent_dim = int_box(1, 512, 8, "Number of latent dimensions.")
+        self.beta = float_box(0.0, 1000.0, 1.0, 0.5, "Weight of the KL term (1 = the plain ELBO; above 1 = β-VAE).")
+        self.capacity = float_box(0.0, 1000.0, 0.0, 1.0, "Capacity target C in nats (0 = off): the KL is pushed "
+                                                         "towards C(t), rising to C.")
         self.schedule = QComboBox()
         self.schedule.addItems(SCHEDULES)
         self.schedule.setToolTip("How the KL weight grows over training (KL annealing).")
-        self.warmup = QSpinBox()
-        self.warmup.setRange(1, 1_000_000)
-        self.warmup.setValue(2000)
-        self.warmup.setToolTip("Steps over which a linear or logistic schedule rises (cycles for cyclical).")
-        self.free_bits = QDoubleSpinBox()
-        self.free_bits.setRange(0.0, 10.0)
-        self.free_bits.setSingleStep(0.05)
-        self.free_bits.setToolTip("Free bits λ (nats per dimension): a dimension's KL below λ is not penalised, "
-                                  "which keeps dimensions from collapsing.")
-        self.word_dropout = QDoubleSpinBox()
-        self.word_dropout.setRange(0.0, 1.0)
-        self.word_dropout.setSingleStep(0.05)
-        self.word_dropout.setToolTip("Sentence models: the chance each decoder input word is replaced by <unk>, "
-                                     "forcing the decoder to use z.")
-        self.epochs = QSpinBox()
-        self.epochs.setRange(1, 10_000)
-        self.epochs.setValue(10)
-        self.epochs.setToolTip("How many passes over the training set.")
-        self.batch_size = QSpinBox()
-        self.batch_size.setRange(1, 65_536)
-        self.batch_size.setValue(128)
-        self.batch_size.setToolTip("Examples per optimisation step.")
-        self.lr = QDoubleSpinBox()
-        self.lr.setDecimals(5)
-        self.lr.setRange(1e-5, 1.0)
-        self.lr.setSingleStep(1e-4)
-        self.lr.setValue(1e-3)
-        self.lr.setToolTip("Adam's learning rate.")
+        self.warmup = int_box(1, 1_000_000, 2000,
+                              "Steps over which a linear or logistic schedule rises (cycles for cyclical).")
+        self.free_bits = float_box(0.0, 10.0, 0.0, 0.05, "Free bits λ (nats per dimension): a dimension's KL below "
+                                                         "λ is not penalised, which keeps dimensions from collapsing.")
+        self.word_dropout = float_box(0.0, 1.0, 0.0, 0.05, "Sentence models: the chance each decoder input word is "
+                                                           "replaced by <unk>, forcing the decoder to use z.")
+        self.epochs = int_box(1, 10_000, 10, "How many passes over the training set.")
+        self.batch_size = int_box(1, 65_536, 128, "Examples per optimisation step.")
+        self.lr = float_box(1e-5, 1.0, 1e-3, 1e-4, "Adam's learning rate.", decimals=5)
         self.device = QComboBox()
         self.device.addItems(DEVICES)
         self.device.setToolTip("Where to train: auto picks a GPU when there is one.")

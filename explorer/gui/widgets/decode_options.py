@@ -3,9 +3,10 @@ repetition penalty. Emits ``changed`` with the new DecodeConfig."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QWidget
 
 from explorer.analysis.decoding import DecodeConfig
+from explorer.gui.widgets.controls import float_box, int_box
 
 STRATEGIES = {"greedy": "Greedy (most likely word)", "beam": "Beam search", "sample": "Sampling"}
 
@@ -20,15 +21,15 @@ class DecodeOptions(QWidget):
             self.strategy.addItem(name, key)
         self.strategy.setToolTip("How a latent becomes a sentence: the most likely word each step, a beam search "
                                  "over whole sentences, or random sampling.")
-        self.beam_width = self._int(1, 20, 5, "How many partial sentences beam search keeps at each step.")
-        self.temperature = self._float(0.05, 5.0, 1.0, 0.1, "Sampling: below 1 sharpens, above 1 flattens the "
+        self.beam_width = int_box(1, 20, 5, "How many partial sentences beam search keeps at each step.")
+        self.temperature = float_box(0.05, 5.0, 1.0, 0.1, "Sampling: below 1 sharpens, above 1 flattens the "
                                                             "word distribution.")
-        self.top_k = self._int(0, 1000, 0, "Sampling: draw only from the k most likely words (0: all).")
-        self.top_p = self._float(0.05, 1.0, 1.0, 0.05, "Sampling (nucleus): draw only from the most likely words "
+        self.top_k = int_box(0, 1000, 0, "Sampling: draw only from the k most likely words (0: all).")
+        self.top_p = float_box(0.05, 1.0, 1.0, 0.05, "Sampling (nucleus): draw only from the most likely words "
                                                        "whose probabilities add up to p (1: all).")
-        self.repetition = self._float(1.0, 5.0, 1.0, 0.1, "CTRL's repetition penalty θ: words already generated "
+        self.repetition = float_box(1.0, 5.0, 1.0, 0.1, "CTRL's repetition penalty θ: words already generated "
                                                           "become less likely (1: none).")
-        self.seed = self._int(0, 1_000_000, 0, "Sampling: the random seed; the same seed repeats the sentences.")
+        self.seed = int_box(0, 1_000_000, 0, "Sampling: the random seed; the same seed repeats the sentences.")
         self.allow_unk = QCheckBox("Allow <unk>")
         self.allow_unk.setToolTip("Let generated sentences contain <unk>, the stand-in for rare words (off: the "
                                   "most likely real word is used instead).")
@@ -46,21 +47,6 @@ class DecodeOptions(QWidget):
         for box in (self.beam_width, self.temperature, self.top_k, self.top_p, self.repetition, self.seed):
             box.valueChanged.connect(self._on_change)
         self._update_enabled()
-
-    def _int(self, low: int, high: int, value: int, tip: str) -> QSpinBox:
-        box = QSpinBox()
-        box.setRange(low, high)
-        box.setValue(value)
-        box.setToolTip(tip)
-        return box
-
-    def _float(self, low: float, high: float, value: float, step: float, tip: str) -> QDoubleSpinBox:
-        box = QDoubleSpinBox()
-        box.setRange(low, high)
-        box.setSingleStep(step)
-        box.setValue(value)
-        box.setToolTip(tip)
-        return box
 
     def config(self) -> DecodeConfig:
         return DecodeConfig(strategy=self.strategy.currentData(), beam_width=self.beam_width.value(),
