@@ -3,7 +3,7 @@ throughput inside the app against the headless trainer on the same settings (the
 10 x 11 traversal refresh and of an interpolation refresh (decode + draw), and UMAP time on 10k and 70k latents.
 Results go to docs/PERFORMANCE.md.
 
-    python bench/gui_responsiveness.py [--dataset fashion-mnist] [--epochs 2] [--device cpu]
+    python bench/gui_responsiveness.py [--dataset fashion-mnist] [--epochs 4] [--device cpu]
 """
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ def umap_seconds(latents: np.ndarray) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="fashion-mnist")
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--print-only", action="store_true", help="print the results, do not write the docs")
     args = parser.parse_args()
