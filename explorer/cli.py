@@ -243,6 +243,7 @@ def cmd_evaluate(args) -> int:
     from explorer.data.base import Split
     from explorer.data.registry import load_dataset
     from explorer.io.checkpoint import load_checkpoint
+    from explorer.training.run import to_jsonable
 
     checkpoint = load_checkpoint(args.checkpoint)
     info = checkpoint.dataset
@@ -259,7 +260,7 @@ def cmd_evaluate(args) -> int:
     metrics = evaluate(checkpoint.model, split, nll_samples=args.nll_samples)
     if checkpoint.model.conditional and dataset is not None and dataset.domain == "image":
         metrics["conditional_accuracy"] = conditional_accuracy(checkpoint.model, dataset)
-    metrics = {key: _plain(value) for key, value in metrics.items()}
+    metrics = to_jsonable(metrics)
     metrics["evaluated_on"] = source
     if args.json:
         print(json.dumps(metrics, indent=2))
@@ -280,12 +281,6 @@ def _preview_split(checkpoint) -> "Split":
         return Split(torch.as_tensor(preview.inputs), labels, torch.as_tensor(preview.lengths))
     return Split(torch.as_tensor(preview.inputs, dtype=torch.float32).unsqueeze(1) / 255.0, labels)
 
-def _plain(value):
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
 
 # export
 def cmd_export(args) -> int:

@@ -157,7 +157,7 @@ class TrainingRun:
             "dataset": dict(dataset.describe(), options=dict(self.spec.data_options)),
             "train_config": self.spec.train.to_dict(),
             "history": list(self.trainer.history),
-            "metrics": _jsonable(metrics),
+            "metrics": to_jsonable(metrics),
             "stopped_early": stopped,
             "trained_with": {"app_version": explorer.__version__, "torch": torch.__version__,
                              "device": str(model.device)},
@@ -204,18 +204,19 @@ def build_preview(model: LatentModel, split: Split, size: int = PREVIEW_SIZE) ->
     )
 
 
-def _jsonable(value):
+def to_jsonable(value):
+    """Tensors, arrays, numpy scalars and dataclasses as plain JSON values, recursively."""
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: to_jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [to_jsonable(v) for v in value]
     if isinstance(value, torch.Tensor):
-        return _jsonable(value.tolist())
+        return to_jsonable(value.tolist())
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, (np.floating, np.integer)):
         return value.item()
     if dataclasses.is_dataclass(value):
-        return _jsonable(dataclasses.asdict(value))
+        return to_jsonable(dataclasses.asdict(value))
     return value
 

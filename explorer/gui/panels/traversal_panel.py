@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QListWidget,
-                               QListWidgetItem, QSlider, QSpinBox, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+                               QSlider, QSplitter, QVBoxLayout, QWidget)
 
+from explorer.gui.widgets.controls import float_box, int_box
 from explorer.gui.widgets.items_view import ItemsView
 
 MODES = {"±kσ around the start": "sigma", "prior quantiles 0.05–0.95": "quantiles", "data range": "data"}
@@ -27,15 +28,8 @@ class TraversalPanel(QWidget):
         self.start = QComboBox()
         self.start.addItems(["selected item", "origin"])
         self.start.setToolTip("Start from the selected item's posterior mean, or from z = 0.")
-        self.steps = QSpinBox()
-        self.steps.setRange(3, 21)
-        self.steps.setValue(11)
-        self.steps.setToolTip("How many decodes per dimension.")
-        self.k = QDoubleSpinBox()
-        self.k.setRange(0.5, 6.0)
-        self.k.setSingleStep(0.5)
-        self.k.setValue(3.0)
-        self.k.setToolTip("How many standard deviations the sweep goes each way (±kσ mode).")
+        self.steps = int_box(3, 21, 11, "How many decodes per dimension.")
+        self.k = float_box(0.5, 6.0, 3.0, 0.5, "How many standard deviations the sweep goes each way (±kσ mode).")
         self.all_dims = QCheckBox("All dimensions (sorted by KL)")
         self.all_dims.setToolTip("Show one row per dimension, active dimensions first.")
         form = QFormLayout()
