@@ -8,9 +8,11 @@ import argparse
 import contextlib
 import json
 import math
+import os
 import signal
 import sys
 import threading
+import time
 
 from pathlib import Path
 
@@ -22,51 +24,19 @@ COMMANDS = ("train", "evaluate", "export", "info")
 EXPORT_WHAT = ("samples", "reconstructions", "traversal", "interpolation", "latents", "curves", "history")
 
 def build_parser() -> argparse.ArgumentParser:
-    from explorer.training.run import MODEL_CHOICES
-
     parser = argparse.ArgumentParser(prog="latent-explorer", description="Train and explore VAEs.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    train = commands.add_parser("train", help="train a model and save a checkpoint")
-    train.add_argument("--model", choices=MODEL_CHOICES, default="vae")
-    train.add_argument("--dataset", default="digits",
-                       help="digits, mnist-5k, mnist, fashion-mnist, wordnet-examples or text:PATH")
-    train.add_argument("--arch", choices=("mlp", "conv"), default="mlp")
-    train.add_argument("--latent-dim", type=int)
-    train.add_argument("--hidden", help="hidden layer sizes, comma separated (image models)")
-    train.add_argument("--epochs", type=int, default=10)
-    train.add_argument("--batch-size", type=int, default=128)
-    train.add_argument("--lr", type=float, default=1e-3)
-    train.add_argument("--beta", type=float, default=1.0)
-    train.add_argument("--capacity", type=float, help="capacity C_max in nats (Burgess et al. 2018)")
-    train.add_argument("--gamma", type=float, default=1000.0, help="capacity weight gamma")
-    train.add_argument("--capacity-steps", type=int, default=10000, help="steps over which C grows to C_max")
-    train.add_argument("--kl-schedule", choices=("constant", "linear", "logistic", "cyclical"), default="constant")
-    train.add_argument("--warmup-steps", type=int, default=5000, help="linear schedule length")
-    train.add_argument("--logistic-k", type=float, default=0.0025)
-    train.add_argument("--logistic-x0", type=int, default=2500)
-    train.add_argument("--cycles", type=int, default=4, help="cyclical schedule: number of cycles")
-    train.add_argument("--ratio", type=float, default=0.5, help="cyclical schedule: fraction of a cycle rising")
-    train.add_argument("--free-bits", type=float, default=0.0, help="free bits per latent dimension (nats)")
-    train.add_argument("--binarize", action="store_true", help="dynamic binarisation of the pixels")
-    train.add_argument("--learned-prior", action="store_true", help="CVAE: learn the prior p(z|c)")
-    train.add_argument("--noise", type=float, help="denoising AE: std of the Gaussian input noise")
-    train.add_argument("--rnn", choices=("gru", "lstm"), help="sentence models: recurrent cell")
-    train.add_argument("--bidirectional", action="store_true", help="sentence models: bidirectional encoder")
-    train.add_argument("--embed-dim", type=int)
-    train.add_argument("--hidden-dim", type=int, help="sentence models: RNN size")
-    train.add_argument("--word-dropout", type=float)
-    train.add_argument("--max-len", type=int, help="corpora: longest sentence kept, in tokens")
-    train.add_argument("--min-count", type=int, help="corpora: rarer words become <unk>")
-    train.add_argument("--device", default="auto")
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--autosave-every", type=int, default=1, help="save the checkpoint every N epochs (0: off)")
-    train.add_argument("--resume", help="continue training this checkpoint (with its optimizer state)")
-    train.add_argument("--nll-samples", type=int, default=0, help="importance samples for the final IW-NLL")
-    train.add_argument("--no-optimizer-state", action="store_true",
-                       help="leave the optimizer state out: a file about 3x smaller that cannot be resumed")
-    _data_args(train)
-    train.add_argument("--out", required=True, help="checkpoint to write (.safetensors)")
+    train = commands.add_parser("train", help="train a model and save a checkpoint (and a run folder)",
+                                argument_default=argparse.SUPPRESS)
+    _option_args(train)
+    train.add_argument("--preset", help="start from a named preset (resources/presets); flags given beside it win")
+    train.add_argument("--out", help="checkpoint to write (.safetensors); default: DIR/checkpoint.safetensors")
+    train.add_argument("--run-dir", help="write the run folder DIR: run.json, events.jsonl and the checkpoint")
+    train.add_argument("--resume", help="continue training this checkpoint (with its optimizer state and settings)")
+    train.add_argument("--control", choices=("stdin",),
+                       help="take pause / resume / stop commands on stdin (end of input stops and saves)")
+    train.add_argument("--events", choices=("stdout",), help="print events as JSON lines on stdout")
 
     evaluate = commands.add_parser("evaluate", help="metrics of a checkpoint on its test split")
     evaluate.add_argument("checkpoint")
@@ -105,12 +75,36 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true")
     return parser
 
+def _option_args(parser: argparse.ArgumentParser) -> None:
+    """One flag per declared option (explorer.training.options), grouped as the app's form groups them."""
+    from explorer.training.options import all_options
+
+    groups = {}
+    for option in all_options():
+        section = groups.get(option.section) or groups.setdefault(
+            option.section, parser.add_argument_group(f"{option.section} settings"))
+        default = "auto" if option.default is None else option.default
+        where = f" [{', '.join(option.kinds)}]" if option.kinds else ""
+        text = f"{option.help}{where} (default: {default})".replace("%", "%%")
+        if option.type == "bool":
+            section.add_argument(option.flag, action=argparse.BooleanOptionalAction, help=text)
+        elif option.type == "choice":
+            section.add_argument(option.flag, choices=option.choices, help=text)
+        else:
+            section.add_argument(option.flag, type=option.parse_cli, metavar=option.name.upper(), help=text)
+
+
 def _data_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", help="folder holding the dataset files")
     parser.add_argument("--download", action="store_true", help="fetch MNIST / Fashion-MNIST once from OpenML")
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse has printed its one-line usage error (or the help)
+        return int(exc.code or 0)
+    args.argv = argv
     try:
         return {"train": cmd_train, "evaluate": cmd_evaluate, "export": cmd_export, "info": cmd_info}[args.command](args)
     except ExplorerError as exc:
@@ -121,69 +115,92 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 # train
+TRAIN_FLAGS = ("command", "argv", "preset", "out", "run_dir", "resume", "control", "events")
+
+
 def spec_from_args(args) -> "RunSpec":
-    from explorer.training.objectives import ObjectiveConfig
+    from explorer.training.presets import preset
     from explorer.training.run import RunSpec
-    from explorer.training.trainer import TrainConfig
 
-    schedule = {
-        "constant": {"kind": "constant"},
-        "linear": {"kind": "linear", "warmup_steps": args.warmup_steps},
-        "logistic": {"kind": "logistic", "k": args.logistic_k, "x0": args.logistic_x0},
-        "cyclical": {"kind": "cyclical", "cycles": args.cycles, "ratio": args.ratio},
-    }[args.kl_schedule]
-    if args.model == "beta-vae" and args.beta == 1.0 and not args.capacity:
-        raise ConfigError("--model beta-vae needs --beta B (B != 1) or --capacity C_MAX")
-    objective = ObjectiveConfig(beta=args.beta, schedule=schedule, capacity=args.capacity, gamma=args.gamma,
-                                capacity_steps=args.capacity_steps, free_bits=args.free_bits)
-    train = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                        device=args.device, objective=objective, binarize=args.binarize,
-                        autosave_every=args.autosave_every)
-    model_options = {key: value for key, value in {
-        "hidden": _int_list(args.hidden, "--hidden") if args.hidden else None,
-        "learned_prior": True if args.learned_prior else None,
-        "noise": args.noise,
-        "rnn": args.rnn,
-        "bidirectional": True if args.bidirectional else None,
-        "embed_dim": args.embed_dim,
-        "hidden_dim": args.hidden_dim,
-        "word_dropout": args.word_dropout,
-    }.items() if value is not None}
-    data_options = {key: value for key, value in {"max_len": args.max_len, "min_count": args.min_count}.items()
-                    if value is not None}
-    return RunSpec(model=args.model, dataset=args.dataset, arch=args.arch, latent_dim=args.latent_dim,
-                   model_options=model_options, data_options=data_options, train=train, data_dir=args.data_dir,
-                   download=args.download, out=args.out, resume=args.resume, nll_samples=args.nll_samples,
-                   keep_optimizer_state=not args.no_optimizer_state)
+    given = {key: value for key, value in vars(args).items() if key not in TRAIN_FLAGS}
+    values = dict(preset(args.preset).options, **given) if getattr(args, "preset", None) else given
+    out, run_dir = getattr(args, "out", None), getattr(args, "run_dir", None)
+    if out is not None and not out.strip():
+        raise ConfigError("--out is empty: name a .safetensors file")
+    if not out and not run_dir:
+        raise ConfigError("train needs --out FILE.safetensors or --run-dir DIR (or both)")
+    if out and not Path(out).parent.exists():
+        raise ConfigError(f"cannot write {out}: folder {Path(out).parent} does not exist")
+    return RunSpec.create(out=out, run_dir=run_dir, resume=getattr(args, "resume", None), **values)
 
-def _int_list(text: str, name: str) -> list[int]:
-    try:
-        values = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise ConfigError(f"{name} expects integers separated by commas, got {text!r}") from None
-    if not values:
-        raise ConfigError(f"{name} is empty")
-    return values
 
 def cmd_train(args) -> int:
-    from explorer.training.run import TrainingRun
+    from explorer.training.control import StdinControl, stop_on_termination
+    from explorer.training.events import EndEvent
+    from explorer.training.run import TrainingRun, checkpoint_in
+    from explorer.training.run_folder import RunFolder, now_iso
 
-    out = Path(args.out)
-    if not out.parent.exists():
-        raise ConfigError(f"cannot write {out}: folder {out.parent} does not exist")
-    progress = EpochProgress()
-    run = TrainingRun(spec_from_args(args), on_event=progress)
-    run.prepare()
-    print(f"training {run.model.kind} ({run.model.latent_dim} latent dims) on {run.dataset.id}: "
-          f"{len(run.dataset.train)} train / {len(run.dataset.test)} test, device {run.model.device}", flush=True)
-    with stop_on_first_interrupt(run):
-        checkpoint = run.execute()
-    progress.close()
-    metrics = checkpoint.metrics
-    stopped = " (stopped early by Ctrl+C)" if checkpoint.meta.get("stopped_early") else ""
-    print(f"saved {out}{stopped}: test -ELBO {metrics['elbo']:.2f} nats, KL {metrics['kl']:.2f}, "
-          f"active units {metrics['active_units']}/{run.model.latent_dim}")
+    spec = spec_from_args(args)
+    main_rank = os.environ.get("RANK", "0") == "0"
+    folder = None
+    if spec.run_dir and main_rank:
+        folder = RunFolder.create(spec.run_dir, spec.options, args.argv, spec.resume)
+        if spec.out:
+            folder.update(checkpoint=str(Path(spec.out).resolve()))
+    sink = EventSink(folder, json_lines=getattr(args, "events", None) == "stdout", human=main_rank)
+    run = TrainingRun(spec, on_event=sink, checkpoint_path=checkpoint_in(spec.run_dir, spec.out))
+    if getattr(args, "control", None) == "stdin":
+        StdinControl(Controller(run, sink).command).start()
+    stop_on_termination(run.request_stop)
+    try:
+        with stop_on_first_interrupt(run):
+            run.prepare()
+            if folder is not None:
+                folder.update(status="running", options=run.options)
+            run.execute()
+    except BaseException as exc:
+        message = str(exc) if isinstance(exc, ExplorerError) else f"{type(exc).__name__}: {exc}"
+        sink(EndEvent("failed", message))
+        if folder is not None:
+            folder.update(status="failed", message=message, ended=now_iso())
+        raise
+    finally:
+        sink.close()
+    if not main_rank:
+        return 0
+    snapshot = run.last_snapshot
+    metrics = snapshot.checkpoint.metrics
+    status = "stopped" if snapshot.checkpoint.meta.get("stopped_early") else "finished"
+    sink(EndEvent(status, metrics={k: metrics.get(k) for k in ("elbo", "recon", "kl", "active_units")}))
+    if folder is not None:
+        folder.update(status=status, ended=now_iso())
+        folder.close()
+    if not sink.json_lines:
+        stopped = " (stopped early)" if status == "stopped" else ""
+        print(f"saved {snapshot.path}{stopped}: test -ELBO {metrics['elbo']:.2f} nats, KL {metrics['kl']:.2f}, "
+              f"active units {metrics['active_units']}/{run.model.latent_dim}")
     return 0
+
+
+class Controller:
+    """Commands from the control channel, applied to the run and echoed as state events."""
+
+    def __init__(self, run, sink):
+        self.run, self.sink = run, sink
+
+    def command(self, name: str) -> None:
+        from explorer.training.events import StateEvent
+
+        if name == "pause":
+            self.run.pause()
+            self.sink(StateEvent("paused"))
+        elif name == "resume":
+            self.run.resume()
+            self.sink(StateEvent("running"))
+        else:
+            self.sink(StateEvent("stopping"))
+            self.run.request_stop()
+
 
 @contextlib.contextmanager
 def stop_on_first_interrupt(run):
@@ -206,6 +223,55 @@ def stop_on_first_interrupt(run):
             signal.signal(signal.SIGINT, previous)
 
 
+class EventSink:
+    """Where a run's events go: the run folder's events.jsonl (rank 0), JSON lines on stdout (for the app), or a
+    progress bar and one line per epoch (for a person). Step events are written in batches, a few a second."""
+
+    BATCH_SECONDS = 0.25
+
+    def __init__(self, folder=None, json_lines: bool = False, human: bool = True):
+        self.folder, self.json_lines = folder, json_lines
+        self.progress = EpochProgress() if human and not json_lines else None
+        self._steps: list = []
+        self._last_flush = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self, event) -> None:
+        from explorer.training.events import StepEvent, event_to_json
+
+        with self._lock:
+            if self.progress is not None:
+                self.progress(event)
+            if isinstance(event, StepEvent):
+                self._steps.append(event)
+                if time.monotonic() - self._last_flush >= self.BATCH_SECONDS:
+                    self._flush()
+                return
+            self._flush()
+            self._write(event_to_json(event))
+
+    def _flush(self) -> None:
+        from explorer.training.events import events_to_json
+
+        self._last_flush = time.monotonic()
+        if self._steps:
+            line, self._steps = events_to_json(self._steps), []
+            self._write(line)
+
+    def _write(self, line: str) -> None:
+        if self.folder is not None:
+            self.folder.append(line)
+        if self.json_lines:
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            self._flush()
+        if self.progress is not None:
+            self.progress.close()
+
+
 class EpochProgress:
     """A tqdm bar over each epoch's steps on stderr, and one line per epoch on stdout."""
 
@@ -213,17 +279,21 @@ class EpochProgress:
         self._bar = None
 
     def __call__(self, event) -> None:
-        from explorer.training.trainer import EpochEvent, StepEvent
+        from explorer.training.events import EpochEvent, StartEvent, StepEvent
 
-        if isinstance(event, StepEvent):
+        if isinstance(event, StartEvent):
+            print(f"training {event.label} ({event.latent_dim} latent dims) on {event.dataset}: {event.train_size} "
+                  f"train / {event.test_size} test, device {event.device}"
+                  + (f", {event.world_size} ranks" if event.world_size > 1 else ""), flush=True)
+        elif isinstance(event, StepEvent):
             if self._bar is None:
                 from tqdm import tqdm
 
                 self._bar = tqdm(total=event.steps_per_epoch, desc=f"epoch {event.epoch}", leave=False,
                                  unit="step", file=sys.stderr, disable=None)
             self._bar.n = event.step
-            self._bar.set_postfix(recon=f"{event.recon:.1f}", kl=f"{event.kl:.2f}",
-                                  ex_s=f"{event.examples_per_s:.0f}", refresh=False)
+            self._bar.set_postfix({name: f"{value:.2f}" for name, value in event.scalars.items()
+                                   if value is not None} | {"ex/s": f"{event.examples_per_s:.0f}"}, refresh=False)
             self._bar.refresh()
         elif isinstance(event, EpochEvent):
             self.close()

@@ -67,6 +67,8 @@ def test_user_errors_exit_2_with_one_line(tmp_path, capsys):
     assert main(["evaluate", str(tmp_path / "missing.safetensors")]) == 2
     assert main(["train", "--dataset", "nope", "--out", str(tmp_path / "x.safetensors")]) == 2
     assert main(["train", "--model", "beta-vae", *TINY, "--out", str(tmp_path / "b.safetensors")]) == 2
+    assert main(["train", "--preset", "nope", *TINY, "--out", str(tmp_path / "b.safetensors")]) == 2
+    assert main(["train", *TINY]) == 2  # neither --out nor --run-dir
     assert main(["export", str(tmp_path / "missing.safetensors"), "--what", "samples", "--out", "x.png"]) == 2
     assert "Traceback" not in capsys.readouterr().err
 

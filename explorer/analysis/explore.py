@@ -13,6 +13,7 @@ from explorer.analysis.projection import Projection
 from explorer.domains import domain_for
 from explorer.errors import ConfigError
 from explorer.io.checkpoint import Checkpoint
+from explorer.models.base import Posterior
 
 
 class ModelExplorer:
@@ -29,6 +30,7 @@ class ModelExplorer:
         self.labels = np.asarray(preview.labels, dtype=np.int64)
         self.projection = np.asarray(preview.projection, dtype=np.float32)
         self._fitted_projection: Projection | None = None
+        self._kl_per_dim: np.ndarray | None = None
 
     # What is loaded
     @property
@@ -59,12 +61,25 @@ class ModelExplorer:
     def label(self) -> str:
         return self.checkpoint.label
 
+    def _item_kl(self, indices) -> np.ndarray:
+        """KL per dimension of preview items against the model's own prior (its ``kl_terms``): (n, D)."""
+        indices = np.atleast_1d(np.asarray(indices, dtype=np.int64))
+        if self.logvars is None:
+            return np.zeros((len(indices), self.latent_dim), dtype=np.float32)
+        device = self.model.device
+        posterior = Posterior(torch.from_numpy(self.means[indices]).to(device),
+                              torch.from_numpy(self.logvars[indices]).to(device))
+        with torch.no_grad():
+            cond = self._cond_for(indices)
+            kl = self.model.kl_terms(posterior, None if cond is None else cond.to(device))["per_dim"]
+        return kl.cpu().numpy()
+
     @property
     def kl_per_dim(self) -> np.ndarray:
-        """Mean KL(q(z_d|x) || p(z_d)) per dimension over the preview set, in nats."""
-        if self.logvars is None:
-            return np.zeros(self.latent_dim, dtype=np.float32)
-        return (0.5 * (self.means**2 + np.exp(self.logvars) - 1.0 - self.logvars)).mean(0)
+        """Mean KL(q(z_d|x) || p(z_d)) per dimension over the preview set, in nats, against the model's prior."""
+        if self._kl_per_dim is None:
+            self._kl_per_dim = self._item_kl(np.arange(len(self.means))).mean(0)
+        return self._kl_per_dim
 
     @property
     def dims_by_kl(self) -> list[int]:
@@ -95,9 +110,7 @@ class ModelExplorer:
         mean = self.means[index]
         if self.logvars is None:
             return mean, np.zeros_like(mean), np.zeros_like(mean)
-        logvar = self.logvars[index]
-        kl = 0.5 * (mean**2 + np.exp(logvar) - 1.0 - logvar)
-        return mean, np.exp(0.5 * logvar), kl
+        return mean, np.exp(0.5 * self.logvars[index]), self._item_kl(index)[0]
 
     def label_of(self, index: int) -> int:
         return int(self.labels[index])

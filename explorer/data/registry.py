@@ -30,3 +30,12 @@ def load_dataset(dataset_id: str, data_dir: str | os.PathLike | None = None, dow
 
         return text.load_corpus(dataset_id, data_dir=data_dir, **text_options)
     raise DataError(f"unknown dataset {dataset_id!r}; expected one of {', '.join(dataset_ids())}")
+
+
+def dataset_domain(dataset_id: str) -> str | None:
+    """"image" or "text" for a dataset id, without loading it; None for an id that names nothing known."""
+    if dataset_id in IMAGE_DATASETS:
+        return "image"
+    if dataset_id == "wordnet-examples" or dataset_id.startswith("text:"):
+        return "text"
+    return None

@@ -30,6 +30,9 @@ class Prompts:
         path, _ = QFileDialog.getOpenFileName(self.parent, caption, folder, filters)
         return path or None
 
+    def open_folder(self, caption: str, folder: str) -> str | None:
+        return QFileDialog.getExistingDirectory(self.parent, caption, folder) or None
+
 
 class HeadlessPrompts(Prompts):
     """For unattended runs (--screenshot): errors go to stderr, questions get their safe answer."""
@@ -47,4 +50,7 @@ class HeadlessPrompts(Prompts):
         return None
 
     def open_path(self, caption: str, folder: str, filters: str) -> str | None:
+        return None
+
+    def open_folder(self, caption: str, folder: str) -> str | None:
         return None

@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("main_window")
         self.prompts = prompts or Prompts(self)
         self.remember_layout = True  # off for unattended screenshots, which use the default layout
+        self._closing = False
         self.session = Session(self)
 
         self.map_panel = MapPanel(self.session)
@@ -86,8 +87,9 @@ class MainWindow(QMainWindow):
         self.model_panel.new_training.clicked.connect(self.show_training)
         self.model_panel.open_button.clicked.connect(self.open_dialog)
         self.model_panel.save_button.clicked.connect(self.save_as)
+        self.model_panel.continue_button.clicked.connect(self.continue_training)
         self.training.run_finished.connect(self._on_run_finished)
-        self.training.epoch_checkpoint.connect(self._on_epoch_checkpoint)
+        self.training.checkpoint_written.connect(self._on_epoch_checkpoint)
         self.training.run_failed.connect(self._on_run_failed)
         self.session.model_changed.connect(self._update_status)
         self.session.model_changed.connect(self._show_domain_tabs)
@@ -128,6 +130,9 @@ class MainWindow(QMainWindow):
                                         "Save the loaded model to its file (or choose one).")
         self.save_as_action = self._action("Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs,
                                            "Save the loaded model to a new checkpoint file.")
+        self.watch_action = self._action("&Watch a Run…", self.watch_run_dialog, "Ctrl+Shift+W",
+                                         "Follow a run folder written by train --run-dir (here, or synced from a "
+                                         "GPU server): live curves and its latest checkpoint.")
         self.place_action = self._action("&Place a New Input on the Map…", self.place_input_dialog, "Ctrl+I",
                                          "Encode an image file or a sentence and mark where it lands on the map.")
         self.recent_menu = file_menu.addMenu("Open &Recent")
@@ -135,6 +140,7 @@ class MainWindow(QMainWindow):
         file_menu.insertAction(self.recent_menu.menuAction(), self.open_action)
         file_menu.addAction(self.save_action)
         file_menu.addAction(self.save_as_action)
+        file_menu.addAction(self.watch_action)
         file_menu.addAction(self.place_action)
         self.export_menu = file_menu.addMenu("&Export")
         exports = (
@@ -198,8 +204,9 @@ class MainWindow(QMainWindow):
         if path:
             self.open_checkpoint(path)
 
-    def open_checkpoint(self, path: str) -> bool:
-        """Load and show a checkpoint; on failure show why and keep what is open."""
+    def open_checkpoint(self, path: str, keep_selection: bool = False, remember: bool = True) -> bool:
+        """Load and show a checkpoint; on failure show why and keep what is open. ``keep_selection`` for a newer
+        snapshot of the run on screen; ``remember`` puts it in the recent files."""
         from explorer.analysis.explore import ModelExplorer
         from explorer.io.checkpoint import load_checkpoint
 
@@ -208,8 +215,9 @@ class MainWindow(QMainWindow):
         except (ExplorerError, OSError) as error:
             self.prompts.error("Could not open checkpoint", f"{path}\n\n{error}")
             return False
-        self._show(explorer, str(path))
-        settings.add_recent_file(str(Path(path).resolve()))
+        self._show(explorer, str(path), keep_selection)
+        if remember:
+            settings.add_recent_file(str(Path(path).resolve()))
         return True
 
     def show_checkpoint(self, checkpoint, path: str | None, keep_selection: bool = False) -> None:
@@ -225,8 +233,6 @@ class MainWindow(QMainWindow):
             self.session.select_dim(dim if dim < explorer.latent_dim else 0)
         elif len(explorer.labels):
             self.session.select(0)
-        if not self.training.is_running and self.tabs.currentWidget() is self.training:
-            self.tabs.setCurrentWidget(self.traversal)
         self._update_actions()
 
     def save(self) -> None:
@@ -288,18 +294,46 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Placed {name} at ({points[0, 0]:.2f}, {points[0, 1]:.2f})", 10_000)
         return points[0]
 
-    # Training results
-    def _on_run_finished(self, checkpoint, path: str) -> None:
-        self.show_checkpoint(checkpoint, path or None, keep_selection=True)
-        if path:
+    # Training: runs are child processes; what they save is opened here
+    def continue_training(self) -> None:
+        """Set the Training tab up to continue the open model with its settings, optimizer state and history."""
+        explorer = self.session.explorer
+        options = explorer.checkpoint.meta.get("run_options")
+        if not self.session.path or not isinstance(options, dict) or not explorer.checkpoint.optimizer_state:
+            self.prompts.error("Cannot continue training",
+                               "This model cannot be continued: it has no file, or it was saved without its "
+                               "optimizer state or its run settings (an older version, or --no-optimizer-state).")
+            return
+        self.training.continue_from(self.session.path, options)
+        self.show_training()
+
+    def watch_run_dialog(self) -> None:
+        folder = self.prompts.open_folder("Watch a run folder", str(self.training.runs_folder()))
+        if folder:
+            self.watch_run(folder)
+
+    def watch_run(self, folder: str) -> None:
+        try:
+            self.training.watch(folder)
+        except ExplorerError as error:
+            self.prompts.error("Cannot watch this folder", str(error))
+            return
+        self.show_training()
+
+    def _on_run_finished(self, path: str, status: str) -> None:
+        if path and self._closing:
             settings.add_recent_file(str(Path(path).resolve()))
-        self.statusBar().showMessage(f"Training done; saved to {path}" if path else "Training done", 10_000)
+            return
+        if path:
+            self.open_checkpoint(path, keep_selection=True)
+        words = "Training stopped early" if status == "stopped" else "Training finished"
+        self.statusBar().showMessage(f"{words}; saved to {path}" if path else words, 10_000)
 
-    def _on_epoch_checkpoint(self, checkpoint) -> None:
-        self.show_checkpoint(checkpoint, None, keep_selection=True)
+    def _on_epoch_checkpoint(self, path: str) -> None:
+        self.open_checkpoint(path, keep_selection=True, remember=False)
 
-    def _on_run_failed(self, message: str) -> None:
-        self.prompts.error("Training failed", message)
+    def _on_run_failed(self, title: str, message: str) -> None:
+        self.prompts.error(title, message)
 
     # Exports
     def _ask_export_path(self, caption: str, suffix_name: str, filters: str) -> str | None:
@@ -409,14 +443,14 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def closeEvent(self, event) -> None:
-        if self.training.is_running:
+        if self.training.process is not None:
             if not self.prompts.confirm("Training is running",
-                                        "Stop training and quit? The model as it is now is saved."):
+                                        "Stop training and quit? The model as it is now is saved first."):
                 event.ignore()
                 return
-            self.training.stop_and_wait()
-            if self.training.out_path and Path(self.training.out_path).exists():
-                settings.add_recent_file(str(Path(self.training.out_path).resolve()))
+            self._closing = True
+            self.statusBar().showMessage("Stopping training and saving before closing…")
+        self.training.stop_and_wait()
         self.map_panel.stop_workers()
         if self.remember_layout:
             values = settings.app_settings()

@@ -18,7 +18,7 @@ from explorer.errors import CheckpointError, ExplorerError
 from explorer.io.atomic import WriteError, atomic_path
 from explorer.models.base import LatentModel, build_model
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: optimizer states per named optimizer; 1 (one unnamed state) is still read
 META_KEY = "latent_explorer"
 REQUIRED_META = ("format_version", "model_config", "dataset", "train_config", "history", "metrics")
 SPECIAL_TOKENS = ("<pad>", "<unk>", "<bos>", "<eos>")
@@ -98,26 +98,37 @@ def save_checkpoint(path, model: LatentModel, meta: dict, preview: Preview | Non
     return path
 
 
-def _flatten_optimizer(state: dict) -> tuple[dict[str, torch.Tensor], dict]:
-    """Tensors of an optimizer state_dict under optim.<param>.<name>; everything else as JSON."""
-    tensors, scalars = {}, {}
-    for param_id, entries in state["state"].items():
-        for name, value in entries.items():
-            if isinstance(value, torch.Tensor):
-                tensors[f"optim.{param_id}.{name}"] = value.detach().cpu().contiguous()
-            else:
-                scalars.setdefault(str(param_id), {})[name] = value
-    return tensors, {"param_groups": state["param_groups"], "scalars": scalars}
+def _flatten_optimizer(states: dict[str, dict]) -> tuple[dict[str, torch.Tensor], dict]:
+    """Tensors of each named optimizer's state_dict under optim.<name>.<param>.<key>; everything else as JSON."""
+    tensors, meta = {}, {}
+    for name, state in states.items():
+        scalars = {}
+        for param_id, entries in state["state"].items():
+            for key, value in entries.items():
+                if isinstance(value, torch.Tensor):
+                    tensors[f"optim.{name}.{param_id}.{key}"] = value.detach().cpu().contiguous()
+                else:
+                    scalars.setdefault(str(param_id), {})[key] = value
+        meta[name] = {"param_groups": state["param_groups"], "scalars": scalars}
+    return tensors, meta
 
 
-def _unflatten_optimizer(tensors: dict[str, torch.Tensor], meta: dict) -> dict:
-    state: dict[int, dict] = {}
-    for key, value in tensors.items():
-        _, param_id, name = key.split(".", 2)
-        state.setdefault(int(param_id), {})[name] = value
-    for param_id, entries in meta.get("scalars", {}).items():
-        state.setdefault(int(param_id), {}).update(entries)
-    return {"state": state, "param_groups": meta["param_groups"]}
+def _unflatten_optimizer(tensors: dict[str, torch.Tensor], meta: dict, version: int) -> dict[str, dict]:
+    if version < 2:  # one unnamed optimizer, tensors under optim.<param>.<key>
+        meta = {"main": meta}
+        tensors = {f"optim.main.{key[len('optim.'):]}": value for key, value in tensors.items()}
+    states: dict[str, dict] = {}
+    for name, entry in meta.items():
+        state: dict[int, dict] = {}
+        prefix = f"optim.{name}."
+        for key, value in tensors.items():
+            if key.startswith(prefix):
+                param_id, tensor_name = key[len(prefix):].split(".", 1)
+                state.setdefault(int(param_id), {})[tensor_name] = value
+        for param_id, entries in entry.get("scalars", {}).items():
+            state.setdefault(int(param_id), {}).update(entries)
+        states[name] = {"state": state, "param_groups": entry["param_groups"]}
+    return states
 
 
 # Loading
@@ -147,7 +158,7 @@ def load_checkpoint(path, device: str | torch.device = "cpu") -> Checkpoint:
     optimizer_state = None
     if meta.get("optimizer"):
         optimizer_state = _unflatten_optimizer({k: v for k, v in tensors.items() if k.startswith("optim.")},
-                                               meta["optimizer"])
+                                               meta["optimizer"], meta["format_version"])
     return Checkpoint(model=model.to(device).eval(), meta=meta, preview=preview, optimizer_state=optimizer_state)
 
 

@@ -1,28 +1,55 @@
-"""The LatentModel contract every model kind fulfils, and the registry that rebuilds a model from its config.
+"""The LatentModel contract every model kind fulfils, and the one registry of kinds.
 
-A model knows how to encode, decode and compute its per-example ELBO terms. The *objective* (beta, capacity,
-annealing, free bits) lives in ``explorer.training.objectives`` so one model serves VAE, beta-VAE and
-capacity-annealed training. The GUI and CLI only use what is declared here.
+A model encodes to a posterior (a Gaussian part and, for some kinds, categorical parts), decodes a latent vector,
+computes its per-example terms, the KL against its *own* prior (``kl_terms``, the one KL function the metrics, the
+explorer and the previews use), its optimizers and its training step. The objective (β, capacity, annealing, free
+bits) lives in ``explorer.training.objectives`` so one model serves VAE, β-VAE and capacity training.
+
+A new kind is one class with ``@register_model``: its kind, domain, display name, its declared options and
+``build_config``; the CLI, the app's training form, checkpoints and the explorer need no change.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from explorer.errors import ConfigError
 
+if TYPE_CHECKING:
+    from explorer.options import Option
+
+
+@dataclass(frozen=True)
+class LatentLayout:
+    """A latent vector is ``continuous`` Gaussian dimensions followed by one one-hot block per categorical
+    variable (sizes ``discrete``)."""
+
+    continuous: int
+    discrete: tuple[int, ...] = ()
+
+    @property
+    def width(self) -> int:
+        return self.continuous + sum(self.discrete)
+
+    def block(self, variable: int) -> slice:
+        """Where categorical variable ``variable``'s one-hot block sits in the latent vector."""
+        start = self.continuous + sum(self.discrete[:variable])
+        return slice(start, start + self.discrete[variable])
+
 
 @dataclass
 class Posterior:
-    """q(z|x) = N(mean, exp(logvar)). ``logvar`` is None for a deterministic encoder (plain or denoising AE);
-    ``logits`` holds discrete-latent logits for models that have them."""
+    """q(z|x): N(mean, exp(logvar)) for the continuous part (``logvar`` None for a deterministic encoder) and
+    categorical ``logits``, one (N, K_i) tensor per discrete variable."""
 
     mean: torch.Tensor
     logvar: torch.Tensor | None = None
-    logits: torch.Tensor | None = None
+    logits: list[torch.Tensor] = field(default_factory=list)
 
     @property
     def std(self) -> torch.Tensor:
@@ -31,28 +58,18 @@ class Posterior:
         return torch.exp(0.5 * self.logvar)
 
     def sample(self, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Reparameterised sample z = mean + std * eps (the mean itself for a deterministic encoder)."""
+        """Reparameterised continuous sample z = mean + std * eps (the mean itself for a deterministic encoder)."""
         if self.logvar is None:
             return self.mean
         eps = torch.randn(self.mean.shape, generator=generator, device=self.mean.device, dtype=self.mean.dtype)
         return self.mean + self.std * eps
 
-    def kl_per_dim(self, prior_mean: torch.Tensor | None = None, prior_logvar: torch.Tensor | None = None) -> torch.Tensor:
-        """KL(q || p) per latent dimension in nats, shape (N, D). p defaults to N(0, I)."""
-        if self.logvar is None:
-            return torch.zeros_like(self.mean)
-        if prior_mean is None:
-            return 0.5 * (self.mean.pow(2) + self.logvar.exp() - 1.0 - self.logvar)
-        if prior_logvar is None:
-            prior_logvar = torch.zeros_like(prior_mean)
-        return 0.5 * (
-            prior_logvar - self.logvar
-            + (self.logvar.exp() + (self.mean - prior_mean).pow(2)) / prior_logvar.exp()
-            - 1.0
-        )
+    def point(self) -> torch.Tensor:
+        """The latent vector that represents the item: continuous means followed by each variable's probabilities."""
+        return torch.cat([self.mean] + [logits.softmax(-1) for logits in self.logits], dim=-1)
 
     def log_density(self, z: torch.Tensor) -> torch.Tensor:
-        """log q(z|x) summed over dimensions; z may carry leading sample dimensions (K, N, D)."""
+        """log q(z|x) of the continuous part, summed over dimensions; z may carry leading sample dims (K, N, D)."""
         logvar = self.logvar if self.logvar is not None else torch.zeros_like(self.mean)
         return gaussian_log_density(z, self.mean, logvar)
 
@@ -60,6 +77,18 @@ class Posterior:
 def gaussian_log_density(z: torch.Tensor, mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """log N(z; mean, exp(logvar)) summed over the last dimension."""
     return -0.5 * (math.log(2 * math.pi) + logvar + (z - mean).pow(2) / logvar.exp()).sum(-1)
+
+
+def gaussian_kl(mean: torch.Tensor, logvar: torch.Tensor, prior_mean: torch.Tensor,
+                prior_logvar: torch.Tensor) -> torch.Tensor:
+    """KL(N(mean, e^logvar) || N(prior_mean, e^prior_logvar)) per dimension, in nats."""
+    return 0.5 * (prior_logvar - logvar + (logvar.exp() + (mean - prior_mean).pow(2)) / prior_logvar.exp() - 1.0)
+
+
+def categorical_kl_uniform(logits: torch.Tensor) -> torch.Tensor:
+    """KL(Cat(softmax(logits)) || uniform over K) = sum p log p + log K, per row, in nats."""
+    log_p = logits.log_softmax(-1)
+    return (log_p.exp() * log_p).sum(-1) + math.log(logits.shape[-1])
 
 
 @dataclass
@@ -79,25 +108,62 @@ class Batch:
         return self.x.shape[0]
 
 
+class StepContext:
+    """What a training step needs from the trainer: the objective and ``update``, which applies one optimizer to a
+    loss (zero the gradients, backpropagate, average gradients across ranks in a distributed run, clip, step)."""
+
+    def __init__(self, optimizers: dict[str, torch.optim.Optimizer], objective, grad_clip: float | None = None,
+                 sync_gradients=None):
+        self.optimizers = optimizers
+        self.objective = objective
+        self.grad_clip = grad_clip
+        self.sync_gradients = sync_gradients
+
+    def update(self, loss: torch.Tensor, optimizer: str = "main") -> None:
+        opt = self.optimizers[optimizer]
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        params = [p for group in opt.param_groups for p in group["params"] if p.grad is not None]
+        if self.sync_gradients is not None:
+            self.sync_gradients(params)
+        if self.grad_clip:
+            torch.nn.utils.clip_grad_norm_(params, self.grad_clip)
+        opt.step()
+
+
 class LatentModel(nn.Module):
     """Base class of every model the app can train, save, load and explore.
 
-    Subclasses set the class attributes, build their modules from ``config`` and implement ``encode``, ``decode``
-    and ``loss_terms``. ``config`` is a plain JSON-serialisable dict holding ``kind`` and every constructor
-    argument, so ``build_model(model.config)`` rebuilds an identical architecture.
+    Subclasses set the class attributes, build their modules from ``config`` and implement ``encode``, ``decode``,
+    ``log_likelihood`` and ``loss_terms``. ``config`` is a plain JSON-serialisable dict holding ``kind`` and every
+    constructor argument, so ``build_model(model.config)`` rebuilds an identical architecture.
     """
 
     kind: str = ""
     domain: str = "image"  # "image" or "text": how decoded outputs are rendered
-    variational: bool = True  # False for plain and denoising autoencoders (no KL, sampling from a prior is garbage)
+    display_name: str = ""
+    description: str = ""
+    variational: bool = True  # False for autoencoders without a prior to sample from
+    options: tuple["Option", ...] = ()  # the settings this kind adds to a run (CLI flags and form fields)
 
     def __init__(self, config: dict):
         super().__init__()
         self.config = dict(config, kind=self.kind)
 
+    @classmethod
+    def build_config(cls, dataset_info: dict, options: dict) -> dict:
+        """A complete config for a dataset (``Dataset.describe()``) and the run's option values (None: default)."""
+        raise NotImplementedError
+
+    # What the latent space is
+    @property
+    def latent_layout(self) -> LatentLayout:
+        return LatentLayout(int(self.config["latent_dim"]))
+
     @property
     def latent_dim(self) -> int:
-        return int(self.config["latent_dim"])
+        """The width of the latent vector ``decode`` takes."""
+        return self.latent_layout.width
 
     @property
     def num_classes(self) -> int:
@@ -112,6 +178,7 @@ class LatentModel(nn.Module):
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
+    # Inference and generation
     def encode(self, x: torch.Tensor, cond: torch.Tensor | None = None, lengths: torch.Tensor | None = None) -> Posterior:
         raise NotImplementedError
 
@@ -120,54 +187,95 @@ class LatentModel(nn.Module):
         raise NotImplementedError
 
     def log_likelihood(self, batch: Batch, z: torch.Tensor) -> torch.Tensor:
-        """log p(x|z, c) in nats per example, shape (N,), for latents z (N, D): the building block of the
-        importance-weighted NLL bound."""
-        raise NotImplementedError
-
-    def loss_terms(self, batch: Batch) -> dict[str, torch.Tensor]:
-        """Per-example terms in nats: ``recon`` (N,), ``kl`` (N,), ``kl_per_dim`` (N, D); models may add more."""
+        """log p(x|z, c) in nats per example, shape (N,), for latent vectors z (N, latent_dim): the building block
+        of the importance-weighted NLL bound."""
         raise NotImplementedError
 
     def prior(self, cond: torch.Tensor | None = None, n: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Mean and logvar of p(z) or p(z|c), shape (N, D). The standard normal unless a model learns its prior."""
+        """Mean and logvar of the continuous prior p(z) or p(z|c), shape (N, D). The standard normal unless a
+        model learns its prior."""
         rows = cond.shape[0] if cond is not None else int(n or 1)
-        zeros = torch.zeros(rows, self.latent_dim, device=self.device)
+        zeros = torch.zeros(rows, self.latent_layout.continuous, device=self.device)
         return zeros, zeros.clone()
+
+    def kl_terms(self, posterior: Posterior, cond: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """KL of q(z|x) against this model's own prior: ``per_dim`` (N, D) for the continuous dimensions and
+        ``discrete`` (N, m) for the categorical variables (against uniform), in nats."""
+        n = posterior.mean.shape[0]
+        if posterior.logvar is None:
+            per_dim = torch.zeros_like(posterior.mean)
+        else:
+            prior_mean, prior_logvar = self.prior(cond, n)
+            per_dim = gaussian_kl(posterior.mean, posterior.logvar, prior_mean, prior_logvar)
+        if posterior.logits:
+            discrete = torch.stack([categorical_kl_uniform(logits) for logits in posterior.logits], dim=1)
+        else:
+            discrete = posterior.mean.new_zeros(n, 0)
+        return {"per_dim": per_dim, "discrete": discrete}
 
     def sample_prior(self, n: int, cond: torch.Tensor | None = None, temperature: float = 1.0,
                      generator: torch.Generator | None = None) -> torch.Tensor:
-        """Draw n latents from the prior (scaled by ``temperature``) on the model's device."""
+        """Draw n latent vectors from the prior (the continuous part scaled by ``temperature``) on the model's
+        device; categorical variables are drawn uniformly."""
         mean, logvar = self.prior(cond, n)
         eps = torch.randn(mean.shape, generator=generator, device="cpu").to(mean.device)
-        return mean + temperature * torch.exp(0.5 * logvar) * eps
+        parts = [mean + temperature * torch.exp(0.5 * logvar) * eps]
+        for k in self.latent_layout.discrete:
+            picks = torch.randint(k, (n,), generator=generator, device="cpu")
+            parts.append(F.one_hot(picks, k).to(mean.dtype).to(mean.device))
+        return torch.cat(parts, dim=1)
+
+    # Training
+    def loss_terms(self, batch: Batch, step: int | None = None) -> dict[str, torch.Tensor]:
+        """Per-example terms in nats: ``recon`` (N,), ``kl`` (N,), ``kl_per_dim`` (N, D); models may add more
+        (N,) terms (logged) and breakdowns such as ``kl_discrete`` (N, m). ``step`` is the global training step
+        (None when evaluating)."""
+        raise NotImplementedError
+
+    def configure_optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
+        return {"main": torch.optim.Adam(self.parameters(), lr=lr)}
+
+    def training_step(self, batch: Batch, step: int, ctx: StepContext) -> dict[str, torch.Tensor]:
+        """One optimisation step; returns the scalars to log (detached or not: the trainer detaches them)."""
+        terms = self.loss_terms(batch, step)
+        loss = ctx.objective(terms, step)
+        ctx.update(loss)
+        return {"loss": loss, **{name: value.mean() for name, value in terms.items() if value.dim() == 1}}
 
 
 _REGISTRY: dict[str, type[LatentModel]] = {}
 
 
 def register_model(cls: type[LatentModel]) -> type[LatentModel]:
-    """Class decorator: make ``cls`` buildable from a config whose ``kind`` is ``cls.kind``."""
-    if not cls.kind:
-        raise ValueError(f"{cls.__name__} has no kind")
+    """Class decorator: make ``cls`` trainable and buildable from a config whose ``kind`` is ``cls.kind``."""
+    if not cls.kind or cls.domain not in ("image", "text"):
+        raise ValueError(f"{cls.__name__} needs a kind and a domain (image or text)")
     _REGISTRY[cls.kind] = cls
     return cls
 
 
-def model_kinds() -> list[str]:
+def model_classes() -> dict[str, type[LatentModel]]:
+    """Every registered kind, in registration order."""
     _import_builtin_models()
-    return sorted(_REGISTRY)
+    return dict(_REGISTRY)
+
+
+def model_class(kind: str) -> type[LatentModel]:
+    classes = model_classes()
+    if kind not in classes:
+        raise ConfigError(f"unknown model kind {kind!r}; expected one of {', '.join(classes)}")
+    return classes[kind]
 
 
 def build_model(config: dict) -> LatentModel:
     """Rebuild a model from its config dict (as stored in a checkpoint)."""
-    _import_builtin_models()
-    kind = config.get("kind")
-    if kind not in _REGISTRY:
-        raise ConfigError(f"unknown model kind {kind!r}; expected one of {', '.join(sorted(_REGISTRY))}")
+    if not isinstance(config, dict):
+        raise ConfigError(f"a model config must be a JSON object, got {type(config).__name__}")
+    cls = model_class(config.get("kind"))
     try:
-        return _REGISTRY[kind](config)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ConfigError(f"invalid config for model kind {kind!r}: {exc}") from exc
+        return cls(config)
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise ConfigError(f"invalid config for model kind {cls.kind!r}: {exc}") from exc
 
 
 def _import_builtin_models() -> None:

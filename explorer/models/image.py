@@ -10,18 +10,36 @@ from torch import nn
 
 from explorer.errors import ConfigError
 from explorer.models.base import Batch, LatentModel, Posterior, register_model
+from explorer.options import Option
 
 NOISE_TYPES = ("gaussian", "masking")
+ARCHS = ("mlp", "conv")
+LIKELIHOODS = ("bernoulli", "gaussian")
+
+LATENT_DIM = Option("latent_dim", "int", None, "Number of latent dimensions (auto: 8 for 8x8 images, 20 for "
+                    "larger ones).", label="Latent size", low=1, high=1024)
+IMAGE_OPTIONS = (
+    LATENT_DIM,
+    Option("arch", "choice", "mlp", "Encoder/decoder architecture: fully connected (mlp) or convolutional.",
+           label="Architecture", choices=ARCHS),
+    Option("hidden", "int_list", None, "Hidden layer sizes, comma separated (auto: 128 for 8x8 images, 400 for "
+           "larger ones; the last one for conv).", label="Hidden sizes", low=1, high=8192, group="advanced"),
+    Option("channels", "int_list", None, "Convolution channels per stride-2 layer (auto: 16,32 for 8x8 images, "
+           "32,64 for larger ones).", label="Conv channels", low=1, high=1024, max_items=4, group="advanced"),
+    Option("likelihood", "choice", "bernoulli", "Pixel likelihood: Bernoulli (binary cross-entropy) or Gaussian "
+           "with a learned scale.", label="Pixel likelihood", choices=LIKELIHOODS, group="advanced"),
+)
 
 
 def image_model_config(kind: str, input_shape, latent_dim: int | None = None, arch: str = "mlp",
                        num_classes: int = 0, **options) -> dict:
-    """A complete config with defaults sized to the input: MLP [400] for 28x28 (the PyTorch example), [128] for 8x8."""
+    """A complete config with defaults sized to the input: MLP [400] for 28x28 (the PyTorch example), [128] for 8x8.
+    Options given as None take their default."""
     channels, height, width = (int(v) for v in input_shape)
     small = height * width <= 256
     config = {
         "kind": kind,
-        "arch": arch,
+        "arch": arch or "mlp",
         "input_shape": [channels, height, width],
         "latent_dim": int(latent_dim or (8 if small else 20)),
         "hidden": [128] if small else [400],
@@ -34,10 +52,10 @@ def image_model_config(kind: str, input_shape, latent_dim: int | None = None, ar
     if kind == "dae":
         config["noise"] = 0.3
         config["noise_type"] = "gaussian"
-    config.update(options)
-    if arch not in ("mlp", "conv"):
-        raise ConfigError(f"unknown architecture {arch!r}; expected mlp or conv")
-    if config["likelihood"] not in ("bernoulli", "gaussian"):
+    config.update({key: value for key, value in options.items() if value is not None})
+    if config["arch"] not in ARCHS:
+        raise ConfigError(f"unknown architecture {config['arch']!r}; expected mlp or conv")
+    if config["likelihood"] not in LIKELIHOODS:
         raise ConfigError(f"unknown likelihood {config['likelihood']!r}; expected bernoulli or gaussian")
     if kind == "cvae" and config["num_classes"] < 2:
         raise ConfigError("a CVAE needs a labelled dataset with at least 2 classes")
@@ -106,7 +124,17 @@ class ImageModel(LatentModel):
     """Shared body of every image model: encoder -> latent heads; decoder -> pixel logits (or Gaussian means)."""
 
     domain = "image"
-    _learned_prior = False
+    options = IMAGE_OPTIONS
+
+    @classmethod
+    def build_config(cls, dataset_info: dict, options: dict) -> dict:
+        return image_model_config(cls.kind, dataset_info["shape"], num_classes=cls._classes(dataset_info),
+                                  **options)
+
+    @classmethod
+    def _classes(cls, dataset_info: dict) -> int:
+        """How many condition classes the model takes from the dataset (none for an unconditional kind)."""
+        return 0
 
     def __init__(self, config: dict):
         super().__init__(config)
@@ -167,14 +195,13 @@ class ImageModel(LatentModel):
     def corrupt(self, x: torch.Tensor) -> torch.Tensor:
         return x
 
-    def loss_terms(self, batch: Batch) -> dict[str, torch.Tensor]:
+    def loss_terms(self, batch: Batch, step: int | None = None) -> dict[str, torch.Tensor]:
         cond = batch.y if self.conditional else None
         x_in = self.corrupt(batch.x) if self.training else batch.x
         posterior = self.encode(x_in, cond)
-        z = posterior.sample() if self.training or self.variational else posterior.mean
+        z = posterior.sample()
         recon = -self.log_likelihood(batch, z)
-        prior_mean, prior_logvar = self.prior(cond, len(batch)) if self._learned_prior else (None, None)
-        kl_per_dim = posterior.kl_per_dim(prior_mean, prior_logvar)
+        kl_per_dim = self.kl_terms(posterior, cond)["per_dim"]
         return {"recon": recon, "kl": kl_per_dim.sum(1), "kl_per_dim": kl_per_dim}
 
 
@@ -183,6 +210,8 @@ class AutoEncoder(ImageModel):
     """A plain autoencoder: a baseline whose latent space gives garbage when sampled from N(0, I)."""
 
     kind = "ae"
+    display_name = "AE"
+    description = "A plain autoencoder: the baseline whose latent space gives garbage when sampled from N(0, I)."
     variational = False
 
 
@@ -193,7 +222,15 @@ class DenoisingAutoEncoder(ImageModel):
     config['noise']. Corruption applies in training mode only."""
 
     kind = "dae"
+    display_name = "Denoising AE"
+    description = "An autoencoder that reconstructs clean images from corrupted ones."
     variational = False
+    options = IMAGE_OPTIONS + (
+        Option("noise", "float", 0.3, "Denoising AE: the std of Gaussian input noise, or the probability of "
+               "zeroing a pixel for masking noise.", label="Input noise", low=0.0, high=10.0),
+        Option("noise_type", "choice", "gaussian", "Denoising AE: additive Gaussian noise or masking noise.",
+               label="Noise type", choices=NOISE_TYPES, group="advanced"),
+    )
 
     def __init__(self, config: dict):
         super().__init__(config)
@@ -211,6 +248,8 @@ class VAE(ImageModel):
     """Kingma & Welling's VAE; trained with β != 1 or a capacity objective it is a β-VAE."""
 
     kind = "vae"
+    display_name = "VAE"
+    description = "Kingma & Welling's VAE; with β or a capacity target it is a β-VAE."
 
 
 @register_model
@@ -218,6 +257,16 @@ class CVAE(ImageModel):
     """Sohn et al. 2015: the label conditions encoder and decoder, and optionally a learned prior p(z|c)."""
 
     kind = "cvae"
+    display_name = "CVAE"
+    description = "Sohn et al.'s conditional VAE: the label feeds encoder and decoder."
+    options = IMAGE_OPTIONS + (
+        Option("learned_prior", "bool", False, "CVAE: learn the prior p(z|c) per class instead of N(0, I).",
+               label="Learned prior p(z|c)"),
+    )
+
+    @classmethod
+    def _classes(cls, dataset_info: dict) -> int:
+        return len(dataset_info.get("class_names", []))
 
     def __init__(self, config: dict):
         super().__init__(config)

@@ -9,19 +9,40 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from explorer.errors import ConfigError
 from explorer.models.base import Batch, LatentModel, Posterior, register_model
+from explorer.options import Option
 
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
+RNN_CELLS = ("gru", "lstm")
+
+DECODER_OPTIONS = (
+    Option("rnn", "choice", "gru", "Sentence models: the recurrent cell.", label="Recurrent cell", choices=RNN_CELLS,
+           group="advanced"),
+    Option("embed_dim", "int", 256, "Sentence models: word embedding size.", label="Embedding size", low=1,
+           high=4096, group="advanced"),
+    Option("hidden_dim", "int", 256, "Sentence models: the recurrent layers' size.", label="RNN size", low=1,
+           high=4096, group="advanced"),
+    Option("word_dropout", "float", 0.0, "Sentence models: the chance each decoder input word is replaced by "
+           "<unk>, forcing the decoder to use z.", label="Word dropout", low=0.0, high=1.0),
+)
+SENTENCE_VAE_OPTIONS = (
+    Option("latent_dim", "int", None, "Number of latent dimensions (auto: 32).", label="Latent size", low=1,
+           high=1024),
+    *DECODER_OPTIONS,
+    Option("bidirectional", "bool", False, "Sentence VAE: a bidirectional encoder.", label="Bidirectional encoder",
+           group="advanced"),
+)
 
 
-def text_model_config(kind: str, vocab_size: int, latent_dim: int = 32, rnn: str = "gru", max_len: int = 20,
-                      **options) -> dict:
+def text_model_config(kind: str, vocab_size: int, latent_dim: int | None = None, rnn: str | None = None,
+                      max_len: int = 20, **options) -> dict:
+    """A complete config; options given as None take their default."""
     config = {
         "kind": kind,
         "vocab_size": int(vocab_size),
         "embed_dim": 256,
         "hidden_dim": 256,
-        "latent_dim": 0 if kind == "lm" else int(latent_dim),
-        "rnn": rnn,
+        "latent_dim": 0 if kind == "lm" else int(latent_dim or 32),
+        "rnn": rnn or "gru",
         "bidirectional": False,
         "num_layers": 1,
         "word_dropout": 0.0,
@@ -30,8 +51,8 @@ def text_model_config(kind: str, vocab_size: int, latent_dim: int = 32, rnn: str
         "max_len": int(max_len),
         "pad_id": PAD_ID, "unk_id": UNK_ID, "bos_id": BOS_ID, "eos_id": EOS_ID,
     }
-    config.update(options)
-    if config["rnn"] not in ("gru", "lstm"):
+    config.update({key: value for key, value in options.items() if value is not None})
+    if config["rnn"] not in RNN_CELLS:
         raise ConfigError(f"unknown recurrent cell {config['rnn']!r}; expected gru or lstm")
     if not 0.0 <= float(config["word_dropout"]) <= 1.0:
         raise ConfigError(f"word dropout must be in [0, 1], got {config['word_dropout']}")
@@ -49,6 +70,10 @@ class SentenceDecoder(LatentModel):
     """The decoder shared by the sentence VAE and the language model: p(w_t | w_<t, z)."""
 
     domain = "text"
+
+    @classmethod
+    def build_config(cls, dataset_info: dict, options: dict) -> dict:
+        return text_model_config(cls.kind, len(dataset_info["vocab"]), max_len=dataset_info["max_len"], **options)
 
     def __init__(self, config: dict):
         super().__init__(config)
@@ -121,7 +146,12 @@ class SentenceDecoder(LatentModel):
 
 @register_model
 class SentenceVAE(SentenceDecoder):
+    """Bowman et al. 2016: an RNN encoder to q(z|x), the decoder initialised from z and fed z at every step."""
+
     kind = "sentence-vae"
+    display_name = "Sentence VAE"
+    description = "Bowman et al.'s sentence VAE: a recurrent encoder and decoder around a Gaussian latent."
+    options = SENTENCE_VAE_OPTIONS
 
     def __init__(self, config: dict):
         super().__init__(config)
@@ -144,10 +174,10 @@ class SentenceVAE(SentenceDecoder):
         mean, logvar = self.latent_head(last).chunk(2, dim=1)
         return Posterior(mean, logvar)
 
-    def loss_terms(self, batch: Batch) -> dict[str, torch.Tensor]:
+    def loss_terms(self, batch: Batch, step: int | None = None) -> dict[str, torch.Tensor]:
         posterior = self.encode(batch.x, None, batch.lengths)
         z = posterior.sample()
-        kl_per_dim = posterior.kl_per_dim()
+        kl_per_dim = self.kl_terms(posterior)["per_dim"]
         return {"recon": -self.log_likelihood(batch, z), "kl": kl_per_dim.sum(1), "kl_per_dim": kl_per_dim}
 
 
@@ -156,12 +186,15 @@ class LanguageModel(SentenceDecoder):
     """The decoder alone, with no latent: the baseline whose perplexity a sentence VAE must approach."""
 
     kind = "lm"
+    display_name = "Language model"
+    description = "The sentence decoder alone, with no latent: the baseline a sentence VAE's perplexity is judged by."
     variational = False
+    options = DECODER_OPTIONS
 
     def encode(self, x, cond=None, lengths=None) -> Posterior:
         raise ConfigError("a language model has no latent space")
 
-    def loss_terms(self, batch: Batch) -> dict[str, torch.Tensor]:
+    def loss_terms(self, batch: Batch, step: int | None = None) -> dict[str, torch.Tensor]:
         n = batch.x.shape[0]
         z = torch.zeros(n, 0, device=batch.x.device)
         zeros = torch.zeros(n, device=batch.x.device)

@@ -36,9 +36,13 @@ def config_fields(cls, data: dict, what: str) -> dict:
     return dict(data)
 
 
+SCHEDULE_KEYS = ("beta", "capacity")  # every value schedule_at may give: epoch records keep them flat
+
+
 class Objective:
-    """``objective(terms, step) -> (loss, stats)``: the scalar to minimise (nats per example) and the effective
-    KL weight ``beta`` (β·w(t), or γ under the capacity form) with the capacity C(t) (None when unused)."""
+    """``objective(terms, step) -> loss``: the scalar to minimise (nats per example); ``schedule_at(step)`` gives
+    the values that shape it at that step: the effective KL weight ``beta`` (β·w(t), or γ under the capacity form)
+    and, when used, the capacity ``capacity`` C(t)."""
 
     def __init__(self, config: ObjectiveConfig):
         if config.beta < 0 or config.free_bits < 0:
@@ -56,7 +60,13 @@ class Objective:
             return None
         return c.capacity * min(1.0, step / max(1, c.capacity_steps))
 
-    def __call__(self, terms: dict[str, torch.Tensor], step: int) -> tuple[torch.Tensor, dict]:
+    def schedule_at(self, step: int) -> dict[str, float]:
+        capacity = self.capacity_at(step)
+        if capacity is not None:
+            return {"beta": self.config.gamma, "capacity": capacity}
+        return {"beta": self.config.beta * self.weight(step)}
+
+    def __call__(self, terms: dict[str, torch.Tensor], step: int) -> torch.Tensor:
         c = self.config
         recon = terms["recon"].mean()
         if c.free_bits > 0:
@@ -64,8 +74,7 @@ class Objective:
             kl = terms["kl_per_dim"].mean(0).clamp(min=c.free_bits).sum()
         else:
             kl = terms["kl"].mean()
-        capacity = self.capacity_at(step)
-        if capacity is not None:
-            return recon + c.gamma * (kl - capacity).abs(), {"beta": c.gamma, "capacity": capacity}
-        beta = c.beta * self.weight(step)
-        return recon + beta * kl, {"beta": beta, "capacity": None}
+        schedule = self.schedule_at(step)
+        if "capacity" in schedule:
+            return recon + schedule["beta"] * (kl - schedule["capacity"]).abs()
+        return recon + schedule["beta"] * kl

@@ -1,128 +1,193 @@
-"""One training run from settings to checkpoint: the function the CLI's `train` and the GUI's training worker
-share. It loads the data, builds (or resumes) the model, trains, evaluates, builds the preview set and saves."""
+"""One training run from settings to checkpoint, shared by the CLI's ``train`` (and so by the app, which starts
+that command as a child process): load the data, build (or resume) the model seeded, train, write snapshots at
+autosave epochs and at the end, and report events. Under torchrun every rank runs this; rank 0 writes."""
 from __future__ import annotations
 
 import dataclasses
-import datetime
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import torch
 
 import explorer
-from explorer.data.base import Dataset, Split
+from explorer.data.base import Dataset
 from explorer.data.registry import load_dataset
 from explorer.errors import ConfigError
-from explorer.io.checkpoint import Checkpoint, Preview, load_checkpoint, save_checkpoint
-from explorer.models.base import LatentModel, build_model
+from explorer.io.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from explorer.models.base import LatentModel, build_model, model_class
+from explorer.training import distributed as dist_mod
+from explorer.training.events import CheckpointEvent, StartEvent
 from explorer.training.objectives import ObjectiveConfig
+from explorer.training.options import complete
 from explorer.training.trainer import Trainer, TrainConfig
 
-IMAGE_KINDS = {"ae": "ae", "dae": "dae", "vae": "vae", "beta-vae": "vae", "cvae": "cvae"}
-TEXT_KINDS = {"sentence-vae": "sentence-vae", "lm": "lm"}
-MODEL_CHOICES = list(IMAGE_KINDS) + list(TEXT_KINDS)
-PREVIEW_SIZE = 3000
-KIND_NAMES = {"ae": "AE", "dae": "Denoising AE", "vae": "VAE", "cvae": "CVAE", "sentence-vae": "Sentence VAE",
-              "lm": "Language model"}
+# A continued run keeps what defines its model and data; these it may change.
+RESUMABLE = ("epochs", "batch_size", "lr", "device", "grad_clip", "seed", "autosave_every", "nll_samples",
+             "optimizer_state", "beta", "capacity", "gamma", "capacity_steps", "kl_schedule", "warmup_steps",
+             "logistic_k", "logistic_x0", "cycles", "ratio", "free_bits", "binarize", "data_dir", "download")
+SNAPSHOT_MI_ITEMS = 1000  # intermediate snapshots estimate mutual information on this many preview items
 
 
 @dataclass
 class RunSpec:
-    """Everything that defines a run. ``model`` is a user-facing kind (MODEL_CHOICES); ``model_options`` are
-    extra architecture settings passed to the config builder (hidden sizes, rnn, word_dropout, ...)."""
+    """A run: its option values (every option of ``explorer.training.options``, checked), which of them the user
+    gave explicitly, and where it writes."""
 
-    model: str = "vae"
-    dataset: str = "digits"
-    arch: str = "mlp"
-    latent_dim: int | None = None
-    model_options: dict = field(default_factory=dict)
-    data_options: dict = field(default_factory=dict)
-    train: TrainConfig = field(default_factory=TrainConfig)
-    data_dir: str | None = None
-    download: bool = False
+    options: dict
+    given: frozenset = frozenset()
     out: str | None = None
+    run_dir: str | None = None
     resume: str | None = None
-    nll_samples: int = 0
-    keep_optimizer_state: bool = True  # False: a smaller file that can be explored but not resumed
+
+    @classmethod
+    def create(cls, out: str | None = None, run_dir: str | None = None, resume: str | None = None,
+               **values) -> "RunSpec":
+        return cls(complete(values), frozenset(values), out, run_dir, resume)
+
+    @property
+    def model(self) -> str:
+        return self.options["model"]
+
+    @property
+    def dataset(self) -> str:
+        return self.options["dataset"]
+
+    @property
+    def train(self) -> TrainConfig:
+        o = self.options
+        schedule = {
+            "constant": {"kind": "constant"},
+            "linear": {"kind": "linear", "warmup_steps": o["warmup_steps"]},
+            "logistic": {"kind": "logistic", "k": o["logistic_k"], "x0": o["logistic_x0"]},
+            "cyclical": {"kind": "cyclical", "cycles": o["cycles"], "ratio": o["ratio"]},
+        }[o["kl_schedule"]]
+        objective = ObjectiveConfig(beta=o["beta"], schedule=schedule, capacity=o["capacity"], gamma=o["gamma"],
+                                    capacity_steps=o["capacity_steps"], free_bits=o["free_bits"])
+        return TrainConfig(epochs=o["epochs"], batch_size=o["batch_size"], lr=o["lr"], seed=o["seed"],
+                           device=o["device"], objective=objective, binarize=o["binarize"],
+                           grad_clip=o["grad_clip"], autosave_every=o["autosave_every"])
+
+    def model_options(self) -> dict:
+        """The values of the options the chosen model kind declares."""
+        return {option.name: self.options[option.name] for option in model_class(self.model).options}
+
+    def data_options(self, domain: str) -> dict:
+        if domain != "text":
+            return {}
+        return {"max_len": self.options["max_len"], "min_count": self.options["min_count"]}
 
 
-def run_label(model_kind: str, objective: ObjectiveConfig) -> str:
+def run_label(kind: str, objective: ObjectiveConfig) -> str:
     """How the app names a run: e.g. 'β-VAE (β=4)', 'β-VAE (C=25 nats)', 'CVAE'."""
-    if model_kind == "vae" and objective.capacity:
+    if kind == "vae" and objective.capacity:
         return f"β-VAE (C={objective.capacity:g} nats)"
-    if model_kind == "vae" and objective.beta != 1.0:
+    if kind == "vae" and objective.beta != 1.0:
         return f"β-VAE (β={objective.beta:g})"
-    return KIND_NAMES.get(model_kind, model_kind)
+    cls = model_class(kind)
+    return cls.display_name or kind
 
 
 def build_model_for(spec: RunSpec, dataset: Dataset) -> LatentModel:
-    if spec.model in IMAGE_KINDS:
-        if dataset.domain != "image":
-            raise ConfigError(f"model {spec.model!r} needs an image dataset; {dataset.id!r} is {dataset.domain}")
-        from explorer.models.image import image_model_config
+    cls = model_class(spec.model)
+    if cls.domain != dataset.domain:
+        needs = "a text corpus" if cls.domain == "text" else "an image dataset"
+        raise ConfigError(f"model {spec.model!r} needs {needs}; {dataset.id!r} is {dataset.domain}")
+    return build_model(cls.build_config(dataset.describe(), spec.model_options()))
 
-        kind = IMAGE_KINDS[spec.model]
-        options = dict(spec.model_options)
-        if spec.latent_dim:
-            options["latent_dim"] = spec.latent_dim
-        config = image_model_config(kind, list(dataset.shape), arch=spec.arch,
-                                    num_classes=dataset.num_classes if kind == "cvae" else 0, **options)
-    elif spec.model in TEXT_KINDS:
-        if dataset.domain != "text":
-            raise ConfigError(f"model {spec.model!r} needs a text corpus; {dataset.id!r} is {dataset.domain}")
-        from explorer.models.text import text_model_config
 
-        options = dict(spec.model_options)
-        if spec.latent_dim:
-            options["latent_dim"] = spec.latent_dim
-        config = text_model_config(spec.model, len(dataset.extra["vocab"]), max_len=dataset.extra["max_len"],
-                                   **options)
-    else:
-        raise ConfigError(f"unknown model {spec.model!r}; expected one of {', '.join(MODEL_CHOICES)}")
-    return build_model(config)
+@dataclass
+class Snapshot:
+    """What a run saved: the checkpoint and where it went."""
+
+    checkpoint: Checkpoint
+    path: str | None
+    final: bool
+    epoch: int = 0
+    extra: dict = field(default_factory=dict)
 
 
 class TrainingRun:
-    """Prepare once, execute once. Stop, pause and resume may be called from another thread."""
+    """Prepare once, execute once. Stop, pause and resume may be called from another thread. ``on_event``
+    receives every event (start, steps, epochs, checkpoints); ``checkpoint_path`` is where snapshots are written
+    (None: nowhere)."""
 
-    def __init__(self, spec: RunSpec, on_event: Callable | None = None):
+    def __init__(self, spec: RunSpec, on_event: Callable | None = None, checkpoint_path: str | None = None):
         self.spec = spec
-        self.on_event = on_event
+        self.on_event = on_event or (lambda event: None)
+        self.checkpoint_path = checkpoint_path if checkpoint_path is not None else spec.out
         self.dataset: Dataset | None = None
         self.model: LatentModel | None = None
         self.trainer: Trainer | None = None
+        self.distributed = dist_mod.Distributed()
         self._history: list[dict] = []
         self._optimizer_state: dict | None = None
         self._label = ""
+        self._pending_stop = False
+        self.last_snapshot: Snapshot | None = None
+
+    @property
+    def options(self) -> dict:
+        return self.spec.options
 
     def prepare(self) -> None:
         spec = self.spec
         if spec.resume:
-            previous = load_checkpoint(spec.resume)
-            self.model = previous.model
-            self._history = list(previous.history)
-            self._optimizer_state = previous.optimizer_state
-            self._label = previous.label
-            # A resumed run keeps its own settings; only the number of further epochs and the device are new.
-            self.spec.train = dataclasses.replace(TrainConfig.from_dict(previous.train_config),
-                                                  epochs=spec.train.epochs, device=spec.train.device)
-            dataset_id = previous.dataset["id"]
-            data_options = dict(previous.dataset.get("options", {}), **spec.data_options)
-            self.dataset = load_dataset(dataset_id, spec.data_dir, spec.download, **data_options)
-            if previous.dataset.get("vocab") not in (None, self.dataset.extra.get("vocab")):
-                raise ConfigError(f"{spec.resume}: the corpus' vocabulary differs from the checkpoint's; "
-                                  "resume needs the same corpus and options")
+            self._prepare_resume()
         else:
-            self.dataset = load_dataset(spec.dataset, spec.data_dir, spec.download, **spec.data_options)
+            self.dataset = self._load_data(spec.dataset, spec.data_options(model_class(spec.model).domain))
+        train = spec.train
+        self.distributed = dist_mod.from_environment(train.device)
+        device = dist_mod.device_for(self.distributed, train.device)
+        _fill_schedule_length(train, len(self.dataset.train))
+        if not spec.resume:
+            torch.manual_seed(train.seed)  # the initial weights: the same on every rank and for every autosave
             self.model = build_model_for(spec, self.dataset)
-            self._label = run_label(self.model.kind, spec.train.objective)
-        _fill_schedule_length(self.spec.train, len(self.dataset.train))
-        self.trainer = Trainer(self.model, self.dataset, self.spec.train, on_event=self.on_event,
-                               history=self._history, optimizer_state=self._optimizer_state,
-                               on_autosave=self._autosave if spec.out else None)
+            self._label = run_label(self.model.kind, train.objective)
+        self.trainer = Trainer(self.model, self.dataset, train, on_event=self.on_event, history=self._history,
+                               optimizer_state=self._optimizer_state, on_epoch_end=self._on_epoch_end,
+                               distributed=self.distributed, device=None if device == "auto" else device)
+        if self._pending_stop:  # a stop that came while the data was loading
+            self.trainer.request_stop()
+        if self.distributed.is_main:
+            self.on_event(StartEvent(
+                kind=self.model.kind, label=self._label, latent_dim=self.model.latent_dim, dataset=self.dataset.id,
+                train_size=len(self.dataset.train), test_size=len(self.dataset.test),
+                device=str(self.trainer.device), world_size=self.distributed.world_size,
+                first_epoch=len(self._history) + 1, epochs=train.epochs))
 
+    def _load_data(self, dataset_id: str, data_options: dict) -> Dataset:
+        o = self.options
+        return load_dataset(dataset_id, o["data_dir"], o["download"], **data_options)
+
+    def _prepare_resume(self) -> None:
+        spec = self.spec
+        previous = load_checkpoint(spec.resume)
+        earlier = previous.meta.get("run_options")
+        if not isinstance(earlier, dict):
+            raise ConfigError(f"{spec.resume} does not record its run's settings (saved by an older version); "
+                              "it can be explored but not continued")
+        locked = sorted(name for name in spec.given if name not in RESUMABLE
+                        and spec.options[name] != earlier.get(name, spec.options[name]))
+        if locked:
+            changes = ", ".join(f"--{n.replace('_', '-')} {earlier.get(n)!r} -> {spec.options[n]!r}" for n in locked)
+            raise ConfigError(f"--resume continues {spec.resume} with its own model and data; it cannot change "
+                              f"{changes}")
+        merged = dict(earlier, **{name: spec.options[name] for name in spec.given})
+        self.spec = dataclasses.replace(spec, options=complete(merged))
+        self.model = previous.model
+        self._history = list(previous.history)
+        self._optimizer_state = previous.optimizer_state
+        self._label = previous.label
+        self.dataset = self._load_data(previous.dataset["id"], dict(previous.dataset.get("options", {})))
+        if previous.dataset.get("vocab") not in (None, self.dataset.extra.get("vocab")):
+            raise ConfigError(f"{spec.resume}: the corpus' vocabulary differs from the checkpoint's; "
+                              "resume needs the same corpus and options")
+
+    # Control
     def request_stop(self) -> None:
+        self._pending_stop = True
         if self.trainer is not None:
             self.trainer.request_stop()
 
@@ -134,41 +199,84 @@ class TrainingRun:
         if self.trainer is not None:
             self.trainer.resume()
 
-    def execute(self) -> Checkpoint:
-        """Train, then evaluate and save. A stopped run still yields (and saves) the model as it is."""
+    def execute(self) -> Checkpoint | None:
+        """Train, then save the final snapshot (``last_snapshot`` says where) and return its checkpoint (None on
+        ranks other than 0). A stopped run still saves the model as it is."""
         if self.trainer is None:
             self.prepare()
-        result = self.trainer.run()
-        return self.snapshot(final=True, stopped=result.stopped)
+        try:
+            self.trainer.run()
+            if self.last_snapshot is None or not self.last_snapshot.final:
+                self.snapshot(final=True)
+            return self.last_snapshot.checkpoint
+        finally:
+            self.distributed.close()
 
-    def _autosave(self, trainer: Trainer) -> None:
-        self.snapshot(final=False)
+    def _on_epoch_end(self, trainer: Trainer, epoch: int, last: bool) -> None:
+        if last:
+            self.snapshot(final=True)
+        elif self.trainer.config.autosave_every and epoch % self.trainer.config.autosave_every == 0:
+            self.snapshot(final=False)
 
-    def snapshot(self, final: bool, stopped: bool = False) -> Checkpoint:
-        """A checkpoint of the model as it is now (metrics and preview computed), saved to spec.out if set."""
-        from explorer.analysis.metrics import conditional_accuracy, evaluate
+    def snapshot(self, final: bool) -> Snapshot:
+        """The model as it is now, with its metrics and preview, saved (by rank 0) to the run's checkpoint path.
+        An intermediate snapshot reuses the epoch's test figures and estimates mutual information on a bounded
+        subset; the final one evaluates everything. Neither touches the training's random streams."""
+        with torch.random.fork_rng(devices=[self.trainer.device] if self.trainer.device.type == "cuda" else []):
+            checkpoint = self._build_checkpoint(final) if self.distributed.is_main else None
+        path = None
+        if checkpoint is not None and self.checkpoint_path:
+            path = str(save_checkpoint(self.checkpoint_path, checkpoint.model, checkpoint.meta, checkpoint.preview,
+                                       checkpoint.optimizer_state))
+            epoch = self.trainer.history[-1]["epoch"] if self.trainer.history else 0
+            self.on_event(CheckpointEvent(path=path, epoch=epoch, final=final))
+        self.distributed.barrier()
+        self.last_snapshot = Snapshot(checkpoint, path, final)
+        return self.last_snapshot
 
-        model, dataset = self.model, self.dataset
-        metrics = evaluate(model, dataset.test, nll_samples=self.spec.nll_samples if final else 0)
-        if final and model.conditional and dataset.domain == "image":
-            metrics["conditional_accuracy"] = conditional_accuracy(model, dataset)
+    def _build_checkpoint(self, final: bool) -> Checkpoint:
+        from explorer.analysis.metrics import conditional_accuracy, evaluate, mutual_information
+        from explorer.analysis.preview import build_preview
+
+        model, dataset, history = self.model, self.dataset, self.trainer.history
+        model.eval()
+        preview = build_preview(model, dataset.test)
+        if final or not history:
+            metrics = evaluate(model, dataset.test, nll_samples=self.options["nll_samples"] if final else 0)
+            if final and model.conditional and dataset.domain == "image":
+                metrics["conditional_accuracy"] = conditional_accuracy(model, dataset)
+        else:
+            metrics = _metrics_from_record(history[-1], preview, len(dataset.test))
+        model.train()
+        optimizer_state = self.trainer.optimizer_state() if self.options["optimizer_state"] else None
         meta = {
             "label": self._label,
-            "dataset": dict(dataset.describe(), options=dict(self.spec.data_options)),
-            "train_config": self.spec.train.to_dict(),
-            "history": list(self.trainer.history),
+            "dataset": dict(dataset.describe(), options=self.spec.data_options(dataset.domain)),
+            "train_config": self.trainer.config.to_dict(),
+            "run_options": dict(self.options),
+            "history": list(history),
             "metrics": to_jsonable(metrics),
-            "stopped_early": stopped,
+            "stopped_early": self.trainer.stopped,
+            "world_size": self.distributed.world_size,
             "trained_with": {"app_version": explorer.__version__, "torch": torch.__version__,
-                             "device": str(model.device)},
-            "saved": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                             "device": str(self.trainer.device)},
         }
-        preview = build_preview(model, dataset.test)
-        optimizer_state = self.trainer.optimizer_state() if self.spec.keep_optimizer_state else None
-        if self.spec.out:
-            save_checkpoint(self.spec.out, model, meta, preview, optimizer_state)
         return Checkpoint(model=model, meta=dict(meta, model_config=model.config), preview=preview,
                           optimizer_state=optimizer_state)
+
+
+def _metrics_from_record(record: dict, preview, examples: int) -> dict:
+    """An intermediate snapshot's metrics: the epoch's test figures, and MI estimated on the preview."""
+    from explorer.analysis.metrics import mutual_information
+
+    metrics = {"elbo": record.get("test_elbo"), "recon": record.get("test_recon"), "kl": record.get("test_kl"),
+               "kl_per_dim": record.get("kl_per_dim", []), "active_units": record.get("active_units", 0),
+               "mutual_info": None, "examples": examples}
+    if preview.logvars is not None and preview.means.shape[1]:
+        n = min(SNAPSHOT_MI_ITEMS, len(preview.means))
+        metrics["mutual_info"] = mutual_information(torch.from_numpy(preview.means[:n]),
+                                                    torch.from_numpy(preview.logvars[:n]))
+    return metrics
 
 
 def _fill_schedule_length(train: TrainConfig, train_size: int) -> None:
@@ -177,31 +285,6 @@ def _fill_schedule_length(train: TrainConfig, train_size: int) -> None:
     if schedule.get("kind") == "cyclical" and not schedule.get("total_steps"):
         steps_per_epoch = -(-train_size // train.batch_size)
         schedule["total_steps"] = max(1, train.epochs * steps_per_epoch)
-
-
-def build_preview(model: LatentModel, split: Split, size: int = PREVIEW_SIZE) -> Preview:
-    """The first ``size`` held-out items with their posterior means, log-variances and a PCA projection."""
-    from explorer.analysis.metrics import posterior_stats
-    from explorer.analysis.projection import project
-
-    part = split.subset(slice(0, min(size, len(split))))
-    means, logvars = posterior_stats(model, part)
-    means_np = means.cpu().numpy().astype(np.float32)
-    if part.lengths is None:
-        inputs = (part.x[:, 0] * 255.0 + 0.5).clamp(0, 255).to(torch.uint8).numpy()
-        lengths = None
-    else:
-        inputs = part.x.numpy().astype(np.int64)
-        lengths = part.lengths.numpy().astype(np.int64)
-    return Preview(
-        inputs=inputs,
-        labels=part.y.numpy().astype(np.int64),
-        means=means_np,
-        logvars=None if logvars is None else logvars.cpu().numpy().astype(np.float32),
-        projection=(np.asarray(project(means_np, "pca").points, dtype=np.float32) if means_np.shape[1]
-                    else np.zeros((len(means_np), 2), dtype=np.float32)),
-        lengths=lengths,
-    )
 
 
 def to_jsonable(value):
@@ -220,3 +303,13 @@ def to_jsonable(value):
         return to_jsonable(dataclasses.asdict(value))
     return value
 
+
+def checkpoint_in(run_dir: str | None, out: str | None) -> str | None:
+    """Where a run writes its checkpoint: ``--out`` when given, else the run folder's checkpoint file."""
+    if out:
+        return out
+    if run_dir:
+        from explorer.training.run_folder import CHECKPOINT_FILE
+
+        return str(Path(run_dir) / CHECKPOINT_FILE)
+    return None

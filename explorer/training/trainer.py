@@ -1,6 +1,8 @@
 """The training loop. Data that fits in memory lives as one tensor on the device and is batched by a seeded
-permutation of indices; progress is reported through a callback; stop and pause flags are checked every step; a
-non-finite loss restores the last good weights and raises TrainingError."""
+permutation of indices; each step is the model's own ``training_step`` (one or several optimizers); whatever
+scalars it returns are logged and reported through a callback; stop and pause flags are checked every step; a
+non-finite scalar restores the last good weights and raises TrainingError. Under torchrun each rank trains on its
+share of every batch (see ``explorer.training.distributed``)."""
 from __future__ import annotations
 
 import copy
@@ -12,29 +14,32 @@ from typing import Callable
 
 import torch
 
-from explorer.analysis.metrics import AU_THRESHOLD, active_units
+from explorer.analysis.metrics import AU_THRESHOLD
 from explorer.data.base import Dataset, Split
 from explorer.device import pick_device
 from explorer.errors import ConfigError, TrainingError
-from explorer.models.base import Batch, LatentModel
+from explorer.models.base import Batch, LatentModel, StepContext
+from explorer.training.distributed import Distributed
+from explorer.training.events import EpochEvent, StepEvent
+from explorer.training.faults import Faults
 from explorer.training.objectives import Objective, ObjectiveConfig, config_fields
 
-# Step events at most ~20 per second: each one reads scalars back from the device (a sync). Per-step losses stay
-# on the device in between, so a non-finite loss is still located at its exact step.
+# Step events at most ~20 per second: each one reads scalars back from the device (a sync). Per-step scalars stay
+# on the device in between, so a non-finite value is still located at its exact step.
 EVENT_INTERVAL_S = 0.05
 
 
 @dataclass
 class TrainConfig:
     epochs: int = 10
-    batch_size: int = 128
+    batch_size: int = 128  # the global batch: under torchrun each rank takes batch_size / world_size of it
     lr: float = 1e-3
     seed: int = 0
     device: str = "auto"
     objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
     binarize: bool = False  # dynamic binarisation: each batch's pixels resampled as Bernoulli draws
     grad_clip: float | None = None  # max global gradient norm; None: no clipping
-    autosave_every: int = 0  # epochs; 0 = never
+    autosave_every: int = 1  # epochs; 0 = never
     eval_batch_size: int = 1000
 
     def to_dict(self) -> dict:
@@ -57,30 +62,6 @@ class TrainConfig:
 
 
 @dataclass
-class StepEvent:
-    epoch: int
-    step: int
-    steps_per_epoch: int
-    global_step: int
-    total_steps: int
-    recon: float
-    kl: float
-    loss: float
-    beta: float
-    capacity: float | None
-    lr: float
-    examples_per_s: float
-    eta_s: float
-
-
-@dataclass
-class EpochEvent:
-    epoch: int
-    epochs: int
-    record: dict
-
-
-@dataclass
 class TrainResult:
     model: LatentModel
     history: list[dict]
@@ -89,38 +70,52 @@ class TrainResult:
 
 
 class Trainer:
-    """Trains ``model`` on ``dataset.train`` with Adam. Passing ``history`` (and ``optimizer_state``) resumes: epochs
-    and steps continue after the last record. ``request_stop``, ``pause`` and ``resume`` may be called from any
-    thread."""
+    """Trains ``model`` on ``dataset.train``. Passing ``history`` (and ``optimizer_state``, one state per named
+    optimizer) resumes: epochs and steps continue after the last record. ``request_stop``, ``pause`` and ``resume``
+    may be called from any thread."""
 
     def __init__(self, model: LatentModel, dataset: Dataset, config: TrainConfig,
                  on_event: Callable | None = None, history: list[dict] | None = None,
-                 optimizer_state: dict | None = None, on_autosave: Callable | None = None):
+                 optimizer_state: dict | None = None, on_epoch_end: Callable | None = None,
+                 distributed: Distributed | None = None, device: str | torch.device | None = None):
         config.validate()
         self.config = config
-        self.device = pick_device(config.device)
+        self.distributed = distributed or Distributed()
+        if config.batch_size < self.distributed.world_size:
+            raise ConfigError(f"batch size {config.batch_size} is smaller than the {self.distributed.world_size} "
+                              "ranks that share each batch")
+        self.device = torch.device(device) if device is not None else pick_device(config.device)
         self.model = model.to(self.device)
         self.dataset = dataset
         self.on_event = on_event
-        self.on_autosave = on_autosave
+        self.on_epoch_end = on_epoch_end
         self.history: list[dict] = list(history or [])
         self.global_step = int(self.history[-1]["step"]) if self.history else 0
         self.objective = Objective(config.objective)
-        self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+        self.optimizers = model.configure_optimizers(config.lr)
         if optimizer_state:
-            try:
-                self.optimizer.load_state_dict(optimizer_state)
-            except (ValueError, KeyError) as exc:
-                raise TrainingError(f"the saved optimizer state does not fit this model: {exc}") from exc
-            for group in self.optimizer.param_groups:  # the saved state carries its lr; this run's config wins
-                group["lr"] = config.lr
+            self._load_optimizer_state(optimizer_state)
         if len(dataset.train) == 0:
             raise TrainingError(f"dataset {dataset.id!r} has no training examples")
         self._train = self._on_device(dataset.train)
         self._test = self._on_device(dataset.test)
+        self._faults = Faults()
+        self.stopped = False  # set when a stop request ended the run early
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
+
+    def _load_optimizer_state(self, states: dict) -> None:
+        missing = sorted(set(self.optimizers) - set(states))
+        if missing:
+            raise TrainingError(f"the saved optimizer state has no {', '.join(missing)} optimizer for this model")
+        for name, optimizer in self.optimizers.items():
+            try:
+                optimizer.load_state_dict(states[name])
+            except (ValueError, KeyError, TypeError) as exc:
+                raise TrainingError(f"the saved {name!r} optimizer state does not fit this model: {exc}") from exc
+            for group in optimizer.param_groups:  # the saved state carries its lr; this run's config wins
+                group["lr"] = self.config.lr
 
     # Control, callable from any thread
     def request_stop(self) -> None:
@@ -137,8 +132,8 @@ class Trainer:
     def paused(self) -> bool:
         return not self._running.is_set()
 
-    def optimizer_state(self) -> dict:
-        return self.optimizer.state_dict()
+    def optimizer_state(self) -> dict[str, dict]:
+        return {name: optimizer.state_dict() for name, optimizer in self.optimizers.items()}
 
     def _on_device(self, split: Split) -> Split:
         lengths = None if split.lengths is None else split.lengths.to(self.device)
@@ -153,128 +148,172 @@ class Trainer:
             x = torch.bernoulli(x, generator=noise)
         return Batch(x, split.y[index], lengths)
 
+    def _should_stop(self) -> bool:
+        if not self._running.is_set():
+            self._running.wait()
+        return self.distributed.broadcast_flag(self._stop.is_set(), self.device)
+
     def run(self) -> TrainResult:
-        config, model = self.config, self.model
+        config, model, ranks = self.config, self.model, self.distributed
         n = len(self._train)
         steps_per_epoch = math.ceil(n / config.batch_size)
         first_epoch = len(self.history) + 1
         last_epoch = first_epoch + config.epochs - 1
         total_steps = self.global_step + config.epochs * steps_per_epoch
-        # The global generator drives the model's own noise (reparameterisation, DAE corruption); the trainer's
-        # generators drive the batch order (CPU) and binarisation (on the data's device).
+        # The global generator drives the model's own noise (reparameterisation, dropout, DAE corruption): one
+        # stream per rank. The batch order is one seeded permutation shared by every rank; binarisation has its own.
         seed = config.seed + first_epoch
-        torch.manual_seed(seed)
+        torch.manual_seed(seed + 1_000_003 * ranks.rank)
         order = torch.Generator().manual_seed(seed)
-        binarize = torch.Generator(device=self.device).manual_seed(seed) if config.binarize else None
-        good_model, good_optim = self._snapshot()
+        binarize = torch.Generator(device=self.device).manual_seed(seed + ranks.rank) if config.binarize else None
+        ctx = StepContext(self.optimizers, self.objective, config.grad_clip,
+                          ranks.average_gradients if ranks.enabled else None)
+        good = self._snapshot()
         stopped = False
         run_start_step, run_start, run_paused_s = self.global_step, time.perf_counter(), 0.0
+        names: list[str] = []
         for epoch in range(first_epoch, last_epoch + 1):
             model.train()
             epoch_start, paused_s = time.perf_counter(), 0.0
             perm = torch.randperm(n, generator=order).to(self.device)
-            log = torch.zeros(steps_per_epoch, 3, device=self.device)  # loss, recon, kl of each step
+            log = None  # (steps, scalars) on the device
             seen, last_emit, done_steps = 0, 0.0, 0
             for step in range(steps_per_epoch):
-                if not self._running.is_set():
-                    wait_start = time.perf_counter()
-                    self._running.wait()
-                    paused_s += time.perf_counter() - wait_start
-                if self._stop.is_set():
-                    stopped = True
+                wait_start = time.perf_counter()
+                if self._should_stop():
+                    stopped = self.stopped = True
                     break
+                paused_s += time.perf_counter() - wait_start
                 index = perm[step * config.batch_size:(step + 1) * config.batch_size]
-                terms = model.loss_terms(self._batch(self._train, index, binarize))
-                loss, stats = self.objective(terms, self.global_step)
-                self.optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if config.grad_clip:
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-                self.optimizer.step()
+                if self._faults.at(self.global_step + 1):
+                    with torch.no_grad():
+                        next(model.parameters()).fill_(float("nan"))
+                scalars = model.training_step(self._batch(self._train, ranks.shard(index), binarize),
+                                              self.global_step, ctx)
                 self.global_step += 1
                 seen += len(index)
                 done_steps = step + 1
+                if log is None:
+                    names = list(scalars)
+                    log = torch.zeros(steps_per_epoch, len(names), device=self.device)
                 with torch.no_grad():
-                    log[step] = torch.stack([loss.detach(), terms["recon"].detach().mean(),
-                                             terms["kl"].detach().mean()])
+                    log[step] = torch.stack([torch.as_tensor(scalars[k], device=self.device).detach().float()
+                                             for k in names])
                 now = time.perf_counter()
                 if now - last_emit >= EVENT_INTERVAL_S or done_steps == steps_per_epoch:
                     last_emit = now
-                    loss_v, recon_v, kl_v = log[step].tolist()
-                    if not math.isfinite(loss_v):
-                        self._fail(log[:done_steps], epoch, good_model, good_optim)
+                    values = log[step].tolist()
+                    if not all(math.isfinite(v) for v in values):
+                        self._fail(log[:done_steps], names, epoch, good)
                     if self.on_event is not None:
                         done = self.global_step - run_start_step
                         elapsed = now - run_start - run_paused_s - paused_s
                         self.on_event(StepEvent(
                             epoch=epoch, step=done_steps, steps_per_epoch=steps_per_epoch,
-                            global_step=self.global_step, total_steps=total_steps, recon=recon_v, kl=kl_v,
-                            loss=loss_v, beta=float(stats["beta"]), capacity=stats["capacity"], lr=config.lr,
+                            global_step=self.global_step, total_steps=total_steps,
+                            scalars=dict(zip(names, values)), schedule=self.objective.schedule_at(self.global_step),
                             examples_per_s=seen / max(1e-9, now - epoch_start - paused_s),
                             eta_s=elapsed / max(1, done) * (total_steps - self.global_step)))
             run_paused_s += paused_s
             if seen == 0:
                 break
             seconds = time.perf_counter() - epoch_start - paused_s
-            if not bool(torch.isfinite(log[:done_steps, 0]).all()):
-                self._fail(log[:done_steps], epoch, good_model, good_optim)
+            if not bool(torch.isfinite(log[:done_steps]).all()):
+                self._fail(log[:done_steps], names, epoch, good)
             sizes = torch.full((done_steps,), float(config.batch_size), device=self.device)
             sizes[-1] = seen - config.batch_size * (done_steps - 1)
-            train_loss, train_recon, train_kl = (sizes @ log[:done_steps] / seen).tolist()
-            record = {"epoch": epoch, "step": self.global_step, "train_loss": train_loss,
-                      "train_recon": train_recon, "train_kl": train_kl,
-                      **self._evaluate(self._test),
-                      "beta": float(stats["beta"]), "capacity": stats["capacity"], "lr": config.lr,
-                      "seconds": seconds, "examples_per_s": seen / max(1e-9, seconds), "partial": stopped}
+            means = (sizes @ log[:done_steps] / seen).tolist()
+            test = self.evaluate_split(self._test)
+            if not all(math.isfinite(v) for v in (test.get("test_elbo", 0.0), test.get("test_recon", 0.0))):
+                self._fail_test(test, epoch, good)
+            record = {"epoch": epoch, "step": self.global_step,
+                      **{f"train_{name}": value for name, value in zip(names, means)},
+                      **test, **_schedule_record(self.objective.schedule_at(self.global_step)),
+                      "lr": config.lr, "seconds": seconds, "examples_per_s": seen / max(1e-9, seconds),
+                      "partial": stopped}
             self.history.append(record)
-            good_model, good_optim = self._snapshot()
+            good = self._snapshot()
             if self.on_event is not None:
                 self.on_event(EpochEvent(epoch=epoch, epochs=last_epoch, record=record))
+            if self.on_epoch_end is not None:
+                self.on_epoch_end(self, epoch, stopped or epoch == last_epoch)
             if stopped:
                 break
-            if self.on_autosave is not None and config.autosave_every and epoch % config.autosave_every == 0:
-                self.on_autosave(self)
         return TrainResult(model=model, history=self.history, stopped=stopped,
                            epochs_done=len(self.history) - first_epoch + 1)
 
-    def _fail(self, log: torch.Tensor, epoch: int, good_model: dict, good_optim: dict) -> None:
-        """Restore the last good weights and optimizer state, and name the first step whose loss was not finite."""
-        bad = (~torch.isfinite(log[:, 0])).nonzero()
-        step = int(bad[0]) + 1 if len(bad) else len(log)
-        value = float(log[step - 1, 0])
-        self._restore(good_model, good_optim)
-        restored = f"the end of epoch {epoch - 1}" if epoch > 1 else "its initial weights"
+    def _fail(self, log: torch.Tensor, names: list[str], epoch: int, good) -> None:
+        """Restore the last good weights and optimizer states, and name the first step and scalar not finite."""
+        bad_rows = (~torch.isfinite(log)).any(1).nonzero()
+        row = int(bad_rows[0]) if len(bad_rows) else len(log) - 1
+        column = int((~torch.isfinite(log[row])).nonzero()[0]) if len(bad_rows) else 0
+        self._restore(good)
         raise TrainingError(
-            f"the loss became {value} at epoch {epoch}, step {step} (lr {self.config.lr:g}); training stopped and "
-            f"the model was restored to {restored}. Try a lower learning rate or gradient clipping.")
+            f"the {names[column]} became {float(log[row, column])} at epoch {epoch}, step {row + 1} "
+            f"(lr {self.config.lr:g}); training stopped and the model was restored to {self._restored(epoch)}. "
+            "Try a lower learning rate or gradient clipping.")
+
+    def _fail_test(self, test: dict, epoch: int, good) -> None:
+        self._restore(good)
+        raise TrainingError(
+            f"the test -ELBO became {test.get('test_elbo')} after epoch {epoch} (lr {self.config.lr:g}); training "
+            f"stopped and the model was restored to {self._restored(epoch)}. Try a lower learning rate or "
+            "gradient clipping.")
+
+    @staticmethod
+    def _restored(epoch: int) -> str:
+        return f"the end of epoch {epoch - 1}" if epoch > 1 else "its initial weights"
 
     @torch.no_grad()
-    def _evaluate(self, split: Split) -> dict:
-        """Test -ELBO, reconstruction and KL per example, KL per dimension and active units, in eval mode."""
-        model = self.model
+    def evaluate_split(self, split: Split) -> dict:
+        """Test -ELBO, reconstruction and KL per example, KL per dimension (and per discrete variable) and active
+        units, in eval mode, without touching the training's random streams. Under torchrun each rank evaluates
+        its share and the sums are all-reduced, so every rank gets the whole split's figures."""
+        model, ranks = self.model, self.distributed
         if len(split) == 0:
             return {}
         model.eval()
-        totals = torch.zeros(2, device=self.device)
-        kl_dims = torch.zeros(model.latent_dim, device=self.device)
-        means = []
-        for start in range(0, len(split), self.config.eval_batch_size):
-            batch = self._batch(split, slice(start, start + self.config.eval_batch_size))
-            terms = model.loss_terms(batch)
-            totals += torch.stack([terms["recon"].sum(), terms["kl"].sum()])
-            if model.latent_dim:
-                kl_dims += terms["kl_per_dim"].sum(0)
-                means.append(model.encode(batch.x, batch.y if model.conditional else None, batch.lengths).mean)
+        layout = model.latent_layout
+        mine = torch.arange(len(split), device=self.device)[ranks.rank::ranks.world_size]
+        # Sums: count, recon, kl, kl per dim (D), kl per discrete variable (m), mean, mean^2 (D each, for AU).
+        sums = torch.zeros(3 + 3 * layout.continuous + len(layout.discrete), dtype=torch.float64, device=self.device)
+        d, m = layout.continuous, len(layout.discrete)
+        with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
+            for start in range(0, len(mine), self.config.eval_batch_size):
+                batch = self._batch(split, mine[start:start + self.config.eval_batch_size])
+                terms = model.loss_terms(batch)
+                parts = [torch.tensor([float(len(batch))], device=self.device, dtype=torch.float64),
+                         terms["recon"].sum().double().view(1), terms["kl"].sum().double().view(1)]
+                if d:
+                    mean = model.encode(batch.x, batch.y if model.conditional else None, batch.lengths).mean
+                    parts += [terms["kl_per_dim"].sum(0).double(), mean.sum(0).double(), mean.pow(2).sum(0).double()]
+                if m:
+                    parts.append(terms["kl_discrete"].sum(0).double())
+                sums += torch.cat(parts)
         model.train()
-        recon, kl = (totals / len(split)).tolist()
-        active = active_units(torch.cat(means), AU_THRESHOLD)[0] if means else 0
-        return {"test_elbo": recon + kl, "test_recon": recon, "test_kl": kl,
-                "kl_per_dim": (kl_dims / len(split)).tolist(), "active_units": active}
+        sums = ranks.sum(sums).cpu()
+        count, recon, kl = float(sums[0]), float(sums[1] / sums[0]), float(sums[2] / sums[0])
+        record = {"test_elbo": recon + kl, "test_recon": recon, "test_kl": kl, "kl_per_dim": [], "active_units": 0}
+        if d:
+            kl_dims, mean_sum, square_sum = sums[3:3 + d], sums[3 + d:3 + 2 * d], sums[3 + 2 * d:3 + 3 * d]
+            variance = square_sum / count - (mean_sum / count).pow(2)
+            record["kl_per_dim"] = (kl_dims / count).tolist()
+            record["active_units"] = int((variance > AU_THRESHOLD).sum())
+        if m:
+            record["kl_discrete"] = (sums[3 + 3 * d:] / count).tolist()
+        return record
 
     def _snapshot(self) -> tuple[dict, dict]:
         model_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
-        return model_state, copy.deepcopy(self.optimizer.state_dict())
+        return model_state, copy.deepcopy(self.optimizer_state())
 
-    def _restore(self, model_state: dict, optim_state: dict) -> None:
+    def _restore(self, good: tuple[dict, dict]) -> None:
+        model_state, optim_state = good
         self.model.load_state_dict(model_state)
-        self.optimizer.load_state_dict(optim_state)
+        for name, optimizer in self.optimizers.items():
+            optimizer.load_state_dict(optim_state[name])
+
+
+def _schedule_record(schedule: dict[str, float]) -> dict:
+    """The schedule's values for an epoch record; a run without a capacity records capacity None."""
+    return {"capacity": None, **schedule}

@@ -7,25 +7,24 @@ import pytest
 from explorer.analysis.explore import ModelExplorer
 from explorer.errors import ConfigError
 from explorer.training.run import RunSpec, TrainingRun
-from explorer.training.trainer import TrainConfig
 
 CORPUS = f"text:{Path(__file__).resolve().parents[1] / 'fixtures' / 'tiny_corpus.txt'}"
 
 
-def run(kind, dataset="digits", latent_dim=4, model=None, data=None):
-    spec = RunSpec(model=kind, dataset=dataset, latent_dim=latent_dim, model_options=model or {},
-                   data_options=data or {}, train=TrainConfig(epochs=2, batch_size=64, device="cpu"))
+def run(kind, dataset="digits", latent_dim=4, **options):
+    spec = RunSpec.create(model=kind, dataset=dataset, latent_dim=latent_dim, epochs=2, batch_size=64, device="cpu",
+                          **options)
     return ModelExplorer(TrainingRun(spec).execute())
 
 
 @pytest.fixture(scope="module")
 def vae():
-    return run("vae", model={"hidden": [32]})
+    return run("vae", hidden=[32])
 
 
 @pytest.fixture(scope="module")
 def cvae():
-    return run("cvae", model={"hidden": [32], "learned_prior": True})
+    return run("cvae", hidden=[32], learned_prior=True)
 
 
 def test_preview_and_posterior(vae):
@@ -86,8 +85,8 @@ def test_plain_vae_refuses_class_swap(vae):
 
 
 def test_sentence_explorer_renders_text_and_length_buckets():
-    explorer = run("sentence-vae", dataset=CORPUS, model={"embed_dim": 16, "hidden_dim": 32},
-                   data={"min_count": 1, "max_len": 12})
+    explorer = run("sentence-vae", dataset=CORPUS, embed_dim=16, hidden_dim=32,
+                   min_count=1, max_len=12)
     assert explorer.domain_name == "text"
     assert all(isinstance(s, str) for s in explorer.items([0, 1]))
     z = explorer.encode_items(["the cat sat on the mat .", "the dog sat on the rug ."])

@@ -52,12 +52,10 @@ def dangling_qthreads(monkeypatch, qtbot):
 
 def train_tiny(out, model="vae", epochs=1):
     """A real one-epoch digits model saved to ``out`` (a couple of seconds on a CPU core)."""
-    from explorer.training.objectives import ObjectiveConfig
     from explorer.training.run import RunSpec, TrainingRun
-    from explorer.training.trainer import TrainConfig
 
-    spec = RunSpec(model=model, dataset="digits", latent_dim=4, out=str(out),
-                   train=TrainConfig(epochs=epochs, batch_size=64, device="cpu", objective=ObjectiveConfig()))
+    spec = RunSpec.create(model=model, dataset="digits", latent_dim=4, out=str(out), epochs=epochs, batch_size=64,
+                          device="cpu")
     TrainingRun(spec).execute()
     return str(out)
 
@@ -96,6 +94,9 @@ class RecordingPrompts:
         return self.next_path
 
     def open_path(self, caption, folder, filters):
+        return self.next_path
+
+    def open_folder(self, caption, folder):
         return self.next_path
 
 

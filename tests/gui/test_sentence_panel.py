@@ -10,12 +10,10 @@ CORPUS = f"text:{Path(__file__).resolve().parents[1] / 'fixtures' / 'tiny_corpus
 @pytest.fixture(scope="module")
 def sentence_path(tmp_path_factory):
     from explorer.training.run import RunSpec, TrainingRun
-    from explorer.training.trainer import TrainConfig
 
     out = tmp_path_factory.mktemp("text") / "svae.safetensors"
-    spec = RunSpec(model="sentence-vae", dataset=CORPUS, latent_dim=4, out=str(out),
-                   model_options={"embed_dim": 16, "hidden_dim": 32}, data_options={"min_count": 1, "max_len": 12},
-                   train=TrainConfig(epochs=3, batch_size=16, device="cpu"))
+    spec = RunSpec.create(model="sentence-vae", dataset=CORPUS, latent_dim=4, out=str(out), embed_dim=16,
+                          hidden_dim=32, min_count=1, max_len=12, epochs=3, batch_size=16, device="cpu")
     TrainingRun(spec).execute()
     return str(out)
 

@@ -1,113 +1,191 @@
-"""Training in the worker thread: curves fill, stop finishes the thread and keeps a checkpoint, closing while
-training asks first."""
-import math
+"""Training from the app: the form is built from the CLI's option list, a run is a child process whose events draw
+the curves, pause/resume/stop reach it, a crash is reported without killing the window, a run folder written by
+another process can be watched, and the open model can be continued."""
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from explorer.training.objectives import ObjectiveConfig
 from explorer.training.run import RunSpec
-from explorer.training.trainer import TrainConfig
+from explorer.training.run_folder import read_run
+
+ROOT = Path(__file__).resolve().parents[2]
+RUN_TIMEOUT = 120_000
 
 
-def tiny_spec(out, epochs=1):
-    return RunSpec(model="vae", dataset="digits", latent_dim=3, out=str(out),
-                   train=TrainConfig(epochs=epochs, batch_size=64, device="cpu", objective=ObjectiveConfig()))
+def tiny_spec(run_dir, epochs=1, **options):
+    return RunSpec.create(run_dir=str(run_dir), model="vae", dataset="digits", latent_dim=3, hidden=[32],
+                          epochs=epochs, batch_size=64, device="cpu", **options)
 
 
-def test_form_builds_the_run_spec(window):
-    from explorer.training.run import MODEL_CHOICES
+def show_training(window, qtbot):
+    window.show_training()
+    qtbot.waitUntil(lambda: window.training.form is not None)
+    return window.training
 
-    panel = window.training
-    panel.model_kind.showPopup()  # the model list is filled when it first opens
-    panel.model_kind.hidePopup()
-    assert [panel.model_kind.itemText(i) for i in range(panel.model_kind.count())] == MODEL_CHOICES
-    panel.model_kind.setCurrentText("beta-vae")
-    panel.beta.setValue(4.0)
-    panel.schedule.setCurrentText("linear")
-    panel.warmup.setValue(500)
-    panel.epochs.setValue(3)
-    spec = panel.build_spec(out="x.safetensors")
-    assert (spec.model, spec.dataset, spec.latent_dim) == ("beta-vae", "digits", 8)
+
+def test_form_is_built_from_the_option_list_and_builds_the_spec(window, qtbot):
+    from explorer.training.options import all_options
+
+    panel = show_training(window, qtbot)
+    assert set(panel.form.fields) == {option.name for option in all_options()}
+    fields = panel.form.fields
+    fields["model"].set("vae")
+    fields["beta"].set(4.0)
+    fields["kl_schedule"].set("cyclical")
+    fields["cycles"].set(3)
+    fields["epochs"].set(3)
+    spec = panel.build_spec(run_dir="somewhere")
+    assert (spec.model, spec.dataset, spec.options["latent_dim"]) == ("vae", "digits", None)
     assert spec.train.epochs == 3 and spec.train.objective.beta == 4.0
-    assert spec.train.objective.schedule == {"kind": "linear", "warmup_steps": 500}
-    assert spec.train.objective.capacity is None
+    assert spec.train.objective.schedule == {"kind": "cyclical", "cycles": 3, "ratio": 0.5}
+    assert spec.train.autosave_every == 1  # the same default as the command line
 
 
-def test_one_epoch_run_draws_curves_and_opens_the_result(window, qtbot, tmp_path):
-    panel = window.training
+def test_form_shows_only_what_applies_to_the_model(window, qtbot):
+    panel = show_training(window, qtbot)
+    panel.form.fields["model"].set("sentence-vae")
+    assert panel.form.fields["dataset"].get() == "wordnet-examples"
+    assert panel.form.is_shown("word_dropout") and panel.form.is_shown("max_len")
+    assert not panel.form.is_shown("arch") and not panel.form.is_shown("binarize")
+    panel.form.fields["word_dropout"].set(0.3)
+    assert panel.build_spec(run_dir="x").model_options()["word_dropout"] == 0.3
+    panel.form.fields["model"].set("cvae")
+    assert panel.form.fields["dataset"].get() == "digits"
+    assert panel.form.is_shown("learned_prior") and not panel.form.is_shown("word_dropout")
+
+
+def test_presets_fill_the_form(window, qtbot):
+    panel = show_training(window, qtbot)
+    index = panel.presets.findData("beta-vae")
+    panel.presets.setCurrentIndex(index)
+    values = panel.form.values()
+    assert values["beta"] == 4.0 and values["model"] == "vae" and values["latent_dim"] == 10
+
+
+def test_a_run_is_a_child_process_that_draws_curves_and_opens_its_result(window, qtbot, tmp_path):
+    panel = show_training(window, qtbot)
     panel.refresh_each_epoch.setChecked(False)
-    with qtbot.waitSignal(panel.run_finished, timeout=120_000):
-        panel.start_spec(tiny_spec(tmp_path / "run.safetensors"))
-    qtbot.waitUntil(lambda: not panel.is_running and panel.start_button.isEnabled(), timeout=10_000)
-    digits_train_size = 1438
-    assert panel.loss_plot.points("recon") >= 2 and panel.loss_plot.points("kl") >= 2  # the live steps are kept
-    assert panel.loss_plot.curves["recon"].xData[-1] == math.ceil(digits_train_size / 64)
+    with qtbot.waitSignal(panel.run_finished, timeout=RUN_TIMEOUT) as finished:
+        panel.start_spec(tiny_spec(tmp_path / "run"))
+    path, status = finished.args
+    assert status == "finished" and path == str(tmp_path / "run" / "checkpoint.safetensors")
+    assert panel.loss_plot.points("recon") >= 2 and panel.loss_plot.points("kl") >= 2
+    assert panel.loss_plot.curves["recon"].xData[-1] == 23  # ceil(1438 / 64) steps
+    assert panel.loss_plot.curves["recon"].opts["symbol"] is None  # live curves draw no marker per point
     assert panel.weight_plot.points("β(t)") > 0
-    assert panel.elbo_plot.points("test −ELBO") == 1 and panel.au_plot.points("active units") == 1
-    assert panel.heatmap.values.shape == (1, 3)
+    assert panel.elbo_plot.points("test −ELBO") == 1 and panel.heatmap.values.shape == (1, 3)
     assert panel.progress.value() == panel.progress.maximum()
-    assert window.session.path == str(tmp_path / "run.safetensors")
-    assert window.session.explorer.latent_dim == 3
-    assert not panel.stop_button.isEnabled()
+    assert "Finished" in panel.progress_label.text()
+    assert window.session.path == path and window.session.explorer.latent_dim == 3
+    assert window.tabs.currentWidget() is panel  # a finished run does not leave the Training tab
+    assert read_run(tmp_path / "run").status == "finished" and not panel.stop_button.isEnabled()
 
 
-def test_epoch_checkpoints_refresh_the_map_while_training(window, qtbot, tmp_path, monkeypatch):
-    shown = []
-    show_checkpoint = window.show_checkpoint
-
-    def record_and_show(checkpoint, path, keep_selection=False):
-        shown.append((checkpoint, path))
-        show_checkpoint(checkpoint, path, keep_selection)
-
-    monkeypatch.setattr(window, "show_checkpoint", record_and_show)
-    panel = window.training
-    panel.refresh_each_epoch.setChecked(True)
-    out = str(tmp_path / "run.safetensors")
-    with qtbot.waitSignal(panel.epoch_checkpoint, timeout=120_000) as blocker:
-        panel.start_spec(tiny_spec(out, epochs=2))
-    qtbot.waitUntil(lambda: window.session.path == out, timeout=120_000)
-    qtbot.waitUntil(lambda: not panel.is_running, timeout=10_000)
-    snapshot = blocker.args[0]
-    assert snapshot.model is not panel.worker.training_run.model  # the GUI decodes with a copy
-    assert len(snapshot.history) == 1
-    assert shown[0] == (snapshot, None)
-    assert [path for _, path in shown] == [None, out]
+def test_each_epoch_snapshot_is_shown_while_training(window, qtbot, tmp_path):
+    panel = show_training(window, qtbot)
+    written = []
+    panel.checkpoint_written.connect(written.append)
+    with qtbot.waitSignal(panel.run_finished, timeout=RUN_TIMEOUT):
+        panel.start_spec(tiny_spec(tmp_path / "run", epochs=2))
+    checkpoint = str(tmp_path / "run" / "checkpoint.safetensors")
+    assert written == [checkpoint]  # after epoch 1; the final save opens through run_finished
+    assert len(window.session.explorer.checkpoint.history) == 2
 
 
-def test_stop_finishes_the_thread_and_keeps_a_checkpoint(window, prompts, qtbot, tmp_path):
-    panel = window.training
+def test_pause_resume_and_stop_reach_the_child(window, qtbot, tmp_path):
+    panel = show_training(window, qtbot)
     panel.refresh_each_epoch.setChecked(False)
-    out = tmp_path / "stopped.safetensors"
-    panel.start_spec(tiny_spec(out, epochs=100_000))  # far more than the test lasts: it must be stopped
-    qtbot.waitUntil(lambda: panel.progress.value() > 0 or bool(prompts.errors), timeout=120_000)
-    assert not prompts.errors
-    with qtbot.waitSignal(panel.run_finished, timeout=120_000):
+    panel.start_spec(tiny_spec(tmp_path / "run", epochs=100_000))  # far more than the test lasts
+    qtbot.waitUntil(lambda: panel.progress.value() > 0, timeout=RUN_TIMEOUT)
+    panel.pause_button.click()
+    qtbot.waitUntil(lambda: panel.status == "paused", timeout=30_000)
+    assert panel.progress_label.text().startswith("Paused") and "ETA" in panel.progress_label.text()
+    qtbot.wait(500)
+    paused_at = panel.progress.value()
+    qtbot.wait(700)
+    assert panel.progress.value() == paused_at
+    panel.pause_button.click()
+    qtbot.waitUntil(lambda: panel.progress.value() > paused_at, timeout=30_000)
+    with qtbot.waitSignal(panel.run_finished, timeout=RUN_TIMEOUT) as finished:
         panel.stop_button.click()
-    qtbot.waitUntil(lambda: panel.worker.isFinished(), timeout=10_000)
-    assert out.exists()
-    assert window.session.explorer.checkpoint.meta.get("stopped_early") is True
-    assert len(window.session.explorer.checkpoint.history) < 100_000
+    assert finished.args[1] == "stopped" and "Stopped early" in panel.progress_label.text()
+    assert window.session.explorer.checkpoint.meta["stopped_early"] is True
+    assert read_run(tmp_path / "run").status == "stopped"
+
+
+@pytest.mark.parametrize("fault,title,says", [("raise@3", "Training failed", "fault injected at step 3"),
+                                              ("abort@3", "Training crashed", "without finishing")])
+def test_a_crashing_child_is_reported_and_the_window_lives_on(window, prompts, qtbot, tmp_path, fault, title,
+                                                              says):
+    panel = show_training(window, qtbot)
+    with qtbot.waitSignal(panel.run_failed, timeout=RUN_TIMEOUT):
+        panel.start_spec(tiny_spec(tmp_path / "run"), environment={"LATENT_EXPLORER_FAULT": fault})
+    assert prompts.errors and prompts.errors[-1][0] == title and says in prompts.errors[-1][1]
+    assert window.isVisible() and not panel.running and panel.start_button.isEnabled()
 
 
 @pytest.mark.parametrize("answer", [True, False])
-def test_closing_while_training_asks_then_stops_cleanly(window, prompts, qtbot, tmp_path, answer):
-    panel = window.training
+def test_closing_while_training_asks_then_stops_the_child_cleanly(window, prompts, qtbot, tmp_path, answer):
+    panel = show_training(window, qtbot)
     panel.refresh_each_epoch.setChecked(False)
-    out = tmp_path / "closing.safetensors"
-    panel.start_spec(tiny_spec(out, epochs=100_000))  # far more than the test lasts: it must be stopped
-    qtbot.waitUntil(lambda: panel.progress.value() > 0 or bool(prompts.errors), timeout=120_000)
-    assert not prompts.errors
+    panel.start_spec(tiny_spec(tmp_path / "run", epochs=100_000))
+    qtbot.waitUntil(lambda: panel.progress.value() > 0, timeout=RUN_TIMEOUT)
     prompts.confirm_answer = answer
+    process = panel.process
     window.close()
-    assert prompts.confirmations == ["Training is running"], prompts.errors
+    assert prompts.confirmations == ["Training is running"]
     if answer:
-        assert panel.worker.isFinished() and out.exists()
-        assert not window.isVisible()
+        assert not process.running and not window.isVisible()
+        assert (tmp_path / "run" / "checkpoint.safetensors").exists()
+        assert read_run(tmp_path / "run").status == "stopped"
     else:
-        assert panel.is_running and window.isVisible()
+        assert panel.running and window.isVisible()
         panel.stop_and_wait()
+
+
+def test_watching_a_run_folder_written_by_another_process(window, qtbot, tmp_path):
+    folder = tmp_path / "run"
+    child = subprocess.Popen([sys.executable, "-m", "explorer", "train", "--dataset", "digits", "--latent-dim", "3",
+                              "--hidden", "32", "--epochs", "3", "--batch-size", "64", "--device", "cpu",
+                              "--run-dir", str(folder)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+    try:
+        qtbot.waitUntil(lambda: (folder / "run.json").exists(), timeout=RUN_TIMEOUT)
+        window.watch_run(str(folder))
+        panel = window.training
+        assert panel.running and panel.stop_button.text() == "Stop watching"
+        with qtbot.waitSignal(panel.run_finished, timeout=RUN_TIMEOUT) as finished:
+            pass
+    finally:
+        assert child.wait(RUN_TIMEOUT / 1000) == 0, child.stderr.read().decode()
+    assert finished.args == [str(folder / "checkpoint.safetensors"), "finished"]
+    assert panel.elbo_plot.points("test −ELBO") == 3 and panel.loss_plot.points("recon") > 3
+    assert len(window.session.explorer.checkpoint.history) == 3
+
+
+def test_watching_a_folder_that_is_not_a_run_says_so(window, prompts, tmp_path):
+    window.watch_run(str(tmp_path))
+    assert prompts.errors[-1][0] == "Cannot watch this folder" and "no run.json" in prompts.errors[-1][1]
+
+
+def test_continue_training_the_open_model(window, qtbot, tmp_path):
+    panel = show_training(window, qtbot)
+    panel.refresh_each_epoch.setChecked(False)
+    with qtbot.waitSignal(panel.run_finished, timeout=RUN_TIMEOUT):
+        panel.start_spec(tiny_spec(tmp_path / "first"))
+    assert window.model_panel.continue_button.isEnabled()
+    window.model_panel.continue_button.click()
+    assert panel.resume_path == str(tmp_path / "first" / "checkpoint.safetensors")
+    assert not panel.form.fields["latent_dim"].widget.isEnabled() and panel.form.fields["epochs"].widget.isEnabled()
+    panel.form.fields["epochs"].set(2)
+    with qtbot.waitSignal(panel.run_finished, timeout=RUN_TIMEOUT) as finished:
+        panel.start_spec(panel.build_spec(run_dir=str(tmp_path / "second")))
+    history = window.session.explorer.checkpoint.history
+    assert finished.args[0] == str(tmp_path / "second" / "checkpoint.safetensors")
+    assert [row["epoch"] for row in history] == [1, 2, 3]
 
 
 def test_opened_checkpoint_shows_its_history_as_curves(vae_window):
@@ -115,18 +193,6 @@ def test_opened_checkpoint_shows_its_history_as_curves(vae_window):
     panel = vae_window.training
     assert len(history) == 1
     assert panel.elbo_plot.points("test −ELBO") == 1 and panel.loss_plot.points("recon") == 1
+    assert panel.loss_plot.curves["recon"].opts["symbol"] == "o"
     assert panel.heatmap.values.shape == (1, vae_window.session.explorer.latent_dim)
     assert np.isfinite(panel.heatmap.values).all()
-    assert Path(vae_window.session.path).name in vae_window.model_panel.summary.text()
-
-
-def test_form_carries_collapse_settings_for_sentence_models(window):
-    panel = window.training
-    panel.ensure_model_choices()
-    panel.model_kind.setCurrentText("sentence-vae")
-    panel.free_bits.setValue(0.25)
-    panel.word_dropout.setValue(0.3)
-    spec = panel.build_spec()
-    assert spec.train.objective.free_bits == 0.25 and spec.model_options == {"word_dropout": 0.3}
-    panel.model_kind.setCurrentText("vae")
-    assert panel.build_spec().model_options == {}

@@ -45,8 +45,8 @@ def test_optimizer_state_round_trip(tmp_path, digits):
     trainer = Trainer(model, digits, TrainConfig(epochs=1, batch_size=64, device="cpu"))
     trainer.run()
     path = save_checkpoint(tmp_path / "m.safetensors", model, META, None, trainer.optimizer_state())
-    restored = load_checkpoint(path).optimizer_state
-    original = trainer.optimizer_state()
+    restored = load_checkpoint(path).optimizer_state["main"]
+    original = trainer.optimizer_state()["main"]
     assert restored["param_groups"] == json.loads(json.dumps(original["param_groups"]))
     for pid, entries in original["state"].items():
         for name, value in entries.items():

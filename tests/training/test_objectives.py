@@ -11,24 +11,26 @@ def terms(kl_per_dim):
 
 
 def test_plain_elbo_is_recon_plus_kl_averaged_over_the_batch():
-    loss, stats = Objective(ObjectiveConfig())(terms([[1.0, 2.0], [3.0, 0.0]]), step=0)
+    objective = Objective(ObjectiveConfig())
+    loss = objective(terms([[1.0, 2.0], [3.0, 0.0]]), step=0)
     assert float(loss.detach()) == pytest.approx(10 + 3.0)
-    assert stats == {"beta": 1.0, "capacity": None}
+    assert objective.schedule_at(0) == {"beta": 1.0}
 
 
 def test_beta_scales_the_kl_with_the_schedule():
     objective = Objective(ObjectiveConfig(beta=4.0, schedule={"kind": "linear", "warmup_steps": 10}))
-    loss, stats = objective(terms([[1.0, 2.0]]), step=5)
-    assert stats["beta"] == pytest.approx(2.0) and float(loss.detach()) == pytest.approx(10 + 2.0 * 3.0)
-    assert objective(terms([[1.0, 2.0]]), step=50)[1]["beta"] == pytest.approx(4.0)
+    loss = objective(terms([[1.0, 2.0]]), step=5)
+    assert objective.schedule_at(5)["beta"] == pytest.approx(2.0)
+    assert float(loss.detach()) == pytest.approx(10 + 2.0 * 3.0)
+    assert objective.schedule_at(50)["beta"] == pytest.approx(4.0)
 
 
 def test_capacity_objective_follows_burgess():
     objective = Objective(ObjectiveConfig(capacity=20.0, gamma=100.0, capacity_steps=1000))
-    loss, stats = objective(terms([[3.0, 2.0]]), step=500)  # C(500) = 10 nats, KL = 5
-    assert stats == {"beta": 100.0, "capacity": pytest.approx(10.0)}
+    loss = objective(terms([[3.0, 2.0]]), step=500)  # C(500) = 10 nats, KL = 5
+    assert objective.schedule_at(500) == {"beta": 100.0, "capacity": pytest.approx(10.0)}
     assert float(loss.detach()) == pytest.approx(10 + 100.0 * abs(5.0 - 10.0))
-    above, _ = objective(terms([[20.0, 5.0]]), step=2000)  # C held at C_max = 20, KL = 25
+    above = objective(terms([[20.0, 5.0]]), step=2000)  # C held at C_max = 20, KL = 25
     assert float(above.detach()) == pytest.approx(10 + 100.0 * 5.0)
     assert objective.capacity_at(0) == 0.0
 
@@ -36,7 +38,7 @@ def test_capacity_objective_follows_burgess():
 def test_free_bits_hold_each_dimension_at_its_floor():
     objective = Objective(ObjectiveConfig(free_bits=0.5))
     kl = torch.tensor([[0.1, 2.0], [0.1, 2.0]], requires_grad=True)
-    loss, _ = objective({"recon": torch.zeros(2), "kl": kl.sum(1), "kl_per_dim": kl}, step=0)
+    loss = objective({"recon": torch.zeros(2), "kl": kl.sum(1), "kl_per_dim": kl}, step=0)
     assert float(loss.detach()) == pytest.approx(0.5 + 2.0)
     loss.backward()
     assert kl.grad[:, 0].abs().sum() == 0  # below the floor: no pressure

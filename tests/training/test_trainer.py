@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from explorer.errors import ConfigError, TrainingError
-from explorer.training.trainer import EpochEvent, StepEvent, TrainConfig, Trainer
+from explorer.training.events import EpochEvent, StepEvent
+from explorer.training.trainer import TrainConfig, Trainer
 from tests.conftest import tiny_model
 
 
@@ -23,6 +24,7 @@ def test_loss_falls_and_events_arrive(digits):
     steps = [e for e in events if isinstance(e, StepEvent)]
     assert steps and steps[-1].global_step == steps[-1].total_steps == 3 * 23 and steps[-1].examples_per_s > 0
     assert steps[-1].eta_s == 0 and steps[-1].step == steps[-1].steps_per_epoch == 23
+    assert set(steps[-1].scalars) == {"loss", "recon", "kl"} and steps[-1].schedule == {"beta": 1.0}
     assert epochs[-1]["train_loss"] == pytest.approx(epochs[-1]["train_recon"] + epochs[-1]["train_kl"], rel=1e-4)
 
 
@@ -95,7 +97,8 @@ def test_nan_restores_the_last_good_weights(digits):
 def test_exploding_lr_is_caught_at_its_step(digits):
     model = tiny_model()
     initial = {k: v.clone() for k, v in model.state_dict().items()}
-    with pytest.raises(TrainingError, match=r"at epoch 1, step \d+ .*restored to its initial weights"):
+    with pytest.raises(TrainingError, match=r"the loss became (nan|inf) at epoch 1, step \d+ .*restored to its "
+                                            "initial weights"):
         Trainer(model, digits, config(lr=1e12)).run()
     for name, value in model.state_dict().items():
         assert torch.equal(value, initial[name]), name
@@ -110,11 +113,13 @@ def test_resume_continues_numbering_and_optimizer(digits):
     history = second.run().history
     assert [r["epoch"] for r in history] == [1, 2, 3]
     assert history[-1]["step"] == 3 * 23
-    state = second.optimizer_state()["state"][0]
+    state = second.optimizer_state()["main"]["state"][0]
     assert int(state["step"]) == 3 * 23
     slower = Trainer(model, digits, config(epochs=1, lr=1e-4), history=history,
                      optimizer_state=second.optimizer_state())
-    assert slower.optimizer.param_groups[0]["lr"] == 1e-4  # the new run's lr, not the saved one
+    assert slower.optimizers["main"].param_groups[0]["lr"] == 1e-4  # the new run's lr, not the saved one
+    with pytest.raises(TrainingError, match="no main optimizer"):
+        Trainer(model, digits, config(epochs=1), history=history, optimizer_state={"other": {}})
 
 
 def test_train_config_round_trips_and_is_checked():
@@ -126,7 +131,22 @@ def test_train_config_round_trips_and_is_checked():
         Trainer(tiny_model(), None, config(grad_clip=0.0))
 
 
-def test_autosave_is_called_every_n_epochs(digits):
+def test_epoch_end_hook_says_which_epoch_is_last(digits):
     calls = []
-    Trainer(tiny_model(), digits, config(epochs=4, autosave_every=2), on_autosave=calls.append).run()
-    assert len(calls) == 2
+    Trainer(tiny_model(), digits, config(epochs=3), on_epoch_end=lambda t, e, last: calls.append((e, last))).run()
+    assert calls == [(1, False), (2, False), (3, True)]
+
+
+def test_evaluation_leaves_the_training_random_stream_alone(digits):
+    trainer = Trainer(tiny_model(), digits, config(epochs=1))
+    torch.manual_seed(5)
+    trainer.evaluate_split(trainer._test)
+    after = torch.rand(3)
+    torch.manual_seed(5)
+    assert torch.equal(after, torch.rand(3))
+
+
+def test_injected_nan_fault_is_caught(digits, monkeypatch):
+    monkeypatch.setenv("LATENT_EXPLORER_FAULT", "nan@5")
+    with pytest.raises(TrainingError, match="at epoch 1, step 5 "):
+        Trainer(tiny_model(), digits, config(epochs=1)).run()

@@ -37,15 +37,22 @@ class ModelPanel(QWidget):
         buttons = QHBoxLayout()
         for button in (self.new_training, self.open_button, self.save_button):
             buttons.addWidget(button)
+        self.continue_button = QPushButton("Continue training…")
+        self.continue_button.setToolTip("Train the open model further, with its settings, optimizer state and "
+                                        "history (the Training tab is set up; press Start there).")
+        self.continue_button.setEnabled(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addLayout(self.metrics)
         layout.addLayout(buttons)
+        layout.addWidget(self.continue_button)
         layout.addStretch(1)
         session.model_changed.connect(self.refresh)
 
     def refresh(self) -> None:
         explorer = self.session.explorer
+        self.continue_button.setEnabled(bool(self.session.path and explorer.checkpoint.optimizer_state
+                                             and isinstance(explorer.checkpoint.meta.get("run_options"), dict)))
         meta = explorer.checkpoint.meta
         dataset = meta.get("dataset", {})
         where = Path(self.session.path).name if self.session.path else "not saved yet"

@@ -1,88 +1,112 @@
-"""Training: the run's settings, Start / Pause-Resume / Stop, live curves, the per-dimension KL heat map and a
-progress bar. The run trains in a TrainingWorker; a stopped or finished run's checkpoint is opened in the app.
-A checkpoint opened from a file shows its history here as curves."""
+"""Training: the run's settings (a form built from the same option list as the CLI, presets, an Advanced section),
+Start / Pause-Resume / Stop, live curves, the per-dimension KL heat map and a progress line. A run is a child
+process running ``train`` (see gui/training_process.py); a watched run folder is drawn the same way. A checkpoint
+opened from a file shows its history here as per-epoch curves."""
 from __future__ import annotations
 
 import datetime
 import math
+from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QProgressBar,
-                               QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
+                               QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
 from explorer.gui.settings import runs_dir
-from explorer.gui.widgets.controls import float_box, int_box
+from explorer.gui.training_process import RunWatcher, TrainingProcess
 from explorer.gui.widgets.curve_plot import CurvePlot
 from explorer.gui.widgets.kl_heatmap import KLHeatmap
-from explorer.gui.workers import TrainingWorker
+from explorer.gui.widgets.option_form import OptionForm
+from explorer.training.events import (CheckpointEvent, EndEvent, EpochEvent, StartEvent, StateEvent, StepEvent)
 
-DATASETS = ["digits", "mnist-5k", "mnist", "fashion-mnist", "wordnet-examples"]
-SCHEDULES = ["constant", "linear", "logistic", "cyclical"]
-DEVICES = ["auto", "cpu", "cuda", "mps"]
+CUSTOM = "Custom settings"
+SCHEDULE_TITLES = {"beta": "β(t)", "capacity": "C(t)"}
 
 
-def format_seconds(seconds: float) -> str:
-    if not math.isfinite(seconds):
+def format_seconds(seconds: float | None) -> str:
+    if seconds is None or not math.isfinite(seconds):
         return "?"
     return str(datetime.timedelta(seconds=int(seconds)))
 
 
-class LazyComboBox(QComboBox):
-    """A combo box that fills its choices (by calling ``fill``) just before its list first opens."""
-
-    def __init__(self, fill, parent=None):
-        super().__init__(parent)
-        self._fill = fill
-
-    def showPopup(self) -> None:
-        self._fill()
-        super().showPopup()
-
-
 def uses_capacity(values) -> bool:
     """Whether a run had a capacity target (C(t) is worth a curve)."""
-    values = np.asarray(values, dtype=np.float64)
+    values = np.asarray([np.nan if v is None else v for v in values], dtype=np.float64)
     return bool(np.any(np.nan_to_num(values) > 0))
 
 
+def run_folder_name(options: dict) -> str:
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    name = f"{options['model']}-{options['dataset']}-{stamp}"
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
 class TrainingPanel(QWidget):
-    run_finished = Signal(object, str)  # Checkpoint, the path it was saved to
-    epoch_checkpoint = Signal(object)  # a Checkpoint of the model as it is after an epoch (refresh option)
-    run_failed = Signal(str)
+    run_finished = Signal(str, str)  # the final checkpoint's path ("" if none was written), status
+    checkpoint_written = Signal(str)  # an epoch's snapshot, to show while training goes on
+    run_failed = Signal(str, str)  # title, message
+    sweep_finished = Signal(object)  # a sweep preset's checkpoint paths, to compare side by side
 
     def __init__(self, session, parent=None):
         super().__init__(parent)
         self.session = session
-        self.worker: TrainingWorker | None = None
-        self.out_path = ""
-        self._opening_own_result = False
-        self._build_form()
+        self.process: TrainingProcess | None = None
+        self.watcher: RunWatcher | None = None
+        self.resume_path: str | None = None
+        self.run_path: Path | None = None  # the run folder being drawn
+        self.last_checkpoint = ""
+        self.status = "idle"  # idle | running | paused | stopping | finished | stopped | failed | crashed
+        self._queue: list = []  # the sweep's runs still to train
+        self._sweep_paths: list[str] = []
+        self._last_step: StepEvent | None = None
         self._build_plots()
         self._clear_series()
 
+        self.controls = QWidget()
+        self.form: OptionForm | None = None  # built on first show: the option list imports the model kinds
+        self.presets = QComboBox()
+        self.presets.setToolTip("Fill the form with a lecture's model: the VAE, β-VAE, capacity β-VAE, CVAE with a "
+                                "learned prior, Bowman's sentence VAE...")
+        self.resume_label = QLabel()
+        self.resume_label.setWordWrap(True)
+        self.resume_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.resume_cancel = QPushButton("Train a new model instead")
+        self.resume_cancel.setToolTip("Forget the model to continue; Start trains a new one.")
+        self.resume_cancel.clicked.connect(self.cancel_continue)
+        self.refresh_each_epoch = QCheckBox("Show the model after each epoch")
+        self.refresh_each_epoch.setChecked(True)
+        self.refresh_each_epoch.setToolTip("After every epoch, open the run's latest snapshot in the map and panels.")
         self.start_button = QPushButton("Start")
-        self.start_button.setToolTip("Train a new model with these settings (in the background).")
+        self.start_button.setToolTip("Train with these settings in a separate process (the window stays free).")
         self.pause_button = QPushButton("Pause")
         self.pause_button.setCheckable(True)
         self.pause_button.setToolTip("Pause the run after the current step; press again to resume.")
         self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop the run; the model as it is now is kept and opened.")
+        self.stop_button.setToolTip("Stop the run; the model as it is now is saved and opened.")
         self.progress = QProgressBar()
         self.progress.setToolTip("Progress of the whole run.")
         self.progress_label = QLabel("Not training.")
+        self.progress_label.setWordWrap(True)
+        self.progress_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.progress_label.setMinimumWidth(10)  # a long path wraps instead of widening the column
         buttons = QHBoxLayout()
         for button in (self.start_button, self.pause_button, self.stop_button):
             buttons.addWidget(button)
 
-        controls = QWidget()
-        left = QVBoxLayout(controls)
+        self.form_holder = QVBoxLayout()
+        self.form_holder.addWidget(QLabel("Preset"))
+        self.form_holder.addWidget(self.presets)
+        self.form_holder.addWidget(self.resume_label)
+        self.form_holder.addWidget(self.resume_cancel)
+        form_widget = QWidget()
+        form_widget.setLayout(self.form_holder)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
-        form_widget = QWidget()
-        form_widget.setLayout(self.form)
         scroll.setWidget(form_widget)
+        left = QVBoxLayout(self.controls)
         left.addWidget(scroll, 1)
+        left.addWidget(self.refresh_each_epoch)
         left.addLayout(buttons)
         left.addWidget(self.progress)
         left.addWidget(self.progress_label)
@@ -95,7 +119,7 @@ class TrainingPanel(QWidget):
         grid.addWidget(self.au_plot, 1, 0)
         grid.addWidget(self.heatmap, 1, 1, 1, 2)
         splitter = QSplitter()
-        splitter.addWidget(controls)
+        splitter.addWidget(self.controls)
         splitter.addWidget(plots)
         splitter.setStretchFactor(1, 4)
         layout = QHBoxLayout(self)
@@ -105,94 +129,107 @@ class TrainingPanel(QWidget):
         self.pause_button.toggled.connect(self._on_pause_toggled)
         self.stop_button.clicked.connect(self.stop)
         session.model_changed.connect(self._on_model_changed)
+        self._show_resume()
         self._set_running(False)
 
-    # Settings
-    def _build_form(self) -> None:
-        self.model_kind = LazyComboBox(self.ensure_model_choices)
-        self.model_kind.addItem("vae")  # the full list is filled when needed: it imports torch, slow to import
-        self.model_kind.setToolTip("Which model to train (beta-vae is a VAE with β ≠ 1 or a capacity target).")
-        self.dataset = QComboBox()
-        self.dataset.setEditable(True)
-        self.dataset.addItems(DATASETS)
-        self.dataset.setToolTip("A dataset id, or text:PATH for your own corpus (one sentence a line).")
-        self.arch = QComboBox()
-        self.arch.addItems(["mlp", "conv"])
-        self.arch.setToolTip("Encoder/decoder architecture for image models.")
-        self.latent_dim = int_box(1, 512, 8, "Number of latent dimensions.")
-        self.beta = float_box(0.0, 1000.0, 1.0, 0.5, "Weight of the KL term (1 = the plain ELBO; above 1 = β-VAE).")
-        self.capacity = float_box(0.0, 1000.0, 0.0, 1.0, "Capacity target C in nats (0 = off): the KL is pushed "
-                                                         "towards C(t), rising to C.")
-        self.schedule = QComboBox()
-        self.schedule.addItems(SCHEDULES)
-        self.schedule.setToolTip("How the KL weight grows over training (KL annealing).")
-        self.warmup = int_box(1, 1_000_000, 2000,
-                              "Steps over which a linear or logistic schedule rises (cycles for cyclical).")
-        self.free_bits = float_box(0.0, 10.0, 0.0, 0.05, "Free bits λ (nats per dimension): a dimension's KL below "
-                                                         "λ is not penalised, which keeps dimensions from collapsing.")
-        self.word_dropout = float_box(0.0, 1.0, 0.0, 0.05, "Sentence models: the chance each decoder input word is "
-                                                           "replaced by <unk>, forcing the decoder to use z.")
-        self.epochs = int_box(1, 10_000, 10, "How many passes over the training set.")
-        self.batch_size = int_box(1, 65_536, 128, "Examples per optimisation step.")
-        self.lr = float_box(1e-5, 1.0, 1e-3, 1e-4, "Adam's learning rate.", decimals=5)
-        self.device = QComboBox()
-        self.device.addItems(DEVICES)
-        self.device.setToolTip("Where to train: auto picks a GPU when there is one.")
-        self.refresh_each_epoch = QCheckBox("Refresh map and traversal at each epoch")
-        self.refresh_each_epoch.setChecked(True)
-        self.refresh_each_epoch.setToolTip("After every epoch, show the model as it is now in the map and panels.")
-        self.form = QFormLayout()
-        for name, widget in (("Model", self.model_kind), ("Dataset", self.dataset), ("Architecture", self.arch),
-                             ("Latent size", self.latent_dim), ("β", self.beta), ("Capacity C (nats)", self.capacity),
-                             ("KL schedule", self.schedule), ("Schedule steps", self.warmup),
-                             ("Free bits (nats/dim)", self.free_bits), ("Word dropout", self.word_dropout),
-                             ("Epochs", self.epochs), ("Batch size", self.batch_size), ("Learning rate", self.lr),
-                             ("Device", self.device)):
-            self.form.addRow(name, widget)
-        self.form.addRow(self.refresh_each_epoch)
+    # The form
+    def ensure_form(self) -> OptionForm:
+        """Build the form from the option list (the first time it is needed: it imports torch and the models)."""
+        if self.form is not None:
+            return self.form
+        from explorer.training.options import DATASET_IDS, all_options
+        from explorer.training.presets import presets
 
-    def ensure_model_choices(self) -> None:
-        if self.model_kind.count() > 1:
-            return
-        from explorer.training.run import MODEL_CHOICES
+        self.form = OptionForm(all_options(), suggestions={"dataset": DATASET_IDS})
+        self.form_holder.addWidget(self.form, 1)
+        self.form.fields["model"].widget.currentTextChanged.connect(self._on_kind_changed)
+        self.form.fields["dataset"].widget.currentTextChanged.connect(self._on_kind_changed)
+        self._presets = presets()
+        self.presets.addItem(CUSTOM)
+        for preset in self._presets.values():
+            self.presets.addItem(preset.name, preset.id)
+            self.presets.setItemData(self.presets.count() - 1, preset.description, Qt.ItemDataRole.ToolTipRole)
+        self.presets.currentIndexChanged.connect(self._on_preset)
+        self._on_kind_changed()
+        self._set_running(self.running)
+        return self.form
 
-        current = self.model_kind.currentText()
-        self.model_kind.clear()
-        self.model_kind.addItems(MODEL_CHOICES)
-        self.model_kind.setCurrentText(current)
+    def showEvent(self, event) -> None:
+        self.ensure_form()
+        super().showEvent(event)
 
-    def _schedule_spec(self) -> dict:
-        kind, steps = self.schedule.currentText(), self.warmup.value()
-        if kind == "linear":
-            return {"kind": "linear", "warmup_steps": steps}
-        if kind == "logistic":
-            return {"kind": "logistic", "k": 10.0 / steps, "x0": steps / 2}
-        if kind == "cyclical":
-            return {"kind": "cyclical", "cycles": max(1, steps // 1000), "ratio": 0.5}
-        return {"kind": "constant"}
+    def _domain(self) -> str:
+        from explorer.models.base import model_class
 
-    def build_spec(self, out: str | None = None):
-        """The RunSpec the form describes."""
-        self.ensure_model_choices()
-        from explorer.training.objectives import ObjectiveConfig
+        return model_class(self.form.fields["model"].get()).domain
+
+    def _on_kind_changed(self, *_args) -> None:
+        from explorer.data.registry import dataset_domain
+
+        domain = self._domain()
+        dataset = self.form.fields["dataset"]
+        if dataset_domain(dataset.get() or "") not in (None, domain):
+            dataset.set("wordnet-examples" if domain == "text" else "digits")
+        self.form.show_for(self.form.fields["model"].get(), domain)
+
+    def _on_preset(self, index: int) -> None:
+        preset = self._presets.get(self.presets.itemData(index)) if index > 0 else None
+        if preset is not None:
+            self.form.set_values(preset.options)
+            self._on_kind_changed()
+
+    def selected_preset(self):
+        index = self.presets.currentIndex()
+        return self._presets.get(self.presets.itemData(index)) if index > 0 else None
+
+    def build_spec(self, run_dir: str | None = None, values: dict | None = None):
+        """The RunSpec the form describes (ExplorerError naming the field for a bad value)."""
         from explorer.training.run import RunSpec
-        from explorer.training.trainer import TrainConfig
 
-        from explorer.training.run import TEXT_KINDS
+        form = self.ensure_form()
+        values = form.values() if values is None else values
+        run_dir = run_dir or str(self.runs_folder() / run_folder_name(values))
+        return RunSpec.create(run_dir=run_dir, resume=self.resume_path, **values)
 
-        objective = ObjectiveConfig(beta=self.beta.value(), schedule=self._schedule_spec(),
-                                    capacity=self.capacity.value() or None, free_bits=self.free_bits.value())
-        kind = self.model_kind.currentText()
-        model_options = {"word_dropout": self.word_dropout.value()} if kind in TEXT_KINDS else {}
-        train = TrainConfig(epochs=self.epochs.value(), batch_size=self.batch_size.value(), lr=self.lr.value(),
-                            device=self.device.currentText(), objective=objective)
-        return RunSpec(model=kind, dataset=self.dataset.currentText().strip(), arch=self.arch.currentText(),
-                       latent_dim=self.latent_dim.value(), model_options=model_options, train=train, out=out)
+    @staticmethod
+    def runs_folder() -> Path:
+        folder = runs_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    # Continuing the open model
+    def continue_from(self, checkpoint_path: str, options: dict) -> None:
+        """Set the form up to continue training ``checkpoint_path`` with its own settings (``options``)."""
+        from explorer.training.run import RESUMABLE
+
+        form = self.ensure_form()
+        self.presets.setCurrentIndex(0)
+        form.set_values(options)
+        self._on_kind_changed()
+        self.resume_path = str(checkpoint_path)
+        form.set_enabled(False, keep=RESUMABLE)
+        self._show_resume()
+
+    def cancel_continue(self) -> None:
+        self.resume_path = None
+        if self.form is not None:
+            self.form.set_enabled(True)
+        self._show_resume()
+
+    def _show_resume(self) -> None:
+        continuing = self.resume_path is not None
+        self.resume_label.setVisible(continuing)
+        self.resume_cancel.setVisible(continuing)
+        self.presets.setEnabled(not continuing and not self.running)
+        if continuing:
+            self.resume_label.setText(f"Continuing {Path(self.resume_path).name}: Start trains it for the epochs "
+                                      "below, with its optimizer state and history. Its model and data are fixed.")
 
     # Plots
     def _build_plots(self) -> None:
         self.loss_plot = CurvePlot("Training loss per step (nats/example)", "step")
-        self.loss_plot.setToolTip("Reconstruction, KL and the total loss the optimiser sees, per step.")
+        self.loss_plot.setToolTip("What the model's training step logs: reconstruction, KL and the total loss "
+                                  "the optimiser sees (or an adversarial model's phases), per step.")
         self.weight_plot = CurvePlot("KL weight β(t) and capacity C(t)", "step")
         self.weight_plot.setToolTip("The effective KL weight and the capacity target over training.")
         self.elbo_plot = CurvePlot("Test −ELBO per epoch (nats/example)", "epoch")
@@ -204,149 +241,250 @@ class TrainingPanel(QWidget):
         self.plots = [self.loss_plot, self.weight_plot, self.elbo_plot, self.au_plot, self.heatmap]
 
     def _clear_series(self) -> None:
-        self.step_series: dict[str, list[float]] = {k: [] for k in ("step", "recon", "kl", "loss", "beta",
-                                                                    "capacity")}
+        self.steps: list[int] = []
+        self.step_scalars: dict[str, list[float]] = {}
+        self.step_schedule: dict[str, list[float]] = {}
         self.history: list[dict] = []
         for plot in (self.loss_plot, self.weight_plot, self.elbo_plot, self.au_plot):
             plot.clear_curves()
         self.heatmap.set_values(np.zeros((0, 0)))
 
-    def on_steps(self, events: list) -> None:
-        """A batch of StepEvents from the worker: extend the step curves and the progress bar."""
-        series = self.step_series
+    def _on_steps(self, events: list[StepEvent]) -> None:
         for event in events:
-            series["step"].append(event.global_step)
-            for key in ("recon", "kl", "loss", "beta"):
-                series[key].append(getattr(event, key))
-            series["capacity"].append(np.nan if event.capacity is None else event.capacity)
-        steps = series["step"]
-        for key in ("recon", "kl", "loss"):
-            self.loss_plot.set_curve(key, steps, series[key])
-        self.weight_plot.set_curve("β(t)", steps, series["beta"])
-        if uses_capacity(series["capacity"]):
-            self.weight_plot.set_curve("C(t)", steps, series["capacity"])
-        last = events[-1]
+            self.steps.append(event.global_step)
+            for series, values in ((self.step_scalars, event.scalars), (self.step_schedule, event.schedule)):
+                for name in set(series) | set(values):
+                    column = series.setdefault(name, [np.nan] * (len(self.steps) - 1))
+                    value = values.get(name)
+                    column.append(np.nan if value is None else value)
+        for name, values in self.step_scalars.items():
+            self.loss_plot.set_curve(name, self.steps, values)
+        for name, values in self.step_schedule.items():
+            if name != "capacity" or uses_capacity(values):
+                self.weight_plot.set_curve(SCHEDULE_TITLES.get(name, name), self.steps, values)
+        last = self._last_step = events[-1]
         self.progress.setMaximum(max(1, last.total_steps))
         self.progress.setValue(last.global_step)
-        self.progress_label.setText(f"epoch {last.epoch} · step {last.step}/{last.steps_per_epoch} · "
-                                    f"{last.examples_per_s:,.0f} examples/s · ETA {format_seconds(last.eta_s)}")
+        self._show_progress()
 
-    def on_epoch(self, event) -> None:
+    def _show_progress(self) -> None:
+        last = self._last_step
+        if last is None:
+            return
+        where = (f"epoch {last.epoch} · step {last.step}/{last.steps_per_epoch} · "
+                 f"{last.examples_per_s:,.0f} examples/s · ETA {format_seconds(last.eta_s)}")
+        if self.status == "paused":
+            self.progress_label.setText(f"Paused at {where} once resumed.")
+        elif self.status == "stopping":
+            self.progress_label.setText("Stopping: finishing the step and saving…")
+        else:
+            self.progress_label.setText(where)
+
+    def _on_epoch(self, event: EpochEvent) -> None:
         self.history.append(event.record)
         self._draw_history()
 
     def _draw_history(self) -> None:
         records = self.history
         epochs = [r["epoch"] for r in records]
-        self.elbo_plot.set_curve("test −ELBO", epochs, [r.get("test_elbo", np.nan) for r in records], symbol="o")
-        self.au_plot.set_curve("active units", epochs, [r.get("active_units", np.nan) for r in records],
+        self.elbo_plot.set_curve("test −ELBO", epochs, [_number(r.get("test_elbo")) for r in records], symbol="o")
+        self.au_plot.set_curve("active units", epochs, [_number(r.get("active_units")) for r in records],
                                symbol="o")
-        kl = [r["kl_per_dim"] for r in records if r.get("kl_per_dim") is not None]
-        if kl:
+        kl = [r["kl_per_dim"] for r in records if r.get("kl_per_dim")]
+        if kl and len({len(row) for row in kl}) == 1:
             self.heatmap.set_values(np.asarray(kl, dtype=np.float32))
 
     def show_history(self, history: list[dict]) -> None:
         """Curves of a finished run (from a checkpoint's metadata): per-epoch points."""
+        from explorer.training.objectives import SCHEDULE_KEYS
+
         self._clear_series()
         self.history = list(history)
         if not history:
             return
-        steps = [r.get("step", r["epoch"]) for r in history]
-        for key, name in (("train_recon", "recon"), ("train_kl", "kl"), ("train_loss", "loss")):
-            self.loss_plot.set_curve(name, steps, [r.get(key, np.nan) for r in history], symbol="o")
-        self.weight_plot.set_curve("β(t)", steps, [r.get("beta", np.nan) for r in history], symbol="o")
-        capacity = [np.nan if r.get("capacity") is None else r["capacity"] for r in history]
-        if uses_capacity(capacity):
-            self.weight_plot.set_curve("C(t)", steps, capacity, symbol="o")
+        steps = [_number(r.get("step", r.get("epoch"))) for r in history]
+        names = [key for key in history[0] if key.startswith("train_")]
+        for key in names:
+            self.loss_plot.set_curve(key.removeprefix("train_"), steps, [_number(r.get(key)) for r in history],
+                                     symbol="o")
+        for key in SCHEDULE_KEYS:
+            values = [_number(r.get(key)) for r in history]
+            if any(np.isfinite(values)) and (key != "capacity" or uses_capacity(values)):
+                self.weight_plot.set_curve(SCHEDULE_TITLES.get(key, key), steps, values, symbol="o")
         self._draw_history()
 
     def _on_model_changed(self) -> None:
-        # Opening this panel's own result keeps the live per-step curves; any other checkpoint shows its history.
-        if self.is_running or self._opening_own_result:
-            return
-        self.show_history(self.session.explorer.checkpoint.history)
+        # While a run is drawn live, and when its own snapshots open, its curves stay; any other checkpoint shows
+        # its own history.
+        if not self.running and self.session.path != self.last_checkpoint:
+            self.show_history(self.session.explorer.checkpoint.history)
+
+    # Events, from the child or a watched folder
+    def on_events(self, events: list) -> None:
+        steps = [e for e in events if isinstance(e, StepEvent)]
+        for event in events:
+            if isinstance(event, StartEvent):
+                self.progress_label.setText(f"Training {event.label} on {event.dataset} ({event.train_size:,} "
+                                            f"examples, {event.device}" +
+                                            (f", {event.world_size} ranks" if event.world_size > 1 else "") + ")…")
+            elif isinstance(event, EpochEvent):
+                if steps:
+                    self._on_steps(steps)
+                    steps = []
+                self._on_epoch(event)
+            elif isinstance(event, StateEvent):
+                self.status = event.state
+                self._show_progress()
+            elif isinstance(event, CheckpointEvent):
+                path = Path(event.path)
+                if not path.is_absolute() and self.run_path is not None:
+                    path = self.run_path / path
+                self.last_checkpoint = str(path)
+                if not event.final and self.refresh_each_epoch.isChecked():
+                    self.checkpoint_written.emit(str(path))
+            elif isinstance(event, EndEvent) and event.status == "failed":
+                self.progress_label.setText("Training failed.")
+        if steps:
+            self._on_steps(steps)
 
     # Run control
     @property
-    def is_running(self) -> bool:
-        return self.worker is not None and self.worker.isRunning()
+    def running(self) -> bool:
+        return self.process is not None or self.watcher is not None
+
+    is_running = running
 
     def start(self) -> None:
-        if self.is_running:
+        """Start what the form describes: one run, or each run of a sweep preset in turn."""
+        if self.running:
             return
-        folder = runs_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        self.out_path = str(folder / f"{self.model_kind.currentText()}-{self.dataset.currentText().strip()}-"
-                                     f"{stamp}.safetensors".replace(":", "_").replace("/", "_"))
-        self.start_spec(self.build_spec(out=self.out_path))
+        preset = self.selected_preset()
+        if preset is not None and len(preset.runs) > 1 and self.resume_path is None:
+            specs = [self.build_spec(values=dict(run)) for run in preset.runs]
+            self._sweep_paths = []
+            self._queue = specs[1:]
+            self._sweep_then = preset.then
+            self.start_spec(specs[0])
+        else:
+            self._queue = []
+            self.start_spec(self.build_spec())
 
-    def start_spec(self, spec) -> None:
-        """Train ``spec`` in a worker thread."""
-        self.out_path = spec.out or ""
+    def start_spec(self, spec, environment: dict | None = None) -> None:
+        """Train ``spec`` in a child process (``environment`` adds variables to the child's, for tests)."""
         self._clear_series()
-        self.worker = TrainingWorker(spec, want_epoch_checkpoints=self.refresh_each_epoch.isChecked(), parent=self)
-        self.worker.prepared.connect(self._on_prepared)
-        self.worker.steps.connect(self.on_steps)
-        self.worker.epoch_done.connect(self.on_epoch)
-        self.worker.epoch_checkpoint.connect(self.epoch_checkpoint)
-        self.worker.finished_run.connect(self._on_finished)
-        self.worker.failed.connect(self._on_failed)
-        self.worker.finished.connect(self._on_thread_finished)
-        self.refresh_each_epoch.toggled.connect(self.worker.set_want_epoch_checkpoints)
+        self._last_step = None
+        self.last_checkpoint = ""
+        self.run_path = Path(spec.run_dir) if spec.run_dir else None
+        self.process = TrainingProcess(spec, self, environment)
+        self.process.events.connect(self.on_events)
+        self.process.ended.connect(self._on_ended)
+        self.status = "running"
         self.progress.setValue(0)
-        self.progress_label.setText("loading data and building the model…")
+        self.progress_label.setText("Starting the training process: loading data and building the model…")
         self._set_running(True)
-        self.worker.start()
+        self.process.start()
 
-    def _on_prepared(self) -> None:
-        self.progress_label.setText("training…")
+    def watch(self, folder: str) -> None:
+        """Draw a run folder written by another process, following it as it grows."""
+        if self.running:
+            return
+        watcher = RunWatcher(folder, self)  # TrainingError for a folder that is not a run
+        self._clear_series()
+        self._last_step = None
+        self.run_path = Path(folder)
+        self.last_checkpoint = str(watcher.info.checkpoint or "")
+        self.watcher = watcher
+        watcher.events.connect(self.on_events)
+        watcher.ended.connect(self._on_ended)
+        watcher.silent.connect(self._on_silent)
+        self.status = "running"
+        self.progress_label.setText(f"Watching {folder}…")
+        self._set_running(True)
+        watcher.start()
+
+    def _on_silent(self, why: str) -> None:
+        self.progress_label.setText(f"The watched run went silent: {why}.")
 
     def _on_pause_toggled(self, paused: bool) -> None:
-        if self.worker is None:
+        if self.process is None:
             return
-        if paused:
-            self.worker.pause()
-            self.pause_button.setText("Resume")
-        else:
-            self.worker.resume()
-            self.pause_button.setText("Pause")
+        self.process.send("pause" if paused else "resume")
+        self.pause_button.setText("Resume" if paused else "Pause")
 
     def stop(self) -> None:
-        if self.worker is not None:
-            self.progress_label.setText("stopping: finishing the step and saving…")
-            self.worker.resume()
-            self.worker.request_stop()
+        if self.watcher is not None:
+            self.watcher.stop()
+            self._finish("stopped", "Stopped watching.")
+            return
+        if self.process is not None:
+            self._queue = []
+            self.status = "stopping"
+            self.process.stop()
+            self._show_progress()
+            if self._last_step is None:
+                self.progress_label.setText("Stopping: saving…")
 
     def stop_and_wait(self) -> None:
-        """Stop the run and join its thread (closing the window); the checkpoint is saved to the run's file."""
-        if self.worker is not None:
+        """Stop the run and wait for its process to save and exit (closing the window)."""
+        if self.process is not None:
+            process = self.process
             self.stop()
-            self.worker.wait()
+            process.wait()  # QProcess emits finished (and so ended) from inside the wait
+        elif self.watcher is not None:
+            self.stop()
 
-    def _on_finished(self, checkpoint) -> None:
-        self.progress_label.setText(f"done: saved to {self.out_path}" if self.out_path else "done")
-        self._opening_own_result = True
-        try:
-            self.run_finished.emit(checkpoint, self.out_path)
-        finally:
-            self._opening_own_result = False
+    def _on_ended(self, status: str, message: str) -> None:
+        path = self.last_checkpoint if self.last_checkpoint and Path(self.last_checkpoint).is_file() else ""
+        if status in ("finished", "stopped"):
+            words = {"finished": "Finished", "stopped": "Stopped early"}[status]
+            self._finish(status, f"{words}; saved to {path}" if path else words)
+            if self._queue and status == "finished":
+                self._sweep_paths.append(path)
+                self.start_spec(self._queue.pop(0))
+                return
+            if self._sweep_paths and status == "finished":
+                paths, self._sweep_paths = self._sweep_paths + [path], []
+                self.run_finished.emit(path, status)
+                if self._sweep_then == "compare":
+                    self.sweep_finished.emit(paths)
+                return
+            self.run_finished.emit(path, status)
+            return
+        title = "Training failed" if status == "failed" else "Training crashed"
+        self._finish(status, title + ".")
+        kept = f"\n\nThe last good checkpoint is kept: {path}" if path else ""
+        self.run_failed.emit(title, f"{message}{kept}")
 
-    def _on_failed(self, message: str) -> None:
-        self.progress_label.setText("training failed")
-        self.run_failed.emit(message)
-
-    def _on_thread_finished(self) -> None:
+    def _finish(self, status: str, text: str) -> None:
+        self.status = status
+        self._queue = [] if status != "finished" else self._queue
+        self.process = None
+        self.watcher = None
+        self.progress_label.setText(text)
+        self.progress_label.setToolTip(text)
         self._set_running(False)
 
     def _set_running(self, running: bool) -> None:
-        for widget in (self.start_button, *[self.form.itemAt(i).widget() for i in range(self.form.count())]):
-            if widget is not None and widget is not self.refresh_each_epoch:
-                widget.setEnabled(not running)
-        self.pause_button.setEnabled(running)
+        self.start_button.setEnabled(not running)
+        if self.form is not None:
+            if running:
+                self.form.set_enabled(False)
+            elif self.resume_path is not None:
+                from explorer.training.run import RESUMABLE
+
+                self.form.set_enabled(False, keep=RESUMABLE)
+            else:
+                self.form.set_enabled(True)
+        self.presets.setEnabled(not running and self.resume_path is None)
+        self.pause_button.setEnabled(running and self.process is not None)
         self.stop_button.setEnabled(running)
+        self.stop_button.setText("Stop watching" if self.watcher is not None else "Stop")
         if not running:
             self.pause_button.blockSignals(True)
             self.pause_button.setChecked(False)
             self.pause_button.setText("Pause")
             self.pause_button.blockSignals(False)
+
+
+def _number(value) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else np.nan

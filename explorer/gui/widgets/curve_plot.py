@@ -24,9 +24,12 @@ class CurvePlot(pg.PlotWidget):
         """Create the curve ``name`` on first use, then replace its points."""
         if name not in self.curves:
             color = class_color(len(self.curves))
-            self.curves[name] = self.plot([], [], name=name, pen=pg.mkPen(color, width=1.5), symbol=symbol,
-                                          symbolSize=6, symbolBrush=pg.mkBrush(color), symbolPen=None)
-        self.curves[name].setData(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+            self.curves[name] = self.plot([], [], name=name, pen=pg.mkPen(color, width=1.5), symbolSize=6,
+                                          symbolBrush=pg.mkBrush(color), symbolPen=None)
+        curve = self.curves[name]
+        if curve.opts["symbol"] != symbol:  # per-epoch points get markers, live per-step curves none
+            curve.setSymbol(symbol)
+        curve.setData(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
 
     def points(self, name: str) -> int:
         """How many points the curve ``name`` holds (0 if it does not exist)."""
@@ -36,5 +39,10 @@ class CurvePlot(pg.PlotWidget):
         return len(curve.xData)
 
     def clear_curves(self) -> None:
+        """Remove every curve and its legend entry; the axes range anew with the next data."""
         for curve in self.curves.values():
-            curve.setData([], [])
+            self.removeItem(curve)
+        self.curves = {}
+        if self.plotItem.legend is not None:
+            self.plotItem.legend.clear()
+        self.enableAutoRange()

@@ -1,0 +1,138 @@
+"""Declared settings: each option a run can take is declared once, with its type, default, bounds, help and where
+it applies. The CLI's parser, the app's training form, presets and run folders are all built from declarations, so
+they cannot drift apart. Nothing here imports torch or Qt."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from explorer.errors import ConfigError
+
+TYPES = ("int", "float", "bool", "choice", "str", "int_list", "path")
+GROUPS = ("basic", "advanced")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting. ``default`` None means "chosen by the model from the dataset" (shown as auto). ``kinds`` and
+    ``domains`` restrict where it applies (empty: everywhere). ``low``/``high`` are inclusive bounds checked before
+    anything is allocated; an int_list bounds each element and ``max_items`` its length."""
+
+    name: str
+    type: str
+    default: Any
+    help: str
+    label: str = ""
+    choices: tuple = ()
+    low: float | None = None
+    high: float | None = None
+    max_items: int = 8
+    group: str = "basic"
+    kinds: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+    section: str = "model"  # model | objective | training | data | output
+
+    def __post_init__(self):
+        if self.type not in TYPES or self.group not in GROUPS:
+            raise ValueError(f"option {self.name}: bad type {self.type!r} or group {self.group!r}")
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ").capitalize()
+
+    def applies_to(self, kind: str, domain: str) -> bool:
+        return (not self.kinds or kind in self.kinds) and (not self.domains or domain in self.domains)
+
+    def check(self, value: Any) -> Any:
+        """The value converted to this option's type, or ConfigError naming the flag, the value and the limits."""
+        if value is None:
+            return None
+        try:
+            value = self._convert(value)
+        except (TypeError, ValueError, OverflowError):
+            raise ConfigError(f"{self.flag} expects {self._expected()}, got {value!r}") from None
+        items = value if self.type == "int_list" else [value]
+        if self.type == "int_list" and not 1 <= len(value) <= self.max_items:
+            raise ConfigError(f"{self.flag} takes 1 to {self.max_items} values, got {len(value)}")
+        if self.type == "choice" and value not in self.choices:
+            raise ConfigError(f"{self.flag} must be one of {', '.join(map(str, self.choices))}, got {value!r}")
+        if self.type in ("int", "float", "int_list"):
+            for item in items:
+                if self.type == "float" and not math.isfinite(item):
+                    raise ConfigError(f"{self.flag} must be a finite number, got {item}")
+                if (self.low is not None and item < self.low) or (self.high is not None and item > self.high):
+                    raise ConfigError(f"{self.flag} must be between {_num(self.low)} and {_num(self.high)}, "
+                                      f"got {_num(item)}")
+        if self.type in ("str", "path") and not value:
+            raise ConfigError(f"{self.flag} must not be empty")
+        return value
+
+    def _convert(self, value):
+        if self.type == "int":
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError(value)
+            return _ascii_int(value)
+        if self.type == "float":
+            if isinstance(value, bool):
+                raise ValueError(value)
+            return float(value) if not isinstance(value, str) else float(_ascii(value))
+        if self.type == "bool":
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
+                return value.lower() in ("true", "1", "yes")
+            raise ValueError(value)
+        if self.type == "int_list":
+            parts = value.split(",") if isinstance(value, str) else list(value)
+            parts = [p for p in parts if not (isinstance(p, str) and not p.strip())]
+            if not parts or any(isinstance(p, bool) for p in parts):
+                raise ValueError(value)
+            return [_ascii_int(p) for p in parts]
+        if not isinstance(value, str):
+            raise ValueError(value)
+        return value.strip() if self.type == "choice" else value
+
+    def _expected(self) -> str:
+        return {"int": "an integer", "float": "a number", "bool": "true or false", "choice": "one of "
+                + ", ".join(map(str, self.choices)), "str": "text", "int_list": "integers separated by commas",
+                "path": "a path"}[self.type]
+
+    def parse_cli(self, text: str):
+        """argparse's type= callback: a ConfigError becomes argparse's own one-line usage error."""
+        import argparse
+
+        try:
+            return self.check(text)
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(str(exc).removeprefix(self.flag + " ")) from None
+
+
+def _ascii(text: str) -> str:
+    # int("²") and float("١") succeed in Python; a command line digit must be an ASCII digit.
+    text = text.strip()
+    if not text.isascii():
+        raise ValueError(text)
+    return text
+
+
+def _ascii_int(value) -> int:
+    if isinstance(value, str):
+        return int(_ascii(value))
+    if isinstance(value, float):
+        return int(value)
+    return int(value)
+
+
+def _num(value) -> str:
+    if value is None:
+        return "∞"
+    return f"{int(value):,}" if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
+
+
+def by_name(options) -> dict[str, Option]:
+    return {option.name: option for option in options}

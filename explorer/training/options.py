@@ -1,0 +1,134 @@
+"""Every setting of a training run, declared once: the run's own options below, and each model kind's options
+(declared on its class). The CLI's ``train`` parser, the app's training form, presets and ``run.json`` are built
+from this list, so a dataset trains the same model from any of them."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from explorer.errors import ConfigError
+from explorer.options import Option, by_name
+
+DATASET_IDS = ("digits", "mnist-5k", "mnist", "fashion-mnist", "wordnet-examples")
+KL_SCHEDULES = ("constant", "linear", "logistic", "cyclical")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+MAX_EPOCHS = 100_000
+
+RUN_OPTIONS = (
+    # What to train
+    Option("model", "choice", "vae", "Which model kind to train.", label="Model", section="model"),
+    Option("dataset", "str", "digits", "A dataset id (digits, mnist-5k, mnist, fashion-mnist, wordnet-examples) or "
+           "text:PATH for your own corpus, one sentence a line.", label="Dataset", section="data"),
+    # The objective
+    Option("beta", "float", 1.0, "Weight of the KL term (1: the plain ELBO; above 1: a β-VAE).", label="β",
+           low=0.0, high=1e4, section="objective"),
+    Option("capacity", "float", None, "Capacity target C_max in nats (Burgess et al. 2018): the loss becomes "
+           "γ·|KL − C(t)| with C rising to C_max. Empty: off.", label="Capacity C (nats)", low=0.0, high=1e4,
+           section="objective"),
+    Option("gamma", "float", 1000.0, "Capacity weight γ.", label="Capacity weight γ", low=0.0, high=1e6,
+           group="advanced", section="objective"),
+    Option("capacity_steps", "int", 10000, "Steps over which C grows to C_max.", label="Capacity steps", low=1,
+           high=10**9, group="advanced", section="objective"),
+    Option("kl_schedule", "choice", "constant", "How the KL weight grows over training (KL annealing).",
+           label="KL schedule", choices=KL_SCHEDULES, section="objective"),
+    Option("warmup_steps", "int", 5000, "Linear schedule: steps over which the KL weight rises from 0 to β.",
+           label="Warm-up steps", low=0, high=10**9, group="advanced", section="objective"),
+    Option("logistic_k", "float", 0.0025, "Logistic schedule: the slope k (Bowman et al. 2016).",
+           label="Logistic k", low=1e-9, high=100.0, group="advanced", section="objective"),
+    Option("logistic_x0", "int", 2500, "Logistic schedule: the step x0 where the weight reaches half.",
+           label="Logistic x0", low=0, high=10**9, group="advanced", section="objective"),
+    Option("cycles", "int", 4, "Cyclical schedule: the number of cycles over the run (Fu et al. 2019).",
+           label="Cycles", low=1, high=10_000, group="advanced", section="objective"),
+    Option("ratio", "float", 0.5, "Cyclical schedule: the fraction of each cycle the weight spends rising.",
+           label="Cycle rise ratio", low=1e-3, high=1.0, group="advanced", section="objective"),
+    Option("free_bits", "float", 0.0, "Free bits λ in nats per dimension: a dimension's KL below λ is not "
+           "penalised, which keeps dimensions from collapsing.", label="Free bits (nats/dim)", low=0.0, high=100.0,
+           section="objective"),
+    # The optimisation
+    Option("epochs", "int", 10, "How many passes over the training set.", label="Epochs", low=1, high=MAX_EPOCHS,
+           section="training"),
+    Option("batch_size", "int", 128, "Examples per optimisation step (the global batch under torchrun).",
+           label="Batch size", low=1, high=65_536, section="training"),
+    Option("lr", "float", 1e-3, "Adam's learning rate.", label="Learning rate", low=1e-8, high=10.0,
+           section="training"),
+    Option("seed", "int", 0, "The random seed: the same seed on the CPU trains bit-for-bit the same model.",
+           label="Seed", low=0, high=2**32 - 1, group="advanced", section="training"),
+    Option("device", "choice", "auto", "Where to train: auto picks a CUDA GPU, then Apple's MPS, then the CPU.",
+           label="Device", choices=DEVICES, section="training"),
+    Option("grad_clip", "float", None, "Clip the global gradient norm to this value. Empty: no clipping.",
+           label="Gradient clipping", low=1e-6, high=1e6, group="advanced", section="training"),
+    Option("binarize", "bool", False, "Dynamic binarisation: each batch's pixels are resampled as Bernoulli draws.",
+           label="Binarise pixels", domains=("image",), group="advanced", section="training"),
+    # The data
+    Option("data_dir", "path", None, "A folder holding the dataset's files (IDX files, WordNet's data files).",
+           label="Data folder", group="advanced", section="data"),
+    Option("download", "bool", False, "Fetch MNIST / Fashion-MNIST once from OpenML when not found locally.",
+           label="Download if missing", group="advanced", section="data"),
+    Option("max_len", "int", 20, "Corpora: the longest sentence kept, in tokens.", label="Max sentence length",
+           low=1, high=512, domains=("text",), group="advanced", section="data"),
+    Option("min_count", "int", 2, "Corpora: words seen fewer times in training become <unk>.",
+           label="Min word count", low=1, high=10**6, domains=("text",), group="advanced", section="data"),
+    # What is written
+    Option("autosave_every", "int", 1, "Save a checkpoint every N epochs (0: only at the end).",
+           label="Autosave every (epochs)", low=0, high=MAX_EPOCHS, group="advanced", section="output"),
+    Option("nll_samples", "int", 0, "Importance samples for the final importance-weighted NLL (0: skip).",
+           label="IW-NLL samples", low=0, high=10_000, group="advanced", section="output"),
+    Option("optimizer_state", "bool", True, "Keep the optimizer state in the checkpoint (needed to continue "
+           "training; about 3x the file size).", label="Keep optimizer state", group="advanced",
+           section="output"),
+)
+RUN_OPTION_NAMES = {option.name for option in RUN_OPTIONS}
+
+
+def model_options() -> dict[str, Option]:
+    """Options the model kinds declare, each marked with the kinds that declare it."""
+    from explorer.models.base import model_classes
+
+    found: dict[str, Option] = {}
+    for kind, cls in model_classes().items():
+        for option in cls.options:
+            if option.name in RUN_OPTION_NAMES:
+                raise ValueError(f"model kind {kind!r} redeclares the run option {option.name!r}")
+            known = found.get(option.name)
+            found[option.name] = replace(option, kinds=(known.kinds if known else ()) + (kind,))
+    return found
+
+
+def all_options() -> list[Option]:
+    """The run's options, then the model kinds', with the model choice filled from the registry."""
+    from explorer.models.base import model_classes
+
+    kinds = tuple(model_classes())
+    run = [replace(option, choices=kinds) if option.name == "model" else option for option in RUN_OPTIONS]
+    return run + list(model_options().values())
+
+
+def complete(values: dict) -> dict:
+    """Every option's value, checked against its declaration: the given ones converted and bounded, the rest at
+    their defaults. Unknown names are refused."""
+    options = by_name(all_options())
+    unknown = sorted(set(values) - set(options))
+    if unknown:
+        raise ConfigError(f"unknown setting(s) {', '.join(unknown)}")
+    return {name: option.check(values.get(name, option.default)) for name, option in options.items()}
+
+
+def applicable(kind: str, domain: str) -> list[Option]:
+    """The options that mean something for a model kind on a dataset of ``domain``."""
+    return [option for option in all_options() if option.applies_to(kind, domain)]
+
+
+def to_cli_args(values: dict) -> list[str]:
+    """The ``train`` flags that reproduce ``values`` (options at their default are left out)."""
+    options = by_name(all_options())
+    args: list[str] = []
+    for name, value in values.items():
+        option = options[name]
+        if value is None or value == option.default:
+            continue
+        if option.type == "bool":
+            args.append(option.flag if value else "--no-" + option.flag[2:])
+        elif option.type == "int_list":
+            args += [option.flag, ",".join(str(v) for v in value)]
+        else:
+            args += [option.flag, repr(value) if option.type == "float" else str(value)]
+    return args
