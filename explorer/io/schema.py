@@ -19,6 +19,7 @@ from typing import Annotated, Callable, ClassVar, Literal, Union
 import torch
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
+from explorer.data.text import SPECIALS as SPECIAL_TOKENS
 from explorer.errors import CheckpointError
 from explorer.io.header import Header, TensorEntry
 from explorer.limits import (MAX_BATCH, MAX_CHANNELS, MAX_CLASSES, MAX_CONV_BLOCKS, MAX_EPOCHS, MAX_HIDDEN, MAX_HISTORY_EPOCHS,
@@ -27,7 +28,6 @@ from explorer.limits import (MAX_BATCH, MAX_CHANNELS, MAX_CLASSES, MAX_CONV_BLOC
                              MAX_WORLD_SIZE)
 
 FORMAT_VERSIONS = (1, 2)  # 2: optimizer state per named optimizer
-SPECIAL_TOKENS = ("<pad>", "<unk>", "<bos>", "<eos>")
 TENSOR_PREFIXES = ("model.", "optim.", "preview.", "maphead.")
 
 
@@ -115,7 +115,7 @@ class ImageModelConfig(ModelConfig):
 @config_schema("sentence-vae", "lm")
 class TextModelConfig(ModelConfig):
     domain: ClassVar[str] = "text"
-    vocab_size: Int(len(SPECIAL_TOKENS) + 1, MAX_VOCAB)
+    vocab_size: Int(len(SPECIAL_TOKENS), MAX_VOCAB)
     embed_dim: Int(1, MAX_HIDDEN)
     hidden_dim: Int(1, MAX_HIDDEN)
     rnn: Literal["gru", "lstm"]
