@@ -8,6 +8,7 @@ import argparse
 import contextlib
 import json
 import math
+import re
 import signal
 import sys
 import threading
@@ -17,9 +18,15 @@ from pathlib import Path
 import numpy as np
 
 from explorer.errors import ConfigError, DataError, ExplorerError
+from explorer.io.display import printable
+from explorer.limits import (MAX_BATCH, MAX_BEAM_WIDTH, MAX_CLASSES, MAX_EPOCHS, MAX_GRID_SCALE, MAX_HIDDEN,
+                             MAX_ITEMS, MAX_LATENT_DIM, MAX_LAYERS, MAX_NLL_SAMPLES, MAX_PATH_STEPS, MAX_SEED,
+                             MAX_SENTENCE_CHARS, MAX_SEQ_LEN, MAX_STEPS, MAX_TEMPERATURE, MAX_VOCAB, check_range)
 
 COMMANDS = ("train", "evaluate", "export", "info")
 EXPORT_WHAT = ("samples", "reconstructions", "traversal", "interpolation", "latents", "curves", "history")
+MAX_MESSAGE_CHARS = 2000
+_INDEX = re.compile(r"-?[0-9]+")  # ASCII digits only: int() also reads other scripts' digits, isdigit() superscripts
 
 def build_parser() -> argparse.ArgumentParser:
     from explorer.training.run import MODEL_CHOICES
@@ -28,9 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train a model and save a checkpoint")
-    train.add_argument("--model", choices=MODEL_CHOICES, default="vae")
-    train.add_argument("--dataset", default="digits",
-                       help="digits, mnist-5k, mnist, fashion-mnist, wordnet-examples or text:PATH")
+    train.add_argument("--model", choices=MODEL_CHOICES, help="the kind of model (default: vae)")
+    train.add_argument("--dataset", help="digits (the default), mnist-5k, mnist, fashion-mnist, wordnet-examples or "
+                                         "text:PATH")
     train.add_argument("--arch", choices=("mlp", "conv"), default="mlp")
     train.add_argument("--latent-dim", type=int)
     train.add_argument("--hidden", help="hidden layer sizes, comma separated (image models)")
@@ -70,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("evaluate", help="metrics of a checkpoint on its test split")
     evaluate.add_argument("checkpoint")
+    evaluate.add_argument("--dataset", help="the data to evaluate on (default: the checkpoint's own dataset when it "
+                                            "is a named one; a text:PATH corpus is only read when named here)")
     evaluate.add_argument("--nll-samples", type=int, default=0, help="importance samples K for IW-NLL")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
     _data_args(evaluate)
@@ -109,12 +118,44 @@ def _data_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", help="folder holding the dataset files")
     parser.add_argument("--download", action="store_true", help="fetch MNIST / Fashion-MNIST once from OpenML")
 
+# The bounds of every numeric option, by command: (low, high), integers where low is an int.
+_EXPLORE_BOUNDS = {
+    "n": (1, MAX_ITEMS), "ncols": (1, MAX_ITEMS), "steps": (1, MAX_PATH_STEPS), "k": (0.0, 1000.0),
+    "class_index": (0, MAX_CLASSES - 1), "temperature": (0.0, MAX_TEMPERATURE), "seed": (0, MAX_SEED),
+    "scale": (1, MAX_GRID_SCALE), "beam_width": (1, MAX_BEAM_WIDTH), "top_k": (0, MAX_VOCAB), "top_p": (1e-6, 1.0),
+    "repetition_penalty": (1e-3, 100.0),
+}
+ARGUMENT_BOUNDS = {
+    "evaluate": {"nll_samples": (0, MAX_NLL_SAMPLES)},
+    "export": _EXPLORE_BOUNDS,
+    "train": {
+        "latent_dim": (1, MAX_LATENT_DIM), "epochs": (1, MAX_EPOCHS), "batch_size": (1, MAX_BATCH),
+        "lr": (1e-12, 1e3), "beta": (0.0, 1e6), "capacity": (0.0, 1e6), "gamma": (0.0, 1e9),
+        "capacity_steps": (0, MAX_STEPS), "warmup_steps": (0, MAX_STEPS), "logistic_k": (1e-12, 1e6),
+        "logistic_x0": (-MAX_STEPS, MAX_STEPS), "cycles": (1, 1_000_000), "ratio": (1e-6, 1.0),
+        "free_bits": (0.0, 1e6), "noise": (0.0, 1e6), "embed_dim": (1, MAX_HIDDEN), "hidden_dim": (1, MAX_HIDDEN),
+        "word_dropout": (0.0, 1.0), "max_len": (1, MAX_SEQ_LEN), "min_count": (1, 2**31), "seed": (0, MAX_SEED),
+        "autosave_every": (0, MAX_EPOCHS), "nll_samples": (0, MAX_NLL_SAMPLES),
+    },
+}
+
+
+def check_arguments(args) -> None:
+    """Every bounded option within its bounds, before anything is loaded or allocated."""
+    for dest, (low, high) in ARGUMENT_BOUNDS.get(args.command, {}).items():
+        value = getattr(args, dest, None)
+        if value is not None:
+            flag = {"class_index": "--class"}.get(dest, "--" + dest.replace("_", "-"))
+            check_range(flag, value, low, high, integer=isinstance(low, int))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        check_arguments(args)
         return {"train": cmd_train, "evaluate": cmd_evaluate, "export": cmd_export, "info": cmd_info}[args.command](args)
     except ExplorerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(exc, MAX_MESSAGE_CHARS)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -132,6 +173,8 @@ def spec_from_args(args) -> "RunSpec":
         "logistic": {"kind": "logistic", "k": args.logistic_k, "x0": args.logistic_x0},
         "cyclical": {"kind": "cyclical", "cycles": args.cycles, "ratio": args.ratio},
     }[args.kl_schedule]
+    if args.resume is None:
+        args.model, args.dataset = args.model or "vae", args.dataset or "digits"
     if args.model == "beta-vae" and args.beta == 1.0 and not args.capacity:
         raise ConfigError("--model beta-vae needs --beta B (B != 1) or --capacity C_MAX")
     objective = ObjectiveConfig(beta=args.beta, schedule=schedule, capacity=args.capacity, gamma=args.gamma,
@@ -140,7 +183,7 @@ def spec_from_args(args) -> "RunSpec":
                         device=args.device, objective=objective, binarize=args.binarize,
                         autosave_every=args.autosave_every)
     model_options = {key: value for key, value in {
-        "hidden": _int_list(args.hidden, "--hidden") if args.hidden else None,
+        "hidden": _int_list(args.hidden, "--hidden", 1, MAX_HIDDEN, MAX_LAYERS) if args.hidden else None,
         "learned_prior": True if args.learned_prior else None,
         "noise": args.noise,
         "rnn": args.rnn,
@@ -156,21 +199,24 @@ def spec_from_args(args) -> "RunSpec":
                    download=args.download, out=args.out, resume=args.resume, nll_samples=args.nll_samples,
                    keep_optimizer_state=not args.no_optimizer_state)
 
-def _int_list(text: str, name: str) -> list[int]:
-    try:
-        values = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise ConfigError(f"{name} expects integers separated by commas, got {text!r}") from None
-    if not values:
+def _int_list(text: str, name: str, low: int, high: int, max_count: int) -> list[int]:
+    """Comma-separated integers, each within [low, high], at most ``max_count`` of them."""
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not all(_INDEX.fullmatch(part) for part in parts):
+        raise ConfigError(f"{name} expects integers separated by commas, got {printable(text, 60)!r}")
+    if not parts:
         raise ConfigError(f"{name} is empty")
-    return values
+    if len(parts) > max_count:
+        raise ConfigError(f"{name} lists {len(parts)} values, above the limit of {max_count}")
+    return [check_range(name, int(part), low, high, integer=True) for part in parts]
 
 def cmd_train(args) -> int:
     from explorer.training.run import TrainingRun
 
+    from explorer.io.atomic import check_output_path
+
+    check_output_path(args.out, "checkpoint")
     out = Path(args.out)
-    if not out.parent.exists():
-        raise ConfigError(f"cannot write {out}: folder {out.parent} does not exist")
     progress = EpochProgress()
     run = TrainingRun(spec_from_args(args), on_event=progress)
     run.prepare()
@@ -241,27 +287,32 @@ class EpochProgress:
 def cmd_evaluate(args) -> int:
     from explorer.analysis.metrics import conditional_accuracy, evaluate
     from explorer.data.base import Split
-    from explorer.data.registry import load_dataset
+    from explorer.data.registry import is_named_dataset, load_dataset
     from explorer.io.checkpoint import load_checkpoint
     from explorer.training.run import to_jsonable
 
     checkpoint = load_checkpoint(args.checkpoint)
     info = checkpoint.dataset
+    dataset_id = args.dataset or info["id"]
     try:
-        dataset = load_dataset(info["id"], args.data_dir, args.download, **info.get("options", {}))
-        if dataset.extra.get("vocab", info.get("vocab")) != info.get("vocab"):
-            raise DataError(f"the corpus {info['id']!r} no longer gives the checkpoint's vocabulary")
-        split, source = dataset.test, f"{info['id']} test split ({len(dataset.test)} items)"
+        if not args.dataset and not is_named_dataset(dataset_id):
+            raise DataError(f"its corpus {dataset_id!r} is a path recorded in the file, read only when you pass "
+                            "--dataset")
+        dataset = load_dataset(dataset_id, args.data_dir, args.download, **info.get("options", {}))
+        _check_same_data(dataset, info)
+        split, source = dataset.test, f"{dataset_id} test split ({len(dataset.test)} items)"
     except DataError as exc:
+        if args.dataset:
+            raise
         dataset = None
         split = _preview_split(checkpoint)
-        source = f"the checkpoint's preview set ({len(split)} items; dataset unavailable: {exc})"
-        print(f"note: evaluating on {source}", file=sys.stderr)
+        source = f"the checkpoint's preview set ({len(split)} items; dataset not used: {exc})"
+        print(f"note: evaluating on {printable(source, MAX_MESSAGE_CHARS)}", file=sys.stderr)
     metrics = evaluate(checkpoint.model, split, nll_samples=args.nll_samples)
     if checkpoint.model.conditional and dataset is not None and dataset.domain == "image":
         metrics["conditional_accuracy"] = conditional_accuracy(checkpoint.model, dataset)
     metrics = to_jsonable(metrics)
-    metrics["evaluated_on"] = source
+    metrics["evaluated_on"] = printable(source, MAX_MESSAGE_CHARS)
     if args.json:
         print(json.dumps(metrics, indent=2))
     else:
@@ -269,6 +320,16 @@ def cmd_evaluate(args) -> int:
             if key != "kl_per_dim":
                 print(f"{key:>22}: {value:.4f}" if isinstance(value, float) else f"{key:>22}: {value}")
     return 0
+
+def _check_same_data(dataset, info: dict) -> None:
+    """The data loaded for a checkpoint must be the kind it was trained on: same domain and item shape, and for
+    text the same vocabulary."""
+    if dataset.domain != info["domain"] or list(dataset.shape) != list(info["shape"]):
+        raise DataError(f"dataset {dataset.id!r} holds {dataset.domain} items of shape {list(dataset.shape)}; the "
+                        f"model was trained on {info['domain']} items of shape {info['shape']}")
+    if dataset.extra.get("vocab", info.get("vocab")) != info.get("vocab"):
+        raise DataError(f"the corpus {dataset.id!r} does not give the checkpoint's vocabulary")
+
 
 def _preview_split(checkpoint) -> "Split":
     import torch
@@ -288,6 +349,9 @@ def cmd_export(args) -> int:
     from explorer.io import export
     from explorer.io.checkpoint import load_checkpoint
 
+    from explorer.io.atomic import check_output_path
+
+    check_output_path(args.out, "export")
     checkpoint = load_checkpoint(args.checkpoint)
     out = Path(args.out)
     if args.what == "curves":
@@ -308,7 +372,7 @@ def cmd_export(args) -> int:
                 export.save_sentences(out, items)
             else:
                 export.save_image_grid(out, items, ncols=args.ncols or ncols, scale=args.scale)
-    print(f"wrote {out}")
+    print(f"wrote {printable(out, MAX_MESSAGE_CHARS)}")
     return 0
 
 def _require_history(checkpoint, path) -> None:
@@ -344,10 +408,11 @@ def _export_items(explorer, args):
         return _pad_rows(rows, ncols), ncols
     if args.what == "traversal":
         z0, cond = _latent_of(explorer, args.source, args)
-        dims = _int_list(args.dims, "--dims") if args.dims else explorer.dims_by_kl[:10]
-        bad = [d for d in dims if not 0 <= d < explorer.latent_dim]
-        if bad:
-            raise ConfigError(f"--dims {bad} out of range: the model has dims 0..{explorer.latent_dim - 1}")
+        dims = (_int_list(args.dims, "--dims", 0, explorer.latent_dim - 1, MAX_PATH_STEPS) if args.dims
+                else explorer.dims_by_kl[:10])
+        if len(dims) * steps > MAX_ITEMS:
+            raise ConfigError(f"a traversal of {len(dims)} dims x {steps} steps is {len(dims) * steps:,} decodes, "
+                              f"above the limit of {MAX_ITEMS:,}")
         items, _ = explorer.traversal(z0, dims, args.mode, steps, args.k, cond)
         return items, steps
     # interpolation
@@ -365,7 +430,9 @@ def _latent_of(explorer, source, args):
     """A preview index, a sentence (text models) or None (the origin) -> (latent, condition)."""
     if source is None:
         return explorer.origin(), args.class_index if explorer.conditional else None
-    if source.strip().lstrip("-").isdigit():
+    if len(source) > MAX_SENTENCE_CHARS:
+        raise ConfigError(f"--from/--to is {len(source):,} characters long, above the limit of {MAX_SENTENCE_CHARS:,}")
+    if _INDEX.fullmatch(source.strip()):
         index = int(source)
         if not 0 <= index < len(explorer.means):
             raise ConfigError(f"preview index {index} out of range 0..{len(explorer.means) - 1}")
@@ -420,6 +487,6 @@ def cmd_info(args) -> int:
             if isinstance(value, dict):  # conditional accuracy carries its per-class details
                 value = value["accuracy"]
             lines.append(f"{key + ':':<22}{value:.4f}" if isinstance(value, float) else f"{key + ':':<22}{value}")
-    print("\n".join(lines))
+    print("\n".join(printable(line, MAX_MESSAGE_CHARS) for line in lines))  # strings from the file, escaped
     return 0
 
