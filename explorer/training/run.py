@@ -12,7 +12,7 @@ import torch
 
 import explorer
 from explorer.data.base import Dataset, Split
-from explorer.data.registry import load_dataset
+from explorer.data.registry import is_named_dataset, load_dataset
 from explorer.errors import ConfigError
 from explorer.io.checkpoint import Checkpoint, Preview, load_checkpoint, save_checkpoint
 from explorer.models.base import LatentModel, build_model
@@ -32,8 +32,8 @@ class RunSpec:
     """Everything that defines a run. ``model`` is a user-facing kind (MODEL_CHOICES); ``model_options`` are
     extra architecture settings passed to the config builder (hidden sizes, rnn, word_dropout, ...)."""
 
-    model: str = "vae"
-    dataset: str = "digits"
+    model: str | None = "vae"  # None when resuming: the checkpoint's
+    dataset: str | None = "digits"  # None when resuming: the checkpoint's (when it is a named dataset)
     arch: str = "mlp"
     latent_dim: int | None = None
     model_options: dict = field(default_factory=dict)
@@ -64,7 +64,7 @@ def build_model_for(spec: RunSpec, dataset: Dataset) -> LatentModel:
 
         kind = IMAGE_KINDS[spec.model]
         options = dict(spec.model_options)
-        if spec.latent_dim:
+        if spec.latent_dim is not None:
             options["latent_dim"] = spec.latent_dim
         config = image_model_config(kind, list(dataset.shape), arch=spec.arch,
                                     num_classes=dataset.num_classes if kind == "cvae" else 0, **options)
@@ -74,7 +74,7 @@ def build_model_for(spec: RunSpec, dataset: Dataset) -> LatentModel:
         from explorer.models.text import text_model_config
 
         options = dict(spec.model_options)
-        if spec.latent_dim:
+        if spec.latent_dim is not None:
             options["latent_dim"] = spec.latent_dim
         config = text_model_config(spec.model, len(dataset.extra["vocab"]), max_len=dataset.extra["max_len"],
                                    **options)
@@ -98,8 +98,10 @@ class TrainingRun:
 
     def prepare(self) -> None:
         spec = self.spec
+        spec.train.validate()
         if spec.resume:
             previous = load_checkpoint(spec.resume)
+            _check_resume(spec, previous)
             self.model = previous.model
             self._history = list(previous.history)
             self._optimizer_state = previous.optimizer_state
@@ -107,7 +109,7 @@ class TrainingRun:
             # A resumed run keeps its own settings; only the number of further epochs and the device are new.
             self.spec.train = dataclasses.replace(TrainConfig.from_dict(previous.train_config),
                                                   epochs=spec.train.epochs, device=spec.train.device)
-            dataset_id = previous.dataset["id"]
+            dataset_id = spec.dataset or previous.dataset["id"]
             data_options = dict(previous.dataset.get("options", {}), **spec.data_options)
             self.dataset = load_dataset(dataset_id, spec.data_dir, spec.download, **data_options)
             if previous.dataset.get("vocab") not in (None, self.dataset.extra.get("vocab")):
@@ -169,6 +171,22 @@ class TrainingRun:
             save_checkpoint(self.spec.out, model, meta, preview, optimizer_state)
         return Checkpoint(model=model, meta=dict(meta, model_config=model.config), preview=preview,
                           optimizer_state=optimizer_state)
+
+
+def _check_resume(spec: RunSpec, previous: Checkpoint) -> None:
+    """A resumed run continues the same model on the same data: a different model or dataset is refused, and a
+    corpus the checkpoint names by path is read only when the user names it again (``--dataset text:PATH``)."""
+    kind, dataset_id = previous.model.kind, previous.dataset["id"]
+    if spec.model is not None and IMAGE_KINDS.get(spec.model, TEXT_KINDS.get(spec.model)) != kind:
+        raise ConfigError(f"{spec.resume} holds a {kind} model; --resume continues it, so --model {spec.model} "
+                          "does not apply (leave --model out)")
+    if spec.dataset is None:
+        if not is_named_dataset(dataset_id):
+            raise ConfigError(f"{spec.resume} was trained on a corpus file; name it to resume "
+                              "(--dataset text:PATH): a path recorded in a checkpoint is never opened by itself")
+    elif spec.dataset != dataset_id and not (spec.dataset.startswith("text:") and dataset_id.startswith("text:")):
+        raise ConfigError(f"{spec.resume} was trained on {dataset_id!r}; --resume continues on the same data, so "
+                          f"--dataset {spec.dataset} does not apply")
 
 
 def _fill_schedule_length(train: TrainConfig, train_size: int) -> None:

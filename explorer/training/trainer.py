@@ -221,9 +221,16 @@ class Trainer:
             sizes = torch.full((done_steps,), float(config.batch_size), device=self.device)
             sizes[-1] = seen - config.batch_size * (done_steps - 1)
             train_loss, train_recon, train_kl = (sizes @ log[:done_steps] / seen).tolist()
+            evaluation = self._evaluate(self._test)
+            if not math.isfinite(evaluation.get("test_elbo", 0.0)):
+                self._restore(good_model, good_optim)
+                raise TrainingError(
+                    f"the test loss became {evaluation['test_elbo']} after epoch {epoch} (lr {config.lr:g}); training "
+                    f"stopped and the model was restored to {self._restored_to(epoch)}. Try a lower learning rate "
+                    "or gradient clipping.")
             record = {"epoch": epoch, "step": self.global_step, "train_loss": train_loss,
                       "train_recon": train_recon, "train_kl": train_kl,
-                      **self._evaluate(self._test),
+                      **evaluation,
                       "beta": float(stats["beta"]), "capacity": stats["capacity"], "lr": config.lr,
                       "seconds": seconds, "examples_per_s": seen / max(1e-9, seconds), "partial": stopped}
             self.history.append(record)
@@ -243,10 +250,12 @@ class Trainer:
         step = int(bad[0]) + 1 if len(bad) else len(log)
         value = float(log[step - 1, 0])
         self._restore(good_model, good_optim)
-        restored = f"the end of epoch {epoch - 1}" if epoch > 1 else "its initial weights"
         raise TrainingError(
             f"the loss became {value} at epoch {epoch}, step {step} (lr {self.config.lr:g}); training stopped and "
-            f"the model was restored to {restored}. Try a lower learning rate or gradient clipping.")
+            f"the model was restored to {self._restored_to(epoch)}. Try a lower learning rate or gradient clipping.")
+
+    def _restored_to(self, epoch: int) -> str:
+        return f"the end of epoch {epoch - 1}" if epoch > 1 else "its initial weights"
 
     @torch.no_grad()
     def _evaluate(self, split: Split) -> dict:
