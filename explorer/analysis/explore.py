@@ -13,6 +13,7 @@ from explorer.analysis.projection import Projection
 from explorer.domains import domain_for
 from explorer.errors import ConfigError
 from explorer.io.checkpoint import Checkpoint
+from explorer.io.display import printable
 
 
 class ModelExplorer:
@@ -37,7 +38,8 @@ class ModelExplorer:
 
     @property
     def class_names(self) -> list[str]:
-        return list(self.checkpoint.dataset.get("class_names", []))
+        """As shown to a person: control and bidi characters from the file escaped."""
+        return [printable(name) for name in self.checkpoint.dataset.get("class_names", [])]
 
     @property
     def num_classes(self) -> int:
@@ -57,7 +59,7 @@ class ModelExplorer:
 
     @property
     def label(self) -> str:
-        return self.checkpoint.label
+        return printable(self.checkpoint.label)
 
     @property
     def kl_per_dim(self) -> np.ndarray:
