@@ -25,6 +25,8 @@ from explorer.models.base import LatentModel, build_model
 
 FORMAT_VERSION = 1
 META_KEY = "latent_explorer"
+# What building a model from a config that passed the schema can still raise: the file's fault, not a bug.
+_BUILD_ERRORS = (ExplorerError, KeyError, TypeError, ValueError, RuntimeError, NotImplementedError)
 TORCH_DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.float16: "F16", torch.bfloat16: "BF16",
                 torch.int64: "I64", torch.int32: "I32", torch.uint8: "U8", torch.bool: "BOOL"}
 
@@ -98,7 +100,11 @@ def save_checkpoint(path, model: LatentModel, meta: dict, preview: Preview | Non
     except (TypeError, ValueError) as exc:
         raise CheckpointError(f"cannot save {path}: metadata is not JSON-serialisable ({exc})") from exc
     data = serialize(tensors, metadata=header)
-    _check(f"{path} (not saved)", data)
+    where = f"{path} (not saved)"
+    _, valid, _ = _check(where, data)
+    problem = preview_problem(valid, preview.arrays()) if preview is not None else None
+    if problem:
+        raise CheckpointError(f"{where}: {problem}")
     try:
         write_atomic(target, data, "checkpoint")
     except WriteError as exc:
@@ -155,7 +161,10 @@ def read_metadata(path) -> dict:
         head = handle.read(8)
         raw = handle.read(header_length(path, head, size))
     header = parse_header(path, raw, size)
-    return _validate(str(path), header)[0]
+    meta, valid = _validate(str(path), header)
+    check_tensors(str(path), valid, header)
+    _skeleton(path, valid, header)
+    return meta
 
 
 def load_checkpoint(path, device: str | torch.device = "cpu") -> Checkpoint:
@@ -195,13 +204,12 @@ def _validate(where: str, header: Header) -> tuple[dict, ValidMeta]:
     return meta, validate_meta(where, meta)
 
 
-def _build(path: Path, valid: ValidMeta, header: Header) -> LatentModel:
-    """Build the model the config describes once without memory (torch's meta device) to compare its weights'
-    names and shapes with the file's, then for real: a file can only make the app allocate what it holds."""
-    config = valid.meta.model_config_
+def _skeleton(path: Path, valid: ValidMeta, header: Header) -> None:
+    """Build the model the config describes without memory (torch's meta device) and compare its weights' names,
+    dtypes and shapes with the file's: a file can only make the app allocate what it holds."""
     try:
         with torch.device("meta"):
-            skeleton = build_model(config)
+            skeleton = build_model(valid.meta.model_config_)
         expected = {f"model.{name}": (TORCH_DTYPES.get(t.dtype, str(t.dtype)), tuple(t.shape))
                     for name, t in skeleton.state_dict().items()}
         found = {name: (entry.dtype, entry.shape) for name, entry in header.tensors.items()
@@ -215,10 +223,17 @@ def _build(path: Path, valid: ValidMeta, header: Header) -> LatentModel:
         extra = sorted(set(found) - set(expected))
         if extra:
             raise CheckpointError(f"{path}: unexpected weight {extra[0][6:][:80]!r} for a {skeleton.kind} model")
-        return build_model(config)
     except CheckpointError:
         raise
-    except (ExplorerError, KeyError, TypeError, ValueError, RuntimeError, NotImplementedError) as exc:
+    except _BUILD_ERRORS as exc:
+        raise CheckpointError(f"{path}: its model config cannot be built ({str(exc)[:200]})") from None
+
+
+def _build(path: Path, valid: ValidMeta, header: Header) -> LatentModel:
+    _skeleton(path, valid, header)
+    try:
+        return build_model(valid.meta.model_config_)
+    except _BUILD_ERRORS as exc:
         raise CheckpointError(f"{path}: its model config cannot be built ({str(exc)[:200]})") from None
 
 

@@ -87,7 +87,7 @@ def _entry(path: Path, name: str, value) -> TensorEntry:
     if not isinstance(value, dict) or set(value) != {"dtype", "shape", "data_offsets"}:
         raise CheckpointError(f"{where} must have exactly dtype, shape and data_offsets")
     dtype, shape, offsets = value["dtype"], value["shape"], value["data_offsets"]
-    if dtype not in DTYPE_SIZES:
+    if not isinstance(dtype, str) or dtype not in DTYPE_SIZES:
         raise CheckpointError(f"{where} has dtype {_name(dtype)}; expected one of {', '.join(DTYPE_SIZES)}")
     if (not isinstance(shape, list) or len(shape) > MAX_DIMS
             or not all(_is_int(n) and 0 <= n < 2**48 for n in shape)):
