@@ -28,10 +28,17 @@ EXPORT_WHAT = ("samples", "reconstructions", "traversal", "interpolation", "late
 MAX_MESSAGE_CHARS = 2000
 _INDEX = re.compile(r"-?[0-9]+")  # ASCII digits only: int() also reads other scripts' digits, isdigit() superscripts
 
+class OneLineErrors(argparse.ArgumentParser):
+    """A mistyped argument is reported like every other user error: one line on stderr, exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {printable(message, MAX_MESSAGE_CHARS)} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from explorer.training.run import MODEL_CHOICES
 
-    parser = argparse.ArgumentParser(prog="latent-explorer", description="Train and explore VAEs.")
+    parser = OneLineErrors(prog="latent-explorer", description="Train and explore VAEs.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train a model and save a checkpoint")

@@ -77,6 +77,21 @@ def check_range(name: str, value, low=None, high=None, *, integer: bool = False,
     return value
 
 
+def check_model_size(config: dict, error: type[ExplorerError] = ConfigError) -> int:
+    """The number of weights of the model ``config`` describes, counted on torch's meta device (nothing is
+    allocated); ``error`` above MAX_PARAMETERS."""
+    import torch
+
+    from explorer.models.base import build_model
+
+    with torch.device("meta"):
+        count = sum(parameter.numel() for parameter in build_model(config).parameters())
+    if count > MAX_PARAMETERS:
+        raise error(f"the model would have {count:,} weights, above the limit of {MAX_PARAMETERS:,}: choose smaller "
+                    "layers")
+    return count
+
+
 def _show(value) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."

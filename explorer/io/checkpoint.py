@@ -17,8 +17,8 @@ from safetensors.torch import load as load_tensors, save as serialize
 import explorer
 from explorer.errors import CheckpointError, ExplorerError
 from explorer.io.atomic import WriteError, check_output_path, write_atomic
-from explorer.io.files import open_regular
-from explorer.io.header import NOT_A_CHECKPOINT, Header, header_length, loads_json, parse_header
+from explorer.io.files import loads_json, open_regular
+from explorer.io.header import NOT_A_CHECKPOINT, Header, header_length, parse_header
 from explorer.io.schema import ValidMeta, check_tensors, preview_problem, validate_meta
 from explorer.limits import MAX_CHECKPOINT_BYTES
 from explorer.models.base import LatentModel, build_model
@@ -200,7 +200,7 @@ def _validate(where: str, header: Header) -> tuple[dict, ValidMeta]:
     raw = header.metadata.get(META_KEY)
     if raw is None:
         raise CheckpointError(f"{where} is a safetensors file but {NOT_A_CHECKPOINT} (no '{META_KEY}' metadata)")
-    meta = loads_json(raw, f"{where}: its metadata")
+    meta = loads_json(raw, f"{where}: its metadata", CheckpointError)
     return meta, validate_meta(where, meta)
 
 

@@ -5,14 +5,14 @@ object, repeats a key, nests too deeply or holds numbers that are too long is re
 that name the file once."""
 from __future__ import annotations
 
-import json
 import math
 import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 from explorer.errors import CheckpointError
-from explorer.limits import MAX_HEADER_BYTES, MAX_JSON_DEPTH, MAX_TENSORS
+from explorer.io.files import loads_json
+from explorer.limits import MAX_HEADER_BYTES, MAX_TENSORS
 
 DTYPE_SIZES = {"BOOL": 1, "U8": 1, "I8": 1, "I16": 2, "U16": 2, "F16": 2, "BF16": 2, "I32": 4, "U32": 4, "F32": 4,
                "I64": 8, "U64": 8, "F64": 8}
@@ -56,7 +56,7 @@ def parse_header(path: Path, raw: bytes, file_size: int) -> Header:
     """Validate the JSON header ``raw`` of a file of ``file_size`` bytes."""
     if not raw.startswith(b"{"):
         raise CheckpointError(f"{path} is {NOT_A_CHECKPOINT} (not a safetensors file)")
-    header = loads_json(raw, f"{path} is {NOT_A_CHECKPOINT} (not a safetensors file): its header")
+    header = loads_json(raw, f"{path} is {NOT_A_CHECKPOINT} (not a safetensors file): its header", CheckpointError)
     if not isinstance(header, dict):
         raise CheckpointError(f"{path} is {NOT_A_CHECKPOINT}: its safetensors header is not a JSON object")
     metadata = header.pop("__metadata__", {})
@@ -112,43 +112,3 @@ def _name(text) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def loads_json(raw: bytes | str, what: str):
-    """Parse JSON from a file: duplicate keys, nesting deeper than MAX_JSON_DEPTH, over-long numbers and invalid
-    UTF-8 raise CheckpointError("<what> is not valid JSON ...")."""
-    try:
-        value = json.loads(raw, object_pairs_hook=_unique_keys)
-    except RecursionError:
-        raise CheckpointError(f"{what} nests deeper than {MAX_JSON_DEPTH} levels") from None
-    except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError, duplicate keys, a 5,000-digit number
-        raise CheckpointError(f"{what} is not valid JSON ({_short(exc)})") from None
-    if json_depth(value) > MAX_JSON_DEPTH:
-        raise CheckpointError(f"{what} nests deeper than {MAX_JSON_DEPTH} levels")
-    return value
-
-
-def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        seen = set()
-        duplicate = next(key for key, _ in pairs if key in seen or seen.add(key))
-        raise ValueError(f"key {_name(duplicate)} appears twice")
-    return result
-
-
-def json_depth(value) -> int:
-    """How deeply lists and objects nest in ``value`` (a scalar is 0), without recursion."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
-        if children is None:
-            continue
-        deepest = max(deepest, depth)
-        if depth <= MAX_JSON_DEPTH:
-            stack.extend((child, depth + 1) for child in children)
-    return deepest
-
-
-def _short(exc: Exception) -> str:
-    text = str(exc)
-    return text if len(text) <= 120 else text[:117] + "..."

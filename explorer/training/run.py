@@ -14,6 +14,7 @@ import explorer
 from explorer.data.base import Dataset, Split
 from explorer.data.registry import is_named_dataset, load_dataset
 from explorer.errors import ConfigError
+from explorer.limits import check_model_size
 from explorer.io.checkpoint import Checkpoint, Preview, load_checkpoint, save_checkpoint
 from explorer.models.base import LatentModel, build_model
 from explorer.training.objectives import ObjectiveConfig
@@ -80,6 +81,7 @@ def build_model_for(spec: RunSpec, dataset: Dataset) -> LatentModel:
                                    **options)
     else:
         raise ConfigError(f"unknown model {spec.model!r}; expected one of {', '.join(MODEL_CHOICES)}")
+    check_model_size(config)
     return build_model(config)
 
 

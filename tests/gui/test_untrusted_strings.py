@@ -61,3 +61,15 @@ def test_a_corrupt_last_used_file_opens_a_shipped_model_and_says_why(tmp_path, c
     assert f"{broken} is not a Latent Explorer checkpoint (not a safetensors file)" in err
     assert err.count(str(broken)) == 1
     assert settings.last_checkpoint() == str(Path(app.shipped_checkpoint()).resolve())
+
+
+def test_the_window_refuses_a_fifo_without_blocking(window, prompts, tmp_path):
+    import os
+
+    from tests.security.conftest import deadline
+
+    fifo = tmp_path / "pipe.safetensors"
+    os.mkfifo(fifo)
+    with deadline(20):
+        assert not window.open_checkpoint(str(fifo))
+    assert prompts.errors and "FIFO" in prompts.errors[0][1] and prompts.errors[0][1].count(str(fifo)) == 1

@@ -96,10 +96,17 @@ def test_train_arguments_are_bounded(tmp_path, capsys, options, message):
     assert not out.exists()
 
 
-def test_an_argument_that_is_not_a_number_ends_without_a_traceback(tmp_path, capsys):
+def test_an_argument_that_is_not_a_number_is_one_line_too(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["train", "--max-len", "1e9", "--out", str(tmp_path / "m.safetensors")])
-    assert exit_.value.code == 2 and "invalid int value: '1e9'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.count("\n") == 1
+    assert err == "error: argument --max-len: invalid int value: '1e9' (see latent-explorer train --help)\n"
+
+
+def test_a_model_too_large_to_allocate_is_refused_before_it_is_built(tmp_path, capsys):
+    _refused(capsys, ["train", *TINY_TRAIN, "--hidden", ",".join(["8192"] * 16), "--out", str(tmp_path / "m.st")],
+             "the model would have 2,014,625,860 weights, above the limit of 500,000,000")
 
 
 @pytest.mark.parametrize("out,message", [("", "needs a file name"), ("/dev/null", "a device or a pipe")])
