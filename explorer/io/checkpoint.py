@@ -142,14 +142,24 @@ def _flatten_optimizer(state: dict) -> tuple[dict[str, torch.Tensor], dict]:
     return tensors, {"param_groups": state["param_groups"], "scalars": scalars}
 
 
-def _unflatten_optimizer(tensors: dict[str, torch.Tensor], meta: dict) -> dict:
-    state: dict[int, dict] = {}
-    for key, value in tensors.items():
-        _, param_id, name = key.split(".", 2)
-        state.setdefault(int(param_id), {})[name] = value
-    for param_id, entries in meta.get("scalars", {}).items():
-        state.setdefault(int(param_id), {}).update(entries)
-    return {"state": state, "param_groups": meta["param_groups"]}
+def _unflatten_optimizers(tensors: dict[str, torch.Tensor], meta: dict) -> dict | None:
+    """The optimizer state_dict of a format-1 file; {name: state_dict} of a format-2 file (tensors under
+    optim.<name>.<param>.<key>). The schema has checked that every tensor names a parameter of its optimizer."""
+    if not meta.get("optimizer"):
+        return None
+    named = meta["format_version"] >= 2
+    states = {}
+    for name, entry in (meta["optimizer"].items() if named else [("", meta["optimizer"])]):
+        prefix = f"optim.{name}." if named else "optim."
+        state: dict[int, dict] = {}
+        for key, value in tensors.items():
+            if key.startswith(prefix):
+                param_id, field = key[len(prefix):].split(".", 1)
+                state.setdefault(int(param_id), {})[field] = value
+        for param_id, entries in entry.get("scalars", {}).items():
+            state.setdefault(int(param_id), {}).update(entries)
+        states[name] = {"state": state, "param_groups": entry["param_groups"]}
+    return states if named else states[""]
 
 
 # Loading
@@ -181,11 +191,8 @@ def load_checkpoint(path, device: str | torch.device = "cpu") -> Checkpoint:
     _load_weights(path, model, {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")})
     preview = _load_preview(path, valid, {k[len("preview."):]: v for k, v in tensors.items()
                                           if k.startswith("preview.")})
-    optimizer_state = None
-    if meta.get("optimizer"):
-        optimizer_state = _unflatten_optimizer({k: v for k, v in tensors.items() if k.startswith("optim.")},
-                                               meta["optimizer"])
-    return Checkpoint(model=model.to(device).eval(), meta=meta, preview=preview, optimizer_state=optimizer_state)
+    return Checkpoint(model=model.to(device).eval(), meta=meta, preview=preview,
+                      optimizer_state=_unflatten_optimizers(tensors, meta))
 
 
 def _check(where: str, data: bytes) -> tuple[dict, ValidMeta, Header]:

@@ -394,6 +394,8 @@ def _check_agreement(where: str, meta: CheckpointMeta, model: ModelConfig) -> No
         refuse(f"the model has {model.num_classes} classes, the dataset names {len(dataset.class_names)}")
     if meta.format_version == 1 and isinstance(meta.optimizer, dict):
         refuse("format 1 stores one optimizer state, not a dict of named ones")
+    if meta.format_version >= 2 and isinstance(meta.optimizer, OptimizerState):
+        refuse("format 2 stores optimizer states by name: {name: {param_groups, scalars}}")
 
 
 # Tensors
@@ -459,16 +461,17 @@ def _check_preview(where: str, valid: ValidMeta, arrays: dict[str, TensorEntry])
                                   f"{dtype} {list(expected)}")
 
 
+_OPTIMIZER_TENSOR = {1: re.compile(r"optim\.()([0-9]{1,9})\.[^.]+"),
+                     2: re.compile(r"optim\.([A-Za-z0-9_-]{1,64})\.([0-9]{1,9})\.[^.]+")}
+
+
 def _check_optimizer_tensors(where: str, meta: CheckpointMeta, names: list[str]) -> None:
+    """``optim.PARAM.KEY`` (format 1) or ``optim.NAME.PARAM.KEY`` (format 2), naming a parameter of its optimizer."""
     optimizers = meta.optimizers()
-    if names and not optimizers:
-        raise CheckpointError(f"{where}: optimizer tensors but no optimizer metadata")
     for name in names:
-        parts = name.split(".")
-        optimizer, param = (parts[1], parts[2]) if meta.format_version >= 2 and len(parts) >= 4 else ("", parts[1])
-        expected_parts = 4 if meta.format_version >= 2 else 3
-        if (len(parts) != expected_parts or optimizer not in optimizers or not param.isdecimal()
-                or int(param) not in optimizers[optimizer].param_ids()):
+        match = _OPTIMIZER_TENSOR[meta.format_version].fullmatch(name)
+        if (match is None or match.group(1) not in optimizers
+                or int(match.group(2)) not in optimizers[match.group(1)].param_ids()):
             raise CheckpointError(f"{where}: optimizer tensor {name[:80]!r} names no parameter of the optimizer "
                                   "metadata")
 

@@ -70,14 +70,16 @@ def sources(vae_file, cvae_file, text_file):
 
 
 @SETTINGS
-@given(data=st.data(), which=st.sampled_from(["vae", "cvae", "text"]),
-       action=st.sampled_from(["replace", "delete", "insert"]), new_value=json_values, new_key=st.text(max_size=8))
-def test_mutated_metadata_loads_or_is_refused(sources, tmp_path, data, which, action, new_value, new_key):
+@given(data=st.data(), which=st.sampled_from(["vae", "cvae", "text"]), mutations=st.integers(1, 3))
+def test_mutated_metadata_loads_or_is_refused(sources, tmp_path, data, which, mutations):
     header, body = read_raw(sources[which])
     meta = json.loads(header["__metadata__"]["latent_explorer"])
-    path = data.draw(st.sampled_from(list(_paths(meta))))
-    mutated = _mutate(meta, path, action, new_value, new_key)
-    header["__metadata__"]["latent_explorer"] = json.dumps(mutated)
+    for _ in range(mutations):  # several at once reach rules between fields (format version and optimizer, ...)
+        path = data.draw(st.sampled_from(list(_paths(meta))))
+        meta = _mutate(meta, path, data.draw(st.sampled_from(["replace", "delete", "insert"])),
+                       data.draw(json_values | st.sampled_from([1, 2, 0, -1, "main", []])),
+                       data.draw(st.text(max_size=8) | st.sampled_from(["format_version", "world_size", "map"])))
+    header["__metadata__"]["latent_explorer"] = json.dumps(meta)
     _load_or_refuse(write_raw(tmp_path / "mutated.safetensors", header, body))
 
 

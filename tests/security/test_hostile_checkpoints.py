@@ -1,5 +1,6 @@
 """Damaged and lying checkpoints from the adversarial campaign: each is refused with a CheckpointError that names
 the file once and says what is wrong, before any model is built; never a traceback, never a hang."""
+import json
 import struct
 
 import pytest
@@ -261,3 +262,34 @@ def test_saving_refuses_what_loading_would_refuse(vae_file, tmp_path):
     with pytest.raises(CheckpointError, match=r"\(not saved\): preview labels range from 0 to 12"):
         save_checkpoint(target, checkpoint.model, checkpoint.meta, preview)
     assert list(tmp_path.iterdir()) == []
+
+
+def _as_format_2(source, target):
+    """A format-2 file: optimizer state by name (meta {name: {param_groups, scalars}}, tensors optim.NAME.ID.KEY)."""
+    header, data = read_raw(source)
+    meta = json.loads(header["__metadata__"]["latent_explorer"])
+    meta.update(format_version=2, optimizer={"main": meta["optimizer"]}, world_size=2)
+    header["__metadata__"]["latent_explorer"] = json.dumps(meta)
+    for name in [name for name in header if name.startswith("optim.")]:
+        header["optim.main." + name[len("optim."):]] = header.pop(name)
+    return write_raw(target, header, data)
+
+
+def test_format_2_stores_optimizers_by_name(vae_file, tmp_path):
+    import torch
+
+    version_2 = _as_format_2(vae_file, tmp_path / "v2.safetensors")
+    states = load_checkpoint(version_2).optimizer_state
+    original = load_checkpoint(vae_file).optimizer_state
+    assert list(states) == ["main"] and states["main"]["param_groups"] == original["param_groups"]
+    assert all(torch.equal(states["main"]["state"][p][k], v) for p, entry in original["state"].items()
+               for k, v in entry.items() if isinstance(v, torch.Tensor))
+    unnamed = rewrite_meta(version_2, tmp_path / "unnamed.safetensors",
+                           lambda meta: meta.update(optimizer=meta["optimizer"]["main"]))
+    _check_refused(unnamed, "format 2 stores optimizer states by name")
+    other_name = rewrite_meta(version_2, tmp_path / "other.safetensors",
+                              lambda meta: meta.update(optimizer={"disc": meta["optimizer"]["main"]}))
+    _check_refused(other_name, "optimizer tensor 'optim.main.")
+    bad_name = rewrite_meta(version_2, tmp_path / "bad.safetensors",
+                            lambda meta: meta.update(optimizer={"a.b": meta["optimizer"]["main"]}))
+    _check_refused(bad_name, "metadata field optimizer")
