@@ -70,7 +70,8 @@ def parse_header(path: Path, raw: bytes, file_size: int) -> Header:
     for name, entry in sorted(tensors.items(), key=lambda item: (item[1].begin, item[1].end)):
         if entry.begin != position:
             problem = "overlaps the one before it" if entry.begin < position else "leaves a gap before it"
-            raise CheckpointError(f"{path} is damaged: tensor {_name(name)} {problem} (bytes {entry.begin}-{entry.end})")
+            raise CheckpointError(f"{path} is damaged: tensor {_name(name)} {problem} "
+                                  f"(bytes {entry.begin}-{entry.end})")
         position = entry.end
     if position != data_length:
         if position > data_length:

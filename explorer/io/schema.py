@@ -22,10 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from explorer.data.text import SPECIALS as SPECIAL_TOKENS
 from explorer.errors import CheckpointError
 from explorer.io.header import Header, TensorEntry
-from explorer.limits import (MAX_BATCH, MAX_CHANNELS, MAX_CLASSES, MAX_CONV_BLOCKS, MAX_EPOCHS, MAX_HIDDEN, MAX_HISTORY_EPOCHS,
-                             MAX_ID_CHARS, MAX_IMAGE_SIDE, MAX_LABEL_CHARS, MAX_LATENT_DIM, MAX_LAYERS,
-                             MAX_PREVIEW_ITEMS, MAX_SEED, MAX_SEQ_LEN, MAX_STEPS, MAX_TOKEN_CHARS, MAX_VOCAB,
-                             MAX_WORLD_SIZE)
+from explorer.limits import (MAX_BATCH, MAX_CHANNELS, MAX_CLASSES, MAX_CONV_BLOCKS, MAX_EPOCHS, MAX_HIDDEN,
+                             MAX_HISTORY_EPOCHS, MAX_ID_CHARS, MAX_IMAGE_SIDE, MAX_LABEL_CHARS, MAX_LATENT_DIM,
+                             MAX_LAYERS, MAX_PREVIEW_ITEMS, MAX_SEED, MAX_SEQ_LEN, MAX_STEPS, MAX_TOKEN_CHARS,
+                             MAX_VOCAB, MAX_WORLD_SIZE)
 
 FORMAT_VERSIONS = (1, 2)  # 2: optimizer state per named optimizer
 TENSOR_PREFIXES = ("model.", "optim.", "preview.", "maphead.")
@@ -42,7 +42,7 @@ def Real(low: float | None = None, high: float | None = None):
 
 Text = Annotated[str, StringConstraints(max_length=MAX_LABEL_CHARS)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_LABEL_CHARS)]
-LongText = Annotated[str, StringConstraints(max_length=MAX_ID_CHARS)]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_CHARS)]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TOKEN_CHARS)]
 Count = Int(0, 2**53)
 Steps = Int(0, MAX_STEPS)
@@ -161,7 +161,7 @@ class DatasetInfo(Section):
     """What the model was trained on. ``id`` is information: a ``text:PATH`` id is never opened by the app unless
     the user names that corpus again."""
 
-    id: Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_CHARS)]
+    id: Id
     domain: Literal["image", "text"]
     shape: Annotated[list[Int(1, max(MAX_IMAGE_SIDE, MAX_SEQ_LEN))], Field(min_length=1, max_length=3)]
     class_names: Annotated[list[Text], Field(max_length=MAX_CLASSES)] = []
@@ -265,7 +265,7 @@ class MapInfo(Record):
 
 
 class CheckpointMeta(Section):
-    format_version: Literal[1, 2]
+    format_version: Literal[FORMAT_VERSIONS]
     app_version: Text | None = None
     created: Text | None = None
     saved: Text | None = None

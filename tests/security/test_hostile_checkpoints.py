@@ -68,7 +68,7 @@ METADATA_CASES = [  # (id, change or raw metadata, expected message)
     ("optimizer-param-string", _set("optimizer.param_groups.0.params", ["0"]), r"params\[0\]: Input should be"),
     ("format-newer", _set("format_version", 99), "written by a newer Latent Explorer"),
     ("format-string", _set("format_version", "1"), "format_version: Input should be 1 or 2"),
-    ("metrics-string", _set("metrics.elbo", "12"), r"metrics.elbo: wrong type or out of range \(accepted: int, float\)"),
+    ("metrics-string", _set("metrics.elbo", "12"), r"metrics.elbo: wrong type or out of range \(accepted: int, floa"),
     ("history-not-list", _set("history", {"0": {}}), "history: Input should be a valid list"),
     ("history-no-step", _drop("history.0.step"), r"history\[0\].step: missing"),
     ("seed-64-bit", _set("train_config.seed", 2**64), "train_config.seed: Input should be less than or equal"),
