@@ -2,6 +2,7 @@
 metadata (JSON in the header). Written atomically; loading validates and names what is wrong; nothing is unpickled."""
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import math
@@ -25,8 +26,6 @@ from explorer.models.base import LatentModel, build_model
 
 FORMAT_VERSION = 1
 META_KEY = "latent_explorer"
-# What building a model from a config that passed the schema can still raise: the file's fault, not a bug.
-_BUILD_ERRORS = (ExplorerError, KeyError, TypeError, ValueError, RuntimeError, NotImplementedError)
 TORCH_DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.float16: "F16", torch.bfloat16: "BF16",
                 torch.int64: "I64", torch.int32: "I32", torch.uint8: "U8", torch.bool: "BOOL"}
 
@@ -126,8 +125,8 @@ def _refuse_diverged(path, tensors: dict[str, torch.Tensor], metrics) -> None:
     if bad is None and not (isinstance(elbo, float) and not math.isfinite(elbo)):
         return
     problem = f"weight {bad[len('model.'):]!r} holds NaN or infinite values" if bad else f"its test loss is {elbo}"
-    kept = " the file already there is kept." if os.path.lexists(path) else ""
-    raise CheckpointError(f"not saving {path}: the model has diverged ({problem});{kept}".rstrip(";"))
+    message = f"not saving {path}: the model has diverged ({problem})"
+    raise CheckpointError(message + ("; the file already there is kept" if os.path.lexists(path) else ""))
 
 
 def _flatten_optimizer(state: dict) -> tuple[dict[str, torch.Tensor], dict]:
@@ -211,10 +210,21 @@ def _validate(where: str, header: Header) -> tuple[dict, ValidMeta]:
     return meta, validate_meta(where, meta)
 
 
+@contextlib.contextmanager
+def _config_errors(path: Path):
+    """Building a model from a config that passed the schema can still fail: the file's fault, not a bug."""
+    try:
+        yield
+    except CheckpointError:
+        raise
+    except (ExplorerError, KeyError, TypeError, ValueError, RuntimeError, NotImplementedError) as exc:
+        raise CheckpointError(f"{path}: its model config cannot be built ({str(exc)[:200]})") from None
+
+
 def _skeleton(path: Path, valid: ValidMeta, header: Header) -> None:
     """Build the model the config describes without memory (torch's meta device) and compare its weights' names,
     dtypes and shapes with the file's: a file can only make the app allocate what it holds."""
-    try:
+    with _config_errors(path):
         with torch.device("meta"):
             skeleton = build_model(valid.meta.model_config_)
         expected = {f"model.{name}": (TORCH_DTYPES.get(t.dtype, str(t.dtype)), tuple(t.shape))
@@ -230,18 +240,12 @@ def _skeleton(path: Path, valid: ValidMeta, header: Header) -> None:
         extra = sorted(set(found) - set(expected))
         if extra:
             raise CheckpointError(f"{path}: unexpected weight {extra[0][6:][:80]!r} for a {skeleton.kind} model")
-    except CheckpointError:
-        raise
-    except _BUILD_ERRORS as exc:
-        raise CheckpointError(f"{path}: its model config cannot be built ({str(exc)[:200]})") from None
 
 
 def _build(path: Path, valid: ValidMeta, header: Header) -> LatentModel:
     _skeleton(path, valid, header)
-    try:
+    with _config_errors(path):
         return build_model(valid.meta.model_config_)
-    except _BUILD_ERRORS as exc:
-        raise CheckpointError(f"{path}: its model config cannot be built ({str(exc)[:200]})") from None
 
 
 def _load_weights(path: Path, model: LatentModel, weights: dict[str, torch.Tensor]) -> None:
