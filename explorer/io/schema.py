@@ -222,8 +222,24 @@ class TrainSettings(Section):
 
 
 class HistoryRecord(Record):
+    """One epoch's row; the curves and the history export read these fields."""
+
     epoch: Int(1, MAX_HISTORY_EPOCHS)
     step: Steps
+    train_loss: Number | None = None
+    train_recon: Number | None = None
+    train_kl: Number | None = None
+    test_elbo: Number | None = None
+    test_recon: Number | None = None
+    test_kl: Number | None = None
+    kl_per_dim: Numbers | None = None
+    active_units: Int(0, MAX_LATENT_DIM) | None = None
+    beta: Number | None = None
+    capacity: Number | None = None
+    lr: Number | None = None
+    seconds: Number | None = None
+    examples_per_s: Number | None = None
+    partial: bool | None = None
 
 
 class ConditionalAccuracy(Record):
@@ -233,8 +249,15 @@ class ConditionalAccuracy(Record):
 
 class Metrics(Record):
     elbo: Number | None = None
+    recon: Number | None = None
+    kl: Number | None = None
     kl_per_dim: Numbers | None = None
     active_units: Int(0, MAX_LATENT_DIM) | None = None
+    mutual_info: Number | None = None
+    examples: Count | None = None
+    nll_iw: Number | None = None
+    ppl: Number | None = None
+    ppl_iw: Number | None = None
     conditional_accuracy: ConditionalAccuracy | None = None
 
 
