@@ -182,3 +182,10 @@ def test_ctrl_c_during_start_up_prints_no_traceback(tmp_path, delay):
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=120)
     assert "Traceback" not in err, err
+
+
+def test_a_reader_closing_the_pipe_ends_the_output_quietly(vae_file):
+    process = subprocess.Popen(f"{sys.executable} main.py info {vae_file} | head -c 10", shell=True, cwd=REPO,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = process.communicate(timeout=60)
+    assert out == "file:     " and "Traceback" not in err and "BrokenPipe" not in err
