@@ -52,14 +52,16 @@ def test_message_boxes_show_plain_text(qtbot):
     assert HOSTILE in box.text() and "\\x1b]0;title\\x07" in box.text() and len(box.text()) < 2100
 
 
-def test_a_corrupt_last_used_file_opens_a_shipped_model_and_says_why(tmp_path, capsys):
+def test_a_corrupt_last_used_file_opens_a_shipped_model_and_says_why(window, prompts, qapp, tmp_path):
     broken = tmp_path / "last.safetensors"
     broken.write_text("not a model\n" * 100)
     settings.add_recent_file(str(broken))
-    assert app.run(None, screenshot=str(tmp_path / "shot.png")) == 0
-    err = capsys.readouterr().err
-    assert f"{broken} is not a Latent Explorer checkpoint (not a safetensors file)" in err
-    assert err.count(str(broken)) == 1
+    assert app.checkpoint_to_open(None) == str(broken)
+    assert app._show_and_run(qapp, window, None, screenshot=str(tmp_path / "shot.png")) == 0
+    message = prompts.errors[0][1]
+    assert f"{broken} is not a Latent Explorer checkpoint (not a safetensors file)" in message
+    assert message.count(str(broken)) == 1
+    assert window.session.path == app.shipped_checkpoint()
     assert settings.last_checkpoint() == str(Path(app.shipped_checkpoint()).resolve())
 
 
