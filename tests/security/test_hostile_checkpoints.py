@@ -293,3 +293,11 @@ def test_format_2_stores_optimizers_by_name(vae_file, tmp_path):
     bad_name = rewrite_meta(version_2, tmp_path / "bad.safetensors",
                             lambda meta: meta.update(optimizer={"a.b": meta["optimizer"]["main"]}))
     _check_refused(bad_name, "metadata field optimizer")
+
+
+def test_every_model_kind_has_a_config_schema():
+    """A new kind declares its config in explorer/io/schema.py (@config_schema), so its files are validated too."""
+    from explorer.io.schema import MODEL_CONFIGS
+    from explorer.models.base import model_kinds
+
+    assert set(model_kinds()) <= set(MODEL_CONFIGS)
