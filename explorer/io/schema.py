@@ -281,10 +281,15 @@ class OptimizerState(Section):
         return {param for group in self.param_groups for param in group.params}
 
 
-class MapInfo(Record):
-    """The map computed at save (UMAP or another method) and the map head placing new points on it."""
+class MapInfo(Section):
+    """The map computed at save (UMAP or another method) and the map head (latent -> 2-D MLP, ``maphead.*``
+    tensors) placing new points on it."""
 
     method: Name
+    params: dict[Name, Union[Scalar, Numbers]] = {}
+    seed: Int(0, MAX_SEED) | None = None
+    head: dict[Name, Union[Scalar, Numbers]] = {}
+    r2: Number | None = None
 
 
 class CheckpointMeta(Section):

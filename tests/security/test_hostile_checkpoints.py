@@ -301,3 +301,12 @@ def test_every_model_kind_has_a_config_schema():
     from explorer.models.base import model_kinds
 
     assert set(model_kinds()) <= set(MODEL_CONFIGS)
+
+
+def test_the_map_section_is_declared(vae_file, tmp_path):
+    good = {"method": "umap", "params": {"n_neighbors": 15, "min_dist": 0.1}, "seed": 0,
+            "head": {"hidden": [64, 64], "activation": "relu"}, "r2": 0.93}
+    load_checkpoint(rewrite_meta(vae_file, tmp_path / "map.safetensors", lambda meta: meta.update(map=good)))
+    bad = dict(good, params={"metric": {"nested": 1}})
+    _check_refused(rewrite_meta(vae_file, tmp_path / "bad.safetensors", lambda meta: meta.update(map=bad)),
+                   r"metadata field map.params.metric: wrong type")
