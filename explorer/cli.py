@@ -9,6 +9,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import signal
 import sys
 import threading
@@ -19,12 +20,25 @@ from pathlib import Path
 import numpy as np
 
 from explorer.errors import ConfigError, DataError, ExplorerError
+from explorer.io.display import printable
+from explorer.limits import (MAX_BATCH, MAX_BEAM_WIDTH, MAX_CLASSES, MAX_EPOCHS, MAX_GRID_SCALE, MAX_HIDDEN,
+                             MAX_ITEMS, MAX_LATENT_DIM, MAX_LAYERS, MAX_NLL_SAMPLES, MAX_PATH_STEPS, MAX_SEED,
+                             MAX_SENTENCE_CHARS, MAX_SEQ_LEN, MAX_STEPS, MAX_TEMPERATURE, MAX_VOCAB, check_range)
 
 COMMANDS = ("train", "evaluate", "export", "info")
 EXPORT_WHAT = ("samples", "reconstructions", "traversal", "interpolation", "latents", "curves", "history")
+MAX_MESSAGE_CHARS = 2000
+_INDEX = re.compile(r"-?[0-9]+")  # ASCII digits only: int() also reads other scripts' digits, isdigit() superscripts
+
+class OneLineErrors(argparse.ArgumentParser):
+    """A mistyped argument is reported like every other user error: one line on stderr, exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {printable(message, MAX_MESSAGE_CHARS)} (see {self.prog} --help)\n")
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="latent-explorer", description="Train and explore VAEs.")
+    parser = OneLineErrors(prog="latent-explorer", description="Train and explore VAEs.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train a model and save a checkpoint (and a run folder)",
@@ -40,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("evaluate", help="metrics of a checkpoint on its test split")
     evaluate.add_argument("checkpoint")
+    evaluate.add_argument("--dataset", help="the data to evaluate on (default: the checkpoint's own dataset when it "
+                                            "is a named one; a text:PATH corpus is only read when named here)")
     evaluate.add_argument("--nll-samples", type=int, default=0, help="importance samples K for IW-NLL")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
     _data_args(evaluate)
@@ -91,12 +107,36 @@ def _option_args(parser: argparse.ArgumentParser) -> None:
         elif option.type == "choice":
             section.add_argument(option.flag, choices=option.choices, help=text)
         else:
-            section.add_argument(option.flag, type=option.parse_cli, metavar=option.name.upper(), help=text)
+            # Parsed and bounded with the run's other settings (explorer.training.options.complete), so a bad
+            # value gets the same message here, in the app's form and in a preset.
+            section.add_argument(option.flag, metavar=option.name.upper(), help=text)
 
 
 def _data_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", help="folder holding the dataset files")
     parser.add_argument("--download", action="store_true", help="fetch MNIST / Fashion-MNIST once from OpenML")
+
+# The bounds of every numeric option, by command: (low, high), integers where low is an int.
+_EXPLORE_BOUNDS = {
+    "n": (1, MAX_ITEMS), "ncols": (1, MAX_ITEMS), "steps": (1, MAX_PATH_STEPS), "k": (0.0, 1000.0),
+    "class_index": (0, MAX_CLASSES - 1), "temperature": (0.0, MAX_TEMPERATURE), "seed": (0, MAX_SEED),
+    "scale": (1, MAX_GRID_SCALE), "beam_width": (1, MAX_BEAM_WIDTH), "top_k": (0, MAX_VOCAB), "top_p": (1e-6, 1.0),
+    "repetition_penalty": (1e-3, 100.0),
+}
+ARGUMENT_BOUNDS = {
+    "evaluate": {"nll_samples": (0, MAX_NLL_SAMPLES)},
+    "export": _EXPLORE_BOUNDS,
+}
+
+
+def check_arguments(args) -> None:
+    """Every bounded option within its bounds, before anything is loaded or allocated."""
+    for dest, (low, high) in ARGUMENT_BOUNDS.get(args.command, {}).items():
+        value = getattr(args, dest, None)
+        if value is not None:
+            flag = {"class_index": "--class"}.get(dest, "--" + dest.replace("_", "-"))
+            check_range(flag, value, low, high, integer=isinstance(low, int))
+
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -106,9 +146,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     args.argv = argv
     try:
+        check_arguments(args)
         return {"train": cmd_train, "evaluate": cmd_evaluate, "export": cmd_export, "info": cmd_info}[args.command](args)
     except ExplorerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(exc, MAX_MESSAGE_CHARS)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -125,14 +166,25 @@ def spec_from_args(args) -> "RunSpec":
     given = {key: value for key, value in vars(args).items() if key not in TRAIN_FLAGS}
     values = dict(preset(args.preset).options, **given) if getattr(args, "preset", None) else given
     out, run_dir = getattr(args, "out", None), getattr(args, "run_dir", None)
-    if out is not None and not out.strip():
-        raise ConfigError("--out is empty: name a .safetensors file")
-    if not out and not run_dir:
+    if out is None and not run_dir:
         raise ConfigError("train needs --out FILE.safetensors or --run-dir DIR (or both)")
-    if out and not Path(out).parent.exists():
-        raise ConfigError(f"cannot write {out}: folder {Path(out).parent} does not exist")
+    if out is not None:
+        from explorer.io.atomic import check_output_path
+
+        check_output_path(out, "checkpoint")
     return RunSpec.create(out=out, run_dir=run_dir, resume=getattr(args, "resume", None), **values)
 
+
+def _int_list(text: str, name: str, low: int, high: int, max_count: int) -> list[int]:
+    """Comma-separated integers, each within [low, high], at most ``max_count`` of them."""
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not all(_INDEX.fullmatch(part) for part in parts):
+        raise ConfigError(f"{name} expects integers separated by commas, got {printable(text, 60)!r}")
+    if not parts:
+        raise ConfigError(f"{name} is empty")
+    if len(parts) > max_count:
+        raise ConfigError(f"{name} lists {len(parts)} values, above the limit of {max_count}")
+    return [check_range(name, int(part), low, high, integer=True) for part in parts]
 
 def cmd_train(args) -> int:
     from explorer.training.control import StdinControl, stop_on_termination
@@ -311,27 +363,32 @@ class EpochProgress:
 def cmd_evaluate(args) -> int:
     from explorer.analysis.metrics import conditional_accuracy, evaluate
     from explorer.data.base import Split
-    from explorer.data.registry import load_dataset
+    from explorer.data.registry import is_named_dataset, load_dataset
     from explorer.io.checkpoint import load_checkpoint
     from explorer.training.run import to_jsonable
 
     checkpoint = load_checkpoint(args.checkpoint)
     info = checkpoint.dataset
+    dataset_id = args.dataset or info["id"]
     try:
-        dataset = load_dataset(info["id"], args.data_dir, args.download, **info.get("options", {}))
-        if dataset.extra.get("vocab", info.get("vocab")) != info.get("vocab"):
-            raise DataError(f"the corpus {info['id']!r} no longer gives the checkpoint's vocabulary")
-        split, source = dataset.test, f"{info['id']} test split ({len(dataset.test)} items)"
+        if not args.dataset and not is_named_dataset(dataset_id):
+            raise DataError(f"its corpus {dataset_id!r} is a path recorded in the file, read only when you pass "
+                            "--dataset")
+        dataset = load_dataset(dataset_id, args.data_dir, args.download, **info.get("options", {}))
+        _check_same_data(dataset, info)
+        split, source = dataset.test, f"{dataset_id} test split ({len(dataset.test)} items)"
     except DataError as exc:
+        if args.dataset:
+            raise
         dataset = None
         split = _preview_split(checkpoint)
-        source = f"the checkpoint's preview set ({len(split)} items; dataset unavailable: {exc})"
-        print(f"note: evaluating on {source}", file=sys.stderr)
+        source = f"the checkpoint's preview set ({len(split)} items; dataset not used: {exc})"
+        print(f"note: evaluating on {printable(source, MAX_MESSAGE_CHARS)}", file=sys.stderr)
     metrics = evaluate(checkpoint.model, split, nll_samples=args.nll_samples)
     if checkpoint.model.conditional and dataset is not None and dataset.domain == "image":
         metrics["conditional_accuracy"] = conditional_accuracy(checkpoint.model, dataset)
     metrics = to_jsonable(metrics)
-    metrics["evaluated_on"] = source
+    metrics["evaluated_on"] = printable(source, MAX_MESSAGE_CHARS)
     if args.json:
         print(json.dumps(metrics, indent=2))
     else:
@@ -339,6 +396,16 @@ def cmd_evaluate(args) -> int:
             if key != "kl_per_dim":
                 print(f"{key:>22}: {value:.4f}" if isinstance(value, float) else f"{key:>22}: {value}")
     return 0
+
+def _check_same_data(dataset, info: dict) -> None:
+    """The data loaded for a checkpoint must be the kind it was trained on: same domain and item shape, and for
+    text the same vocabulary."""
+    if dataset.domain != info["domain"] or list(dataset.shape) != list(info["shape"]):
+        raise DataError(f"dataset {dataset.id!r} holds {dataset.domain} items of shape {list(dataset.shape)}; the "
+                        f"model was trained on {info['domain']} items of shape {info['shape']}")
+    if dataset.extra.get("vocab", info.get("vocab")) != info.get("vocab"):
+        raise DataError(f"the corpus {dataset.id!r} does not give the checkpoint's vocabulary")
+
 
 def _preview_split(checkpoint) -> "Split":
     import torch
@@ -358,6 +425,9 @@ def cmd_export(args) -> int:
     from explorer.io import export
     from explorer.io.checkpoint import load_checkpoint
 
+    from explorer.io.atomic import check_output_path
+
+    check_output_path(args.out, "export")
     checkpoint = load_checkpoint(args.checkpoint)
     out = Path(args.out)
     if args.what == "curves":
@@ -378,7 +448,7 @@ def cmd_export(args) -> int:
                 export.save_sentences(out, items)
             else:
                 export.save_image_grid(out, items, ncols=args.ncols or ncols, scale=args.scale)
-    print(f"wrote {out}")
+    print(f"wrote {printable(out, MAX_MESSAGE_CHARS)}")
     return 0
 
 def _require_history(checkpoint, path) -> None:
@@ -414,10 +484,11 @@ def _export_items(explorer, args):
         return _pad_rows(rows, ncols), ncols
     if args.what == "traversal":
         z0, cond = _latent_of(explorer, args.source, args)
-        dims = _int_list(args.dims, "--dims") if args.dims else explorer.dims_by_kl[:10]
-        bad = [d for d in dims if not 0 <= d < explorer.latent_dim]
-        if bad:
-            raise ConfigError(f"--dims {bad} out of range: the model has dims 0..{explorer.latent_dim - 1}")
+        dims = (_int_list(args.dims, "--dims", 0, explorer.latent_dim - 1, MAX_PATH_STEPS) if args.dims
+                else explorer.dims_by_kl[:10])
+        if len(dims) * steps > MAX_ITEMS:
+            raise ConfigError(f"a traversal of {len(dims)} dims x {steps} steps is {len(dims) * steps:,} decodes, "
+                              f"above the limit of {MAX_ITEMS:,}")
         items, _ = explorer.traversal(z0, dims, args.mode, steps, args.k, cond)
         return items, steps
     # interpolation
@@ -435,7 +506,9 @@ def _latent_of(explorer, source, args):
     """A preview index, a sentence (text models) or None (the origin) -> (latent, condition)."""
     if source is None:
         return explorer.origin(), args.class_index if explorer.conditional else None
-    if source.strip().lstrip("-").isdigit():
+    if len(source) > MAX_SENTENCE_CHARS:
+        raise ConfigError(f"--from/--to is {len(source):,} characters long, above the limit of {MAX_SENTENCE_CHARS:,}")
+    if _INDEX.fullmatch(source.strip()):
         index = int(source)
         if not 0 <= index < len(explorer.means):
             raise ConfigError(f"preview index {index} out of range 0..{len(explorer.means) - 1}")
@@ -490,6 +563,6 @@ def cmd_info(args) -> int:
             if isinstance(value, dict):  # conditional accuracy carries its per-class details
                 value = value["accuracy"]
             lines.append(f"{key + ':':<22}{value:.4f}" if isinstance(value, float) else f"{key + ':':<22}{value}")
-    print("\n".join(lines))
+    print("\n".join(printable(line, MAX_MESSAGE_CHARS) for line in lines))  # strings from the file, escaped
     return 0
 

@@ -3,11 +3,11 @@ it applies. The CLI's parser, the app's training form, presets and run folders a
 they cannot drift apart. Nothing here imports torch or Qt."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 from explorer.errors import ConfigError
+from explorer.limits import MAX_LAYERS, check_range
 
 TYPES = ("int", "float", "bool", "choice", "str", "int_list", "path")
 GROUPS = ("basic", "advanced")
@@ -27,7 +27,7 @@ class Option:
     choices: tuple = ()
     low: float | None = None
     high: float | None = None
-    max_items: int = 8
+    max_items: int = MAX_LAYERS
     group: str = "basic"
     kinds: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()
@@ -57,17 +57,13 @@ class Option:
         except (TypeError, ValueError, OverflowError):
             raise ConfigError(f"{self.flag} expects {self._expected()}, got {value!r}") from None
         items = value if self.type == "int_list" else [value]
-        if self.type == "int_list" and not 1 <= len(value) <= self.max_items:
-            raise ConfigError(f"{self.flag} takes 1 to {self.max_items} values, got {len(value)}")
+        if self.type == "int_list" and len(value) > self.max_items:
+            raise ConfigError(f"{self.flag} lists {len(value)} values, above the limit of {self.max_items}")
         if self.type == "choice" and value not in self.choices:
             raise ConfigError(f"{self.flag} must be one of {', '.join(map(str, self.choices))}, got {value!r}")
         if self.type in ("int", "float", "int_list"):
             for item in items:
-                if self.type == "float" and not math.isfinite(item):
-                    raise ConfigError(f"{self.flag} must be a finite number, got {item}")
-                if (self.low is not None and item < self.low) or (self.high is not None and item > self.high):
-                    raise ConfigError(f"{self.flag} must be between {_num(self.low)} and {_num(self.high)}, "
-                                      f"got {_num(item)}")
+                check_range(self.flag, item, self.low, self.high, integer=self.type != "float")
         if self.type in ("str", "path") and not value:
             raise ConfigError(f"{self.flag} must not be empty")
         return value
@@ -102,15 +98,6 @@ class Option:
                 + ", ".join(map(str, self.choices)), "str": "text", "int_list": "integers separated by commas",
                 "path": "a path"}[self.type]
 
-    def parse_cli(self, text: str):
-        """argparse's type= callback: a ConfigError becomes argparse's own one-line usage error."""
-        import argparse
-
-        try:
-            return self.check(text)
-        except ConfigError as exc:
-            raise argparse.ArgumentTypeError(str(exc).removeprefix(self.flag + " ")) from None
-
 
 def _ascii(text: str) -> str:
     # int("²") and float("١") succeed in Python; a command line digit must be an ASCII digit.
@@ -126,12 +113,6 @@ def _ascii_int(value) -> int:
     if isinstance(value, float):
         return int(value)
     return int(value)
-
-
-def _num(value) -> str:
-    if value is None:
-        return "∞"
-    return f"{int(value):,}" if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
 
 
 def by_name(options) -> dict[str, Option]:

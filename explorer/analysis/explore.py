@@ -13,6 +13,7 @@ from explorer.analysis.projection import Projection
 from explorer.domains import domain_for
 from explorer.errors import ConfigError
 from explorer.io.checkpoint import Checkpoint
+from explorer.io.display import printable
 from explorer.models.base import Posterior
 
 
@@ -39,7 +40,8 @@ class ModelExplorer:
 
     @property
     def class_names(self) -> list[str]:
-        return list(self.checkpoint.dataset.get("class_names", []))
+        """As shown to a person: control and bidi characters from the file escaped."""
+        return [printable(name) for name in self.checkpoint.dataset.get("class_names", [])]
 
     @property
     def num_classes(self) -> int:
@@ -59,7 +61,7 @@ class ModelExplorer:
 
     @property
     def label(self) -> str:
-        return self.checkpoint.label
+        return printable(self.checkpoint.label)
 
     def _item_kl(self, indices) -> np.ndarray:
         """KL per dimension of preview items against the model's own prior (its ``kl_terms``): (n, D)."""

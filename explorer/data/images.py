@@ -3,8 +3,10 @@ Fashion-MNIST read from IDX files (optionally fetched once through scikit-learn'
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,8 @@ import torch
 
 from explorer.data.base import Dataset, Split, seeded_split
 from explorer.errors import DataError
+from explorer.io.files import open_regular
+from explorer.limits import MAX_IDX_BYTES
 
 DIGIT_NAMES = [str(i) for i in range(10)]
 FASHION_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
@@ -74,25 +78,35 @@ def load_mnist_5k() -> Dataset:
 
 
 def read_idx(path: Path) -> np.ndarray:
-    """Read an IDX file (optionally gzipped) into a numpy array; raises DataError naming the file if malformed."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rb") as handle:
-            raw = handle.read()
-    except (OSError, EOFError) as exc:
-        raise DataError(f"cannot read IDX file {path}: {exc}") from exc
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+    """Read an IDX file (optionally gzipped) into a numpy array; raises DataError naming the file if malformed.
+    No more than the header announces is read (a .gz that inflates to gigabytes stops there)."""
+    with open_regular(path, "IDX file", MAX_IDX_BYTES) as raw_handle:
+        try:
+            with (gzip.GzipFile(fileobj=raw_handle, mode="rb") if path.suffix == ".gz" else raw_handle) as handle:
+                return _read_idx_stream(path, handle)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise DataError(f"cannot read IDX file {path}: {exc}") from exc
+
+
+def _read_idx_stream(path: Path, handle) -> np.ndarray:
+    magic = handle.read(4)
+    if len(magic) < 4 or magic[0] != 0 or magic[1] != 0 or magic[2] != 0x08 or not 1 <= magic[3] <= 4:
         raise DataError(f"{path} is not an unsigned-byte IDX file (bad magic number)")
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise DataError(f"{path} is truncated: header needs {header} bytes, file has {len(raw)}")
-    shape = struct.unpack(">" + "I" * ndim, raw[4:header])
-    expected = int(np.prod(shape))
-    if len(raw) - header != expected:
-        raise DataError(f"{path} is truncated or padded: shape {shape} needs {expected} bytes of data, "
-                        f"found {len(raw) - header}")
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+    ndim = magic[3]
+    dims = handle.read(4 * ndim)
+    if len(dims) < 4 * ndim:
+        raise DataError(f"{path} is truncated: its header needs {4 + 4 * ndim} bytes")
+    shape = struct.unpack(">" + "I" * ndim, dims)
+    expected = math.prod(shape)
+    if expected > MAX_IDX_BYTES:
+        raise DataError(f"{path} announces shape {shape} ({expected:,} bytes), above the limit of "
+                        f"{MAX_IDX_BYTES:,} bytes")
+    data = handle.read(expected)
+    if len(data) != expected or handle.read(1):
+        found = f"{len(data):,}" if len(data) != expected else "more"
+        raise DataError(f"{path} is truncated or padded: shape {shape} needs {expected:,} bytes of data, "
+                        f"found {found}")
+    return np.frombuffer(data, dtype=np.uint8).reshape(shape)
 
 
 def _find_idx_folder(dataset_id: str, data_dir: str | os.PathLike | None) -> Path | None:
@@ -158,11 +172,23 @@ def load_idx_dataset(dataset_id: str, data_dir: str | os.PathLike | None = None,
                 f"sibling IDX files). Pass --data-dir FOLDER holding them, or --download to fetch it once from OpenML"
                 + (", or on Debian/Ubuntu: apt-get install dataset-fashion-mnist" if dataset_id == "fashion-mnist" else ""))
         folder = _download_idx(dataset_id)
-    arrays = {key: read_idx(_idx_path(folder, stem)) for key, stem in IDX_FILES.items()}
+    paths = {key: _idx_path(folder, stem) for key, stem in IDX_FILES.items()}
+    arrays = {key: read_idx(path) for key, path in paths.items()}
+    names = IDX_DATASETS[dataset_id][2]
     for part in ("train", "test"):
-        if len(arrays[f"{part}_x"]) != len(arrays[f"{part}_y"]):
-            raise DataError(f"{folder}: {part} images and labels differ in count "
-                            f"({len(arrays[f'{part}_x'])} vs {len(arrays[f'{part}_y'])})")
+        images, labels = arrays[f"{part}_x"], arrays[f"{part}_y"]
+        if images.ndim != 3 or labels.ndim != 1:
+            raise DataError(f"{paths[f'{part}_x']} and {paths[f'{part}_y']}: expected images (N, H, W) and labels "
+                            f"(N,), got shapes {images.shape} and {labels.shape}")
+        if len(images) != len(labels):
+            raise DataError(f"{folder}: {part} images and labels differ in count ({len(images)} vs {len(labels)})")
+        bad = np.flatnonzero(labels >= len(names))
+        if len(bad):
+            raise DataError(f"{paths[f'{part}_y']}: label {int(labels[bad[0]])} at item {int(bad[0])} is outside "
+                            f"the classes 0-{len(names) - 1}")
+    if arrays["train_x"].shape[1:] != arrays["test_x"].shape[1:]:
+        raise DataError(f"{folder}: train images are {arrays['train_x'].shape[1:]}, test images "
+                        f"{arrays['test_x'].shape[1:]}")
     images = np.concatenate([arrays["train_x"], arrays["test_x"]])
     labels = np.concatenate([arrays["train_y"], arrays["test_y"]])
-    return _to_dataset(dataset_id, images, labels, IDX_DATASETS[dataset_id][2], split=(len(arrays["train_x"]),))
+    return _to_dataset(dataset_id, images, labels, names, split=(len(arrays["train_x"]),))

@@ -14,6 +14,12 @@ def dataset_ids() -> list[str]:
     return IMAGE_DATASETS + TEXT_DATASETS
 
 
+def is_named_dataset(dataset_id: str) -> bool:
+    """A dataset found by its name in known places, as opposed to ``text:PATH``, which names a file. A dataset id
+    read from a checkpoint is loaded by the app only when it is a named one."""
+    return dataset_id in dataset_ids() and ":" not in dataset_id
+
+
 def load_dataset(dataset_id: str, data_dir: str | os.PathLike | None = None, download: bool = False,
                  **text_options) -> Dataset:
     """Load a dataset by id. ``text_options`` (max_len, min_count, lowercase, ...) apply to text corpora."""

@@ -6,6 +6,7 @@ Convention: ``Split.x`` holds each sentence's token ids without <bos>/<eos>, pad
 """
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections import Counter
@@ -16,6 +17,8 @@ import torch
 
 from explorer.data.base import Dataset, Split, seeded_split
 from explorer.errors import DataError
+from explorer.io.files import open_regular
+from explorer.limits import MAX_CORPUS_BYTES, MAX_SEED, MAX_SEQ_LEN, MAX_TOKEN_CHARS, MAX_VOCAB, check_range
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
 SPECIALS = (PAD, UNK, BOS, EOS)
@@ -59,10 +62,10 @@ class Vocab:
 
     @classmethod
     def build(cls, sentences: list[list[str]], min_count: int = 2, max_size: int | None = None) -> "Vocab":
-        counts = Counter(token for sentence in sentences for token in sentence if token not in SPECIALS)
+        counts = Counter(token for sentence in sentences for token in sentence
+                         if token not in SPECIALS and len(token) <= MAX_TOKEN_CHARS)
         ranked = sorted((t for t, n in counts.items() if n >= min_count), key=lambda t: (-counts[t], t))
-        if max_size is not None:
-            ranked = ranked[: max(0, max_size - len(SPECIALS))]
+        ranked = ranked[: max(0, min(max_size or MAX_VOCAB, MAX_VOCAB) - len(SPECIALS))]
         return cls(list(SPECIALS) + ranked)
 
     def __len__(self) -> int:
@@ -101,13 +104,10 @@ def detokenize(tokens: list[str]) -> str:
 
 
 def read_lines(path: Path) -> list[tuple[int, str]]:
-    """(line number, text) for each non-blank line of a UTF-8 text file; a clear error for anything else."""
-    if not path.exists():
-        raise DataError(f"corpus file {path} does not exist")
-    if path.is_dir():
-        raise DataError(f"corpus path {path} is a folder; expected a text file with one sentence per line")
+    """(line number, text) for each non-blank line of a UTF-8 text file; a clear error for anything else (a
+    folder, a FIFO, a device, a file above MAX_CORPUS_BYTES, binary data)."""
     lines = []
-    with open(path, "rb") as handle:
+    with open_regular(path, "corpus file", MAX_CORPUS_BYTES) as handle:
         for number, raw in enumerate(handle, start=1):
             if b"\x00" in raw:
                 raise DataError(f"{path} line {number}: NUL byte; this looks like a binary file, not text")
@@ -127,8 +127,8 @@ def wordnet_examples(folder: Path) -> list[tuple[str, int]]:
     """(sentence, part-of-speech label) for each quoted example in WordNet's data files."""
     examples = []
     for label, name in enumerate(WORDNET_FILES.values()):
-        with open(folder / name, encoding="utf-8", errors="replace") as handle:
-            for line in handle:
+        with open_regular(folder / name, "WordNet file", MAX_CORPUS_BYTES) as raw:
+            for line in io.TextIOWrapper(raw, encoding="utf-8", errors="replace"):
                 if line.startswith("  ") or " | " not in line:  # the licence header, or a synset without gloss
                     continue
                 gloss = line.split(" | ", 1)[1]
@@ -150,7 +150,13 @@ def find_wordnet(data_dir) -> Path:
 def load_corpus(dataset_id: str, data_dir: str | os.PathLike | None = None, max_len: int = 20, min_count: int = 2,
                 max_vocab: int | None = None, lowercase: bool = True, split_punct: bool = True,
                 test_fraction: float = 0.1, seed: int = 1234) -> Dataset:
-    tokenizer = Tokenizer(lowercase=lowercase, split_punct=split_punct)
+    check_range("max_len", max_len, 1, MAX_SEQ_LEN, integer=True, error=DataError)
+    check_range("min_count", min_count, 1, None, integer=True, error=DataError)
+    if max_vocab is not None:
+        check_range("max_vocab", max_vocab, len(SPECIALS), MAX_VOCAB, integer=True, error=DataError)
+    check_range("test_fraction", test_fraction, 0.001, 0.999, error=DataError)
+    check_range("seed", seed, 0, MAX_SEED, integer=True, error=DataError)
+    tokenizer = Tokenizer(lowercase=bool(lowercase), split_punct=bool(split_punct))
     if dataset_id == "wordnet-examples":
         raw = wordnet_examples(find_wordnet(data_dir))
         class_names = list(WORDNET_FILES)

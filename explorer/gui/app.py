@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from explorer.io.files import is_regular_file
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT_TIMEOUT_S = 60.0
 
@@ -26,7 +28,7 @@ def checkpoint_to_open(argv_checkpoint: str | None) -> str | None:
     if argv_checkpoint:
         return argv_checkpoint
     last = settings.last_checkpoint()
-    if last and Path(last).is_file():
+    if last and is_regular_file(last):
         return last
     return shipped_checkpoint()
 
@@ -110,6 +112,12 @@ def _show_and_run(app, window, argv_checkpoint: str | None, screenshot: str | No
         if screenshot and argv_checkpoint and not opened:
             window.close()
             return 2
+        shipped = shipped_checkpoint()
+        if not opened and not argv_checkpoint and shipped and shipped != path:
+            # The last model used could not be opened (the dialog said why): show a shipped one instead.
+            window.open_checkpoint(shipped)
+            window.statusBar().showMessage(f"Could not open the last model used, {Path(path).name}; opened "
+                                           f"{Path(shipped).name} instead", 30_000)
     if screenshot:
         status = save_screenshot(app, window, screenshot)
         window.close()

@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import sys
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+
+from explorer.io.display import ELLIPSIS, printable
+
+MESSAGE_CHARS = 2000
 
 
 class Prompts:
@@ -11,12 +16,20 @@ class Prompts:
         self.parent = parent
 
     def error(self, title: str, text: str) -> None:
-        QMessageBox.critical(self.parent, title, text)
+        self._box(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok).exec()
 
     def confirm(self, title: str, text: str) -> bool:
-        answer = QMessageBox.question(self.parent, title, text,
-                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
+        box = self._box(QMessageBox.Icon.Question, title, text,
+                        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
+
+    def _box(self, icon, title: str, text: str, buttons) -> QMessageBox:
+        """Messages name files and repeat strings from them: shown as plain text, escaped, at a bounded length."""
+        shown = "\n".join(printable(line, MESSAGE_CHARS) for line in text[:MESSAGE_CHARS].splitlines())
+        shown += ELLIPSIS if len(text) > MESSAGE_CHARS else ""
+        box = QMessageBox(icon, title, shown, buttons, self.parent)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        return box
 
     def ask_text(self, title: str, label: str) -> str | None:
         text, ok = QInputDialog.getText(self.parent, title, label)
@@ -38,7 +51,7 @@ class HeadlessPrompts(Prompts):
     """For unattended runs (--screenshot): errors go to stderr, questions get their safe answer."""
 
     def error(self, title: str, text: str) -> None:
-        print(f"{title}: {text}", file=sys.stderr)
+        print(f"{title}: {printable(text, MESSAGE_CHARS)}", file=sys.stderr)
 
     def confirm(self, title: str, text: str) -> bool:
         return True

@@ -11,6 +11,7 @@ from PySide6.QtGui import QAction, QImage, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabWidget
 
 from explorer.errors import ExplorerError
+from explorer.io.display import printable
 from explorer.gui import settings
 from explorer.gui.dialogs import Prompts
 from explorer.gui.panels.arithmetic_panel import ArithmeticPanel
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
 
         self.status_device, self.status_model, self.status_dataset = QLabel(), QLabel(), QLabel()
         for label in (self.status_device, self.status_model, self.status_dataset):
+            label.setTextFormat(Qt.TextFormat.PlainText)  # the model's label and dataset id come from the file
             self.statusBar().addPermanentWidget(label)
         self.empty_hint = "No model loaded: press New training… or open a checkpoint (File ▸ Open, Ctrl+O)."
         self.statusBar().showMessage(self.empty_hint)
@@ -213,7 +215,7 @@ class MainWindow(QMainWindow):
         try:
             explorer = ModelExplorer(load_checkpoint(path))
         except (ExplorerError, OSError) as error:
-            self.prompts.error("Could not open checkpoint", f"{path}\n\n{error}")
+            self.prompts.error("Could not open checkpoint", str(error))  # the error names the file
             return False
         self._show(explorer, str(path), keep_selection)
         if remember:
@@ -417,8 +419,8 @@ class MainWindow(QMainWindow):
     def _update_status(self) -> None:
         explorer = self.session.explorer
         self.status_device.setText(f"device: {explorer.model.device}")
-        self.status_model.setText(f"model: {explorer.label} (z={explorer.latent_dim})")
-        self.status_dataset.setText(f"dataset: {explorer.checkpoint.meta.get('dataset', {}).get('id', '?')}")
+        self.status_model.setText(f"model: {printable(explorer.label, 60)} (z={explorer.latent_dim})")
+        self.status_dataset.setText(f"dataset: {printable(explorer.checkpoint.dataset.get('id', '?'), 60)}")
         name = Path(self.session.path).name if self.session.path else "unsaved run"
         self.setWindowTitle(f"{name} — {TITLE}")
         self.statusBar().clearMessage()

@@ -2,27 +2,32 @@
 metadata (JSON in the header). Written atomically; loading validates and names what is wrong; nothing is unpickled."""
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
-import struct
+import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors import SafetensorError, safe_open
-from safetensors.torch import save_file
+from safetensors import SafetensorError
+from safetensors.torch import load as load_tensors, save as serialize
 
 import explorer
 from explorer.errors import CheckpointError, ExplorerError
-from explorer.io.atomic import WriteError, atomic_path
+from explorer.io.atomic import WriteError, check_output_path, write_atomic
+from explorer.io.files import loads_json, open_regular
+from explorer.io.header import NOT_A_CHECKPOINT, Header, header_length, parse_header
+from explorer.io.schema import ValidMeta, check_tensors, preview_problem, validate_meta
+from explorer.limits import MAX_CHECKPOINT_BYTES
 from explorer.models.base import LatentModel, build_model
 
 FORMAT_VERSION = 2  # 2: optimizer states per named optimizer; 1 (one unnamed state) is still read
 META_KEY = "latent_explorer"
-REQUIRED_META = ("format_version", "model_config", "dataset", "train_config", "history", "metrics")
-SPECIAL_TOKENS = ("<pad>", "<unk>", "<bos>", "<eos>")
-_PICKLE_MAGIC = (b"PK\x03\x04", b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
+TORCH_DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.float16: "F16", torch.bfloat16: "BF16",
+                torch.int64: "I64", torch.int32: "I32", torch.uint8: "U8", torch.bool: "BOOL"}
 
 
 @dataclass
@@ -72,9 +77,12 @@ class Checkpoint:
 # Saving
 def save_checkpoint(path, model: LatentModel, meta: dict, preview: Preview | None = None,
                     optimizer_state: dict | None = None) -> Path:
-    """Write atomically: a temp file in the same folder, fsync, rename. The old file survives any failure."""
-    path = Path(path)
+    """Write atomically: a temp file in the same folder, fsync, rename; the old file survives any failure, keeps
+    its permissions, and a diverged model (NaN or infinite weights or test loss) is never written. The file is
+    checked with the same rules as a loaded one before it is written."""
+    target = _output(path)
     tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    _refuse_diverged(path, tensors, meta.get("metrics"))
     optimizer_meta = None
     if optimizer_state is not None:
         optimizer_tensors, optimizer_meta = _flatten_optimizer(optimizer_state)
@@ -90,12 +98,35 @@ def save_checkpoint(path, model: LatentModel, meta: dict, preview: Preview | Non
         header = {META_KEY: json.dumps(full_meta, allow_nan=True)}
     except (TypeError, ValueError) as exc:
         raise CheckpointError(f"cannot save {path}: metadata is not JSON-serialisable ({exc})") from exc
+    data = serialize(tensors, metadata=header)
+    where = f"{path} (not saved)"
+    _, valid, _ = _check(where, data)
+    problem = preview_problem(valid, preview.arrays()) if preview is not None else None
+    if problem:
+        raise CheckpointError(f"{where}: {problem}")
     try:
-        with atomic_path(path) as tmp:
-            save_file(tensors, str(tmp), metadata=header)
+        write_atomic(target, data, "checkpoint")
     except WriteError as exc:
-        raise CheckpointError(str(exc).replace("cannot write", "cannot save", 1)) from exc
-    return path
+        raise CheckpointError(str(exc).replace("cannot write", "cannot save", 1)) from None
+    return Path(path)
+
+
+def _output(path) -> Path:
+    try:
+        return check_output_path(path, "checkpoint")
+    except WriteError as exc:
+        raise CheckpointError(str(exc).replace("cannot write", "cannot save", 1)) from None
+
+
+def _refuse_diverged(path, tensors: dict[str, torch.Tensor], metrics) -> None:
+    bad = next((name for name, t in tensors.items() if t.is_floating_point() and not bool(torch.isfinite(t).all())),
+               None)
+    elbo = (metrics or {}).get("elbo")
+    if bad is None and not (isinstance(elbo, float) and not math.isfinite(elbo)):
+        return
+    problem = f"weight {bad[len('model.'):]!r} holds NaN or infinite values" if bad else f"its test loss is {elbo}"
+    message = f"not saving {path}: the model has diverged ({problem})"
+    raise CheckpointError(message + ("; the file already there is kept" if os.path.lexists(path) else ""))
 
 
 def _flatten_optimizer(states: dict[str, dict]) -> tuple[dict[str, torch.Tensor], dict]:
@@ -113,160 +144,128 @@ def _flatten_optimizer(states: dict[str, dict]) -> tuple[dict[str, torch.Tensor]
     return tensors, meta
 
 
-def _unflatten_optimizer(tensors: dict[str, torch.Tensor], meta: dict, version: int) -> dict[str, dict]:
-    if version < 2:  # one unnamed optimizer, tensors under optim.<param>.<key>
-        meta = {"main": meta}
-        tensors = {f"optim.main.{key[len('optim.'):]}": value for key, value in tensors.items()}
-    states: dict[str, dict] = {}
-    for name, entry in meta.items():
+def _unflatten_optimizers(tensors: dict[str, torch.Tensor], meta: dict) -> dict | None:
+    """{name: state_dict}: a format-2 file's named optimizers (tensors under optim.<name>.<param>.<key>), or a
+    format-1 file's one optimizer as "main". The schema has checked that every tensor names a parameter of its
+    optimizer."""
+    if not meta.get("optimizer"):
+        return None
+    named = meta["format_version"] >= 2
+    states = {}
+    for name, entry in (meta["optimizer"].items() if named else [("", meta["optimizer"])]):
+        prefix = f"optim.{name}." if named else "optim."
         state: dict[int, dict] = {}
-        prefix = f"optim.{name}."
         for key, value in tensors.items():
             if key.startswith(prefix):
-                param_id, tensor_name = key[len(prefix):].split(".", 1)
-                state.setdefault(int(param_id), {})[tensor_name] = value
+                param_id, field = key[len(prefix):].split(".", 1)
+                state.setdefault(int(param_id), {})[field] = value
         for param_id, entries in entry.get("scalars", {}).items():
             state.setdefault(int(param_id), {}).update(entries)
         states[name] = {"state": state, "param_groups": entry["param_groups"]}
-    return states
+    return states if named else {"main": states[""]}
 
 
 # Loading
 def read_metadata(path) -> dict:
-    """The metadata alone, from the header: fast, for recent-file lists and `info`."""
-    path = _check_file(path)
-    header = _read_header(path)
-    return _parse_meta(path, header)
-
-
-def load_checkpoint(path, device: str | torch.device = "cpu") -> Checkpoint:
-    path = _check_file(path)
-    meta = _parse_meta(path, _read_header(path))
-    try:
-        with safe_open(str(path), framework="pt", device="cpu") as handle:
-            tensors = {key: handle.get_tensor(key) for key in handle.keys()}
-    except (SafetensorError, OSError, RuntimeError) as exc:
-        raise CheckpointError(f"{path} is damaged: its tensors cannot be read ({exc})") from exc
-    try:
-        model = build_model(meta["model_config"])
-    except ExplorerError as exc:
-        raise CheckpointError(f"{path}: {exc}") from exc
-    _load_weights(path, model, {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")})
-    _check_vocab(path, meta, model)
-    preview = _load_preview(path, {k[len("preview."):]: v for k, v in tensors.items() if k.startswith("preview.")},
-                            model)
-    optimizer_state = None
-    if meta.get("optimizer"):
-        optimizer_state = _unflatten_optimizer({k: v for k, v in tensors.items() if k.startswith("optim.")},
-                                               meta["optimizer"], meta["format_version"])
-    return Checkpoint(model=model.to(device).eval(), meta=meta, preview=preview, optimizer_state=optimizer_state)
-
-
-def _check_file(path) -> Path:
+    """The metadata alone, validated, from the header: fast, for recent-file lists and `info`."""
     path = Path(path)
-    if not path.exists():
-        raise CheckpointError(f"{path} does not exist")
-    if path.is_dir():
-        raise CheckpointError(f"{path} is a folder, not a checkpoint file")
-    return path
-
-
-def _read_header(path: Path) -> dict:
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(8)
-            if any(head.startswith(magic) for magic in _PICKLE_MAGIC):
-                raise CheckpointError(f"{path} is a PyTorch pickle (.pt/.pth), not a Latent Explorer checkpoint; "
-                                      "it is never unpickled")
-            if len(head) < 8:
-                raise CheckpointError(f"{path} is empty or truncated ({len(head)} bytes): not a checkpoint")
-            (length,) = struct.unpack("<Q", head)
-            size = path.stat().st_size
-            if length > min(size - 8, 100 * 2**20):
-                raise CheckpointError(f"{path} is not a safetensors checkpoint, or is truncated "
-                                      f"(header claims {length} bytes, file has {size})")
-            header = json.loads(handle.read(length))
-    except OSError as exc:
-        raise CheckpointError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"{path} is not a safetensors checkpoint: its header is not JSON") from exc
-    if not isinstance(header, dict):
-        raise CheckpointError(f"{path} is not a safetensors checkpoint: malformed header")
-    ends = [entry["data_offsets"][1] for key, entry in header.items() if key != "__metadata__"
-            and isinstance(entry, dict) and "data_offsets" in entry]
-    if ends and max(ends) > size - 8 - length:
-        raise CheckpointError(f"{path} is truncated: its tensors need {max(ends)} bytes, "
-                              f"the file holds {size - 8 - length}")
-    return header
-
-
-def _parse_meta(path: Path, header: dict) -> dict:
-    raw = (header.get("__metadata__") or {}).get(META_KEY)
-    if raw is None:
-        raise CheckpointError(f"{path} is a safetensors file but not a Latent Explorer checkpoint "
-                              f"(no '{META_KEY}' metadata)")
-    try:
-        meta = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise CheckpointError(f"{path}: its metadata is not valid JSON ({exc})") from exc
-    version = meta.get("format_version")
-    if not isinstance(version, int):
-        raise CheckpointError(f"{path}: metadata has no integer format_version")
-    if version > FORMAT_VERSION:
-        raise CheckpointError(f"{path} was written by a newer Latent Explorer (format {version}; "
-                              f"this version reads up to {FORMAT_VERSION}): upgrade to open it")
-    missing = [key for key in REQUIRED_META if key not in meta]
-    if missing:
-        raise CheckpointError(f"{path}: metadata lacks {', '.join(missing)}")
+    with open_regular(path, "checkpoint", MAX_CHECKPOINT_BYTES, CheckpointError) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        head = handle.read(8)
+        raw = handle.read(header_length(path, head, size))
+    header = parse_header(path, raw, size)
+    meta, valid = _validate(str(path), header)
+    check_tensors(str(path), valid, header)
+    _skeleton(path, valid, header)
     return meta
 
 
+def load_checkpoint(path, device: str | torch.device = "cpu") -> Checkpoint:
+    path = Path(path)
+    with open_regular(path, "checkpoint", MAX_CHECKPOINT_BYTES, CheckpointError) as handle:
+        data = handle.read(MAX_CHECKPOINT_BYTES + 1)
+    meta, valid, header = _check(str(path), data)
+    model = _build(path, valid, header)
+    try:
+        tensors = load_tensors(data)
+    except (SafetensorError, RuntimeError, ValueError) as exc:
+        raise CheckpointError(f"{path} is damaged: its tensors cannot be read ({exc})") from None
+    del data
+    _load_weights(path, model, {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")})
+    preview = _load_preview(path, valid, {k[len("preview."):]: v for k, v in tensors.items()
+                                          if k.startswith("preview.")})
+    return Checkpoint(model=model.to(device).eval(), meta=meta, preview=preview,
+                      optimizer_state=_unflatten_optimizers(tensors, meta))
+
+
+def _check(where: str, data: bytes) -> tuple[dict, ValidMeta, Header]:
+    """Parse and validate a whole checkpoint file held in ``data``: container, metadata, tensor layout."""
+    header = parse_header(where, data[8:8 + header_length(where, data[:8], len(data))], len(data))
+    meta, valid = _validate(where, header)
+    check_tensors(where, valid, header)
+    return meta, valid, header
+
+
+def _validate(where: str, header: Header) -> tuple[dict, ValidMeta]:
+    raw = header.metadata.get(META_KEY)
+    if raw is None:
+        raise CheckpointError(f"{where} is a safetensors file but {NOT_A_CHECKPOINT} (no '{META_KEY}' metadata)")
+    meta = loads_json(raw, f"{where}: its metadata", CheckpointError)
+    return meta, validate_meta(where, meta)
+
+
+@contextlib.contextmanager
+def _config_errors(path: Path):
+    """Building a model from a config that passed the schema can still fail: the file's fault, not a bug."""
+    try:
+        yield
+    except CheckpointError:
+        raise
+    except (ExplorerError, KeyError, TypeError, ValueError, RuntimeError, NotImplementedError) as exc:
+        raise CheckpointError(f"{path}: its model config cannot be built ({str(exc)[:200]})") from None
+
+
+def _skeleton(path: Path, valid: ValidMeta, header: Header) -> None:
+    """Build the model the config describes without memory (torch's meta device) and compare its weights' names,
+    dtypes and shapes with the file's: a file can only make the app allocate what it holds."""
+    with _config_errors(path):
+        with torch.device("meta"):
+            skeleton = build_model(valid.meta.model_config_)
+        expected = {f"model.{name}": (TORCH_DTYPES.get(t.dtype, str(t.dtype)), tuple(t.shape))
+                    for name, t in skeleton.state_dict().items()}
+        found = {name: (entry.dtype, entry.shape) for name, entry in header.tensors.items()
+                 if name.startswith("model.")}
+        for name, (dtype, shape) in expected.items():
+            if name not in found:
+                raise CheckpointError(f"{path}: weight {name[6:]!r} is missing for a {skeleton.kind} model")
+            if found[name] != (dtype, shape):
+                raise CheckpointError(f"{path}: weight {name[6:]!r} is {found[name][0]} with shape "
+                                      f"{found[name][1]}, the model's config needs {dtype} {shape}")
+        extra = sorted(set(found) - set(expected))
+        if extra:
+            raise CheckpointError(f"{path}: unexpected weight {extra[0][6:][:80]!r} for a {skeleton.kind} model")
+
+
+def _build(path: Path, valid: ValidMeta, header: Header) -> LatentModel:
+    _skeleton(path, valid, header)
+    with _config_errors(path):
+        return build_model(valid.meta.model_config_)
+
+
 def _load_weights(path: Path, model: LatentModel, weights: dict[str, torch.Tensor]) -> None:
-    expected = model.state_dict()
-    for name, tensor in expected.items():
-        if name not in weights:
-            raise CheckpointError(f"{path}: weight {name!r} is missing for a {model.kind} model")
-        if tuple(weights[name].shape) != tuple(tensor.shape):
-            raise CheckpointError(f"{path}: weight {name!r} has shape {tuple(weights[name].shape)}, "
-                                  f"the model's config needs {tuple(tensor.shape)}")
-    extra = sorted(set(weights) - set(expected))
-    if extra:
-        raise CheckpointError(f"{path}: unexpected weight {extra[0]!r} for a {model.kind} model")
+    bad = next((name for name, tensor in weights.items() if tensor.is_floating_point()
+                and not bool(torch.isfinite(tensor).all())), None)
+    if bad is not None:
+        raise CheckpointError(f"{path}: weight {bad!r} holds NaN or infinite values (a diverged model)")
     model.load_state_dict(weights)
 
 
-def _check_vocab(path: Path, meta: dict, model: LatentModel) -> None:
-    if model.domain != "text":
-        return
-    vocab = meta["dataset"].get("vocab")
-    if not isinstance(vocab, list) or not all(isinstance(token, str) for token in vocab):
-        raise CheckpointError(f"{path}: the vocabulary is missing or not a list of strings")
-    if len(set(vocab)) != len(vocab):
-        raise CheckpointError(f"{path}: the vocabulary has duplicate tokens")
-    absent = [token for token in SPECIAL_TOKENS if token not in vocab]
-    if absent:
-        raise CheckpointError(f"{path}: the vocabulary lacks the special tokens {', '.join(absent)}")
-    if len(vocab) != int(model.config["vocab_size"]):
-        raise CheckpointError(f"{path}: the vocabulary has {len(vocab)} tokens, the model's embedding "
-                              f"{model.config['vocab_size']}")
-
-
-def _load_preview(path: Path, arrays: dict[str, torch.Tensor], model: LatentModel) -> Preview | None:
+def _load_preview(path: Path, valid: ValidMeta, arrays: dict[str, torch.Tensor]) -> Preview | None:
     if not arrays:
         return None
-    missing = [name for name in ("inputs", "labels", "means", "projection") if name not in arrays]
-    if missing:
-        raise CheckpointError(f"{path}: the preview set lacks {', '.join(missing)}")
-    sizes = {name: array.shape[0] for name, array in arrays.items()}
-    if len(set(sizes.values())) != 1:
-        raise CheckpointError(f"{path}: the preview arrays differ in length ({sizes})")
-    if arrays["means"].dim() != 2 or arrays["means"].shape[1] != model.latent_dim:
-        raise CheckpointError(f"{path}: preview means have shape {tuple(arrays['means'].shape)}, "
-                              f"expected (N, {model.latent_dim})")
-    if tuple(arrays["projection"].shape[1:]) != (2,):
-        raise CheckpointError(f"{path}: preview projection must be (N, 2), got {tuple(arrays['projection'].shape)}")
-    if model.domain == "text" and "lengths" not in arrays:
-        raise CheckpointError(f"{path}: a text preview set needs sentence lengths")
+    problem = preview_problem(valid, arrays)
+    if problem:
+        raise CheckpointError(f"{path}: {problem}")
     numpy = {name: array.numpy() for name, array in arrays.items()}
     return Preview(inputs=numpy["inputs"], labels=numpy["labels"], means=numpy["means"],
                    logvars=numpy.get("logvars"), projection=numpy["projection"], lengths=numpy.get("lengths"))

@@ -11,6 +11,8 @@ import numpy as np
 
 from explorer.errors import ConfigError
 from explorer.io.atomic import atomic_path
+from explorer.io.display import csv_text
+from explorer.limits import MAX_GRID_PIXELS
 
 
 def _atomic_write(path, write: Callable[[io.IOBase], None], binary: bool = True) -> Path:
@@ -32,11 +34,15 @@ def grid_image(images: np.ndarray, ncols: int, pad: int = 2, scale: int = 1) -> 
     images = np.asarray(images)
     if images.ndim != 3 or len(images) == 0:
         raise ConfigError(f"an image grid needs (N, H, W) images, got shape {images.shape}")
-    if scale > 1:
-        images = images.repeat(scale, axis=1).repeat(scale, axis=2)
-    n, h, w = images.shape
+    n, h, w = images.shape[0], images.shape[1] * scale, images.shape[2] * scale
     ncols = max(1, min(ncols, n))
     nrows = -(-n // ncols)
+    pixels = (nrows * (h + pad) + pad) * (ncols * (w + pad) + pad)
+    if pixels > MAX_GRID_PIXELS:
+        raise ConfigError(f"the grid would be {pixels:,} pixels, above the limit of {MAX_GRID_PIXELS:,}: "
+                          "export fewer items or a smaller scale")
+    if scale > 1:
+        images = images.repeat(scale, axis=1).repeat(scale, axis=2)
     canvas = np.full((nrows * (h + pad) + pad, ncols * (w + pad) + pad), 255, dtype=np.uint8)
     for i, image in enumerate(images):
         r, c = divmod(i, ncols)
@@ -67,7 +73,7 @@ def save_latents(path, means, labels, projection=None, class_names=None) -> Path
         writer.writerow(["index", "label", "class_name"] + (["x", "y"] if projection is not None else [])
                         + [f"z{d}" for d in range(means.shape[1])])
         for i, (mean, label) in enumerate(zip(means, labels)):
-            name = names[label] if 0 <= label < len(names) else ""
+            name = csv_text(names[label]) if 0 <= label < len(names) else ""
             xy = [f"{v:.6g}" for v in projection[i]] if projection is not None else []
             writer.writerow([i, int(label), name] + xy + [f"{v:.6g}" for v in mean])
 
@@ -91,8 +97,8 @@ def save_history_csv(path, history: list[dict]) -> Path:
 
     def write(out):
         writer = csv.writer(out)
-        writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerow([csv_text(name) for name in header])  # the history's keys come from the checkpoint
+        writer.writerows([[csv_text(v) if isinstance(v, str) else v for v in row] for row in rows])
 
     return _atomic_write(path, write, binary=False)
 
@@ -137,8 +143,9 @@ def save_sentences(path, sentences: list[str], extra_columns: dict[str, list] | 
 
     def write(out):
         writer = csv.writer(out)
-        writer.writerow(["index", "sentence"] + list(extra))
+        writer.writerow(["index", "sentence"] + [csv_text(name) for name in extra])
         for i, sentence in enumerate(sentences):
-            writer.writerow([i, sentence] + [column[i] for column in extra.values()])
+            writer.writerow([i, csv_text(sentence)] + [csv_text(column[i]) if isinstance(column[i], str)
+                                                       else column[i] for column in extra.values()])
 
     return _atomic_write(path, write, binary=False)

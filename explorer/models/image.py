@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from explorer.errors import ConfigError
+from explorer.limits import MAX_CONV_BLOCKS, MAX_HIDDEN, MAX_LATENT_DIM
 from explorer.models.base import Batch, LatentModel, Posterior, register_model
 from explorer.options import Option
 
@@ -17,15 +18,17 @@ ARCHS = ("mlp", "conv")
 LIKELIHOODS = ("bernoulli", "gaussian")
 
 LATENT_DIM = Option("latent_dim", "int", None, "Number of latent dimensions (auto: 8 for 8x8 images, 20 for "
-                    "larger ones).", label="Latent size", low=1, high=1024)
+                    "larger ones).", label="Latent size", low=1, high=MAX_LATENT_DIM)
 IMAGE_OPTIONS = (
     LATENT_DIM,
     Option("arch", "choice", "mlp", "Encoder/decoder architecture: fully connected (mlp) or convolutional.",
            label="Architecture", choices=ARCHS),
     Option("hidden", "int_list", None, "Hidden layer sizes, comma separated (auto: 128 for 8x8 images, 400 for "
-           "larger ones; the last one for conv).", label="Hidden sizes", low=1, high=8192, group="advanced"),
+           "larger ones; the last one for conv).", label="Hidden sizes", low=1, high=MAX_HIDDEN,
+           group="advanced"),
     Option("channels", "int_list", None, "Convolution channels per stride-2 layer (auto: 16,32 for 8x8 images, "
-           "32,64 for larger ones).", label="Conv channels", low=1, high=1024, max_items=4, group="advanced"),
+           "32,64 for larger ones).", label="Conv channels", low=1, high=MAX_HIDDEN, max_items=MAX_CONV_BLOCKS,
+           group="advanced"),
     Option("likelihood", "choice", "bernoulli", "Pixel likelihood: Bernoulli (binary cross-entropy) or Gaussian "
            "with a learned scale.", label="Pixel likelihood", choices=LIKELIHOODS, group="advanced"),
 )

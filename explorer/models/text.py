@@ -8,6 +8,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from explorer.errors import ConfigError
+from explorer.limits import MAX_HIDDEN, MAX_LATENT_DIM
 from explorer.models.base import Batch, LatentModel, Posterior, register_model
 from explorer.options import Option
 
@@ -18,15 +19,15 @@ DECODER_OPTIONS = (
     Option("rnn", "choice", "gru", "Sentence models: the recurrent cell.", label="Recurrent cell", choices=RNN_CELLS,
            group="advanced"),
     Option("embed_dim", "int", 256, "Sentence models: word embedding size.", label="Embedding size", low=1,
-           high=4096, group="advanced"),
+           high=MAX_HIDDEN, group="advanced"),
     Option("hidden_dim", "int", 256, "Sentence models: the recurrent layers' size.", label="RNN size", low=1,
-           high=4096, group="advanced"),
+           high=MAX_HIDDEN, group="advanced"),
     Option("word_dropout", "float", 0.0, "Sentence models: the chance each decoder input word is replaced by "
            "<unk>, forcing the decoder to use z.", label="Word dropout", low=0.0, high=1.0),
 )
 SENTENCE_VAE_OPTIONS = (
     Option("latent_dim", "int", None, "Number of latent dimensions (auto: 32).", label="Latent size", low=1,
-           high=1024),
+           high=MAX_LATENT_DIM),
     *DECODER_OPTIONS,
     Option("bidirectional", "bool", False, "Sentence VAE: a bidirectional encoder.", label="Bidirectional encoder",
            group="advanced"),

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from explorer.errors import ConfigError
+from explorer.limits import MAX_BATCH, MAX_EPOCHS, MAX_NLL_SAMPLES, MAX_SEED, MAX_SEQ_LEN, MAX_STEPS
 from explorer.options import Option, by_name
 
 DATASET_IDS = ("digits", "mnist-5k", "mnist", "fashion-mnist", "wordnet-examples")
 KL_SCHEDULES = ("constant", "linear", "logistic", "cyclical")
 DEVICES = ("auto", "cpu", "cuda", "mps")
-MAX_EPOCHS = 100_000
 
 RUN_OPTIONS = (
     # What to train
@@ -27,15 +27,15 @@ RUN_OPTIONS = (
     Option("gamma", "float", 1000.0, "Capacity weight γ.", label="Capacity weight γ", low=0.0, high=1e6,
            group="advanced", section="objective"),
     Option("capacity_steps", "int", 10000, "Steps over which C grows to C_max.", label="Capacity steps", low=1,
-           high=10**9, group="advanced", section="objective"),
+           high=MAX_STEPS, group="advanced", section="objective"),
     Option("kl_schedule", "choice", "constant", "How the KL weight grows over training (KL annealing).",
            label="KL schedule", choices=KL_SCHEDULES, section="objective"),
     Option("warmup_steps", "int", 5000, "Linear schedule: steps over which the KL weight rises from 0 to β.",
-           label="Warm-up steps", low=0, high=10**9, group="advanced", section="objective"),
+           label="Warm-up steps", low=0, high=MAX_STEPS, group="advanced", section="objective"),
     Option("logistic_k", "float", 0.0025, "Logistic schedule: the slope k (Bowman et al. 2016).",
            label="Logistic k", low=1e-9, high=100.0, group="advanced", section="objective"),
     Option("logistic_x0", "int", 2500, "Logistic schedule: the step x0 where the weight reaches half.",
-           label="Logistic x0", low=0, high=10**9, group="advanced", section="objective"),
+           label="Logistic x0", low=0, high=MAX_STEPS, group="advanced", section="objective"),
     Option("cycles", "int", 4, "Cyclical schedule: the number of cycles over the run (Fu et al. 2019).",
            label="Cycles", low=1, high=10_000, group="advanced", section="objective"),
     Option("ratio", "float", 0.5, "Cyclical schedule: the fraction of each cycle the weight spends rising.",
@@ -47,13 +47,13 @@ RUN_OPTIONS = (
     Option("epochs", "int", 10, "How many passes over the training set.", label="Epochs", low=1, high=MAX_EPOCHS,
            section="training"),
     Option("batch_size", "int", 128, "Examples per optimisation step (the global batch under torchrun).",
-           label="Batch size", low=1, high=65_536, section="training"),
+           label="Batch size", low=1, high=MAX_BATCH, section="training"),
     Option("lr", "float", 1e-3, "Adam's learning rate.", label="Learning rate", low=1e-8, high=10.0,
            section="training"),
     Option("seed", "int", 0, "The random seed: the same seed on the CPU trains bit-for-bit the same model.",
-           label="Seed", low=0, high=2**32 - 1, group="advanced", section="training"),
-    Option("device", "choice", "auto", "Where to train: auto picks a CUDA GPU, then Apple's MPS, then the CPU.",
-           label="Device", choices=DEVICES, section="training"),
+           label="Seed", low=0, high=MAX_SEED, group="advanced", section="training"),
+    Option("device", "str", "auto", "Where to train: auto picks a CUDA GPU, then Apple's MPS, then the CPU; or cpu, "
+           "cuda, cuda:N, mps.", label="Device", section="training"),
     Option("grad_clip", "float", None, "Clip the global gradient norm to this value. Empty: no clipping.",
            label="Gradient clipping", low=1e-6, high=1e6, group="advanced", section="training"),
     Option("binarize", "bool", False, "Dynamic binarisation: each batch's pixels are resampled as Bernoulli draws.",
@@ -64,14 +64,14 @@ RUN_OPTIONS = (
     Option("download", "bool", False, "Fetch MNIST / Fashion-MNIST once from OpenML when not found locally.",
            label="Download if missing", group="advanced", section="data"),
     Option("max_len", "int", 20, "Corpora: the longest sentence kept, in tokens.", label="Max sentence length",
-           low=1, high=512, domains=("text",), group="advanced", section="data"),
+           low=1, high=MAX_SEQ_LEN, domains=("text",), group="advanced", section="data"),
     Option("min_count", "int", 2, "Corpora: words seen fewer times in training become <unk>.",
            label="Min word count", low=1, high=10**6, domains=("text",), group="advanced", section="data"),
     # What is written
     Option("autosave_every", "int", 1, "Save a checkpoint every N epochs (0: only at the end).",
            label="Autosave every (epochs)", low=0, high=MAX_EPOCHS, group="advanced", section="output"),
     Option("nll_samples", "int", 0, "Importance samples for the final importance-weighted NLL (0: skip).",
-           label="IW-NLL samples", low=0, high=10_000, group="advanced", section="output"),
+           label="IW-NLL samples", low=0, high=MAX_NLL_SAMPLES, group="advanced", section="output"),
     Option("optimizer_state", "bool", True, "Keep the optimizer state in the checkpoint (needed to continue "
            "training; about 3x the file size).", label="Keep optimizer state", group="advanced",
            section="output"),

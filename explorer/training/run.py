@@ -13,8 +13,9 @@ import torch
 
 import explorer
 from explorer.data.base import Dataset
-from explorer.data.registry import load_dataset
+from explorer.data.registry import is_named_dataset, load_dataset
 from explorer.errors import ConfigError
+from explorer.limits import check_model_size
 from explorer.io.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from explorer.models.base import LatentModel, build_model, model_class
 from explorer.training import distributed as dist_mod
@@ -94,7 +95,9 @@ def build_model_for(spec: RunSpec, dataset: Dataset) -> LatentModel:
     if cls.domain != dataset.domain:
         needs = "a text corpus" if cls.domain == "text" else "an image dataset"
         raise ConfigError(f"model {spec.model!r} needs {needs}; {dataset.id!r} is {dataset.domain}")
-    return build_model(cls.build_config(dataset.describe(), spec.model_options()))
+    config = cls.build_config(dataset.describe(), spec.model_options())
+    check_model_size(config)
+    return build_model(config)
 
 
 @dataclass
@@ -132,7 +135,10 @@ class TrainingRun:
         return self.spec.options
 
     def prepare(self) -> None:
+        from explorer.device import pick_device
+
         spec = self.spec
+        pick_device(spec.options["device"])  # a device this machine lacks is named before any data loads
         if spec.resume:
             self._prepare_resume()
         else:
@@ -174,13 +180,17 @@ class TrainingRun:
             changes = ", ".join(f"--{n.replace('_', '-')} {earlier.get(n)!r} -> {spec.options[n]!r}" for n in locked)
             raise ConfigError(f"--resume continues {spec.resume} with its own model and data; it cannot change "
                               f"{changes}")
+        dataset_id = previous.dataset["id"]
+        if "dataset" not in spec.given and not is_named_dataset(dataset_id):
+            raise ConfigError(f"{spec.resume} was trained on a corpus file; name it to resume (--dataset "
+                              "text:PATH): a path recorded in a checkpoint is never opened by itself")
         merged = dict(earlier, **{name: spec.options[name] for name in spec.given})
         self.spec = dataclasses.replace(spec, options=complete(merged))
         self.model = previous.model
         self._history = list(previous.history)
         self._optimizer_state = previous.optimizer_state
         self._label = previous.label
-        self.dataset = self._load_data(previous.dataset["id"], dict(previous.dataset.get("options", {})))
+        self.dataset = self._load_data(self.spec.dataset, dict(previous.dataset.get("options", {})))
         if previous.dataset.get("vocab") not in (None, self.dataset.extra.get("vocab")):
             raise ConfigError(f"{spec.resume}: the corpus' vocabulary differs from the checkpoint's; "
                               "resume needs the same corpus and options")

@@ -1,5 +1,7 @@
 import json
 import os
+import resource
+import signal
 import struct
 
 import numpy as np
@@ -13,8 +15,9 @@ from explorer.io.checkpoint import Preview, load_checkpoint, read_metadata, save
 from explorer.training.trainer import TrainConfig, Trainer
 from tests.conftest import tiny_model
 
-META = {"label": "VAE", "dataset": {"id": "digits", "domain": "image", "shape": [1, 8, 8]},
-        "train_config": {}, "history": [{"epoch": 1, "test_elbo": 30.0}], "metrics": {"elbo": 30.0}}
+META = {"label": "VAE", "dataset": {"id": "digits", "domain": "image", "shape": [1, 8, 8],
+                                    "class_names": [str(i) for i in range(10)]},
+        "train_config": {}, "history": [{"epoch": 1, "step": 10, "test_elbo": 30.0}], "metrics": {"elbo": 30.0}}
 
 
 def preview(n=20, d=4):
@@ -71,11 +74,11 @@ def _rewrite_meta(path, change):
     (lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]), "truncated"),
     (lambda p: torch.save({"w": torch.zeros(2)}, p), "PyTorch pickle"),
     (lambda p: save_file({"w": torch.zeros(2)}, str(p)), "not a Latent Explorer checkpoint"),
-    (lambda p: p.write_bytes(struct.pack("<Q", 5) + b"{oops"), "header is not JSON"),
+    (lambda p: p.write_bytes(struct.pack("<Q", 5) + b"{oops"), r"not a safetensors file\): its header is not valid JSON"),
     (lambda p: _rewrite_meta(p, lambda m, t: m.update(format_version=99)), "newer Latent Explorer"),
-    (lambda p: _rewrite_meta(p, lambda m, t: m.pop("model_config")), "lacks model_config"),
+    (lambda p: _rewrite_meta(p, lambda m, t: m.pop("model_config")), "metadata field model_config: missing"),
     (lambda p: _rewrite_meta(p, lambda m, t: t.update({"model.latent_head.weight": torch.zeros(3, 3)})),
-     r"'latent_head.weight' has shape \(3, 3\)"),
+     r"'latent_head.weight' is F32 with shape \(3, 3\), the model's config needs F32 \(8, 32\)"),
     (lambda p: _rewrite_meta(p, lambda m, t: t.update({"preview.labels": torch.zeros(3, dtype=torch.long)})),
      "preview arrays differ in length"),
 ])
@@ -93,17 +96,19 @@ def test_missing_and_folder_paths(tmp_path):
         load_checkpoint(tmp_path)
 
 
-def test_failed_write_keeps_the_old_file(saved, trained_vae, monkeypatch):
+def test_failed_write_keeps_the_old_file(saved, trained_vae):
+    """A real write failure (the file-size limit, as a full disk would) mid-save: a message, the old file intact,
+    no temp file left."""
     before = saved.read_bytes()
-
-    def explode(tensors, filename, metadata=None):
-        with open(filename, "wb") as handle:
-            handle.write(b"partial")
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(ckpt, "save_file", explode)
-    with pytest.raises(CheckpointError, match="No space left"):
-        save_checkpoint(saved, trained_vae, META, preview())
+    previous_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (len(before) // 2, hard))
+    try:
+        with pytest.raises(CheckpointError, match=f"cannot save {saved}: File too large"):
+            save_checkpoint(saved, trained_vae, META, preview())
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous_handler)
     assert saved.read_bytes() == before
     assert [p.name for p in saved.parent.iterdir()] == [saved.name]
 

@@ -28,6 +28,7 @@ class ArithmeticPanel(QWidget):
             button.setObjectName(f"set_{name}")
             button.clicked.connect(self._on_set_operand)
             label = QLabel("—")
+            label.setTextFormat(Qt.TextFormat.PlainText)
             self.operand_labels[name] = label
             analogy_form.addRow(button, label)
         self.analogy_view = ItemsView()

@@ -15,6 +15,7 @@ class InspectorPanel(QWidget):
         self.session = session
         self.title = QLabel("Click a point on the map to inspect it.")
         self.title.setWordWrap(True)
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # class names come from the checkpoint
         self.input_view = ItemsView()
         self.input_view.setToolTip("The selected item as it is in the data.")
         self.recon_view = ItemsView()

@@ -4,6 +4,7 @@ decodes along a lerp or slerp path, the path drawn on the map; for a CVAE, A's l
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
@@ -25,6 +26,8 @@ class InterpolationPanel(QWidget):
         self.set_b = QPushButton("Set B")
         self.set_b.setToolTip("Use the item selected on the map as the end B.")
         self.a_label, self.b_label = QLabel("A: —"), QLabel("B: —")
+        for label in (self.a_label, self.b_label):  # typed sentences and class names are shown as typed
+            label.setTextFormat(Qt.TextFormat.PlainText)
         self.steps = QSpinBox()
         self.steps.setRange(2, 30)
         self.steps.setValue(10)

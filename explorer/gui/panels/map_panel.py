@@ -33,6 +33,7 @@ class MapPanel(QWidget):
         self.colour_by.setToolTip("Colour sentences by their label or by their length.")
         self.colour_label = QLabel("Colour:")
         self.status = QLabel("")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.modes = QButtonGroup(self)
         mode_row = QHBoxLayout()
         mode_row.addWidget(QLabel("Projection:"))

@@ -1,9 +1,15 @@
 """What is loaded: model kind and label, dataset, latent size, key metrics; New training…, Open, Save."""
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from explorer.io.display import printable
+
+SHOWN_CHARS = 80  # a dataset id can hold a long path
 
 METRICS = (("elbo", "test −ELBO (nats)"), ("recon", "reconstruction (nats)"), ("kl", "KL (nats)"),
            ("active_units", "active units"), ("mutual_info", "mutual information (nats)"),
@@ -21,12 +27,17 @@ def format_metric(value) -> str | None:
     return f"{value:.3f}" if abs(value) < 1000 else f"{value:.1f}"
 
 
+def _escaped(text) -> str:
+    return html.escape(printable(text, SHOWN_CHARS))
+
+
 class ModelPanel(QWidget):
     def __init__(self, session, parent=None):
         super().__init__(parent)
         self.session = session
         self.summary = QLabel("No model loaded.\nTrain one (New training…) or open a .safetensors checkpoint.")
         self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.metrics = QFormLayout()
         self.new_training = QPushButton("New training…")
         self.new_training.setToolTip("Set up and start training a new model.")
@@ -57,13 +68,13 @@ class ModelPanel(QWidget):
         dataset = meta.get("dataset", {})
         where = Path(self.session.path).name if self.session.path else "not saved yet"
         epochs = len(meta.get("history", []))
-        self.summary.setText(
-            f"<b>{explorer.label}</b> ({explorer.domain_name})<br>"
-            f"dataset: {dataset.get('id', '?')}<br>"
+        self.summary.setText(  # rich text: every string from the checkpoint is escaped
+            f"<b>{_escaped(explorer.label)}</b> ({explorer.domain_name})<br>"
+            f"dataset: {_escaped(dataset.get('id', '?'))}<br>"
             f"latent size: {explorer.latent_dim}" + (f", {explorer.num_classes} classes" if explorer.conditional
                                                      else "") + "<br>"
             f"trained: {epochs} epoch{'s' if epochs != 1 else ''}" +
-            (" (stopped early)" if meta.get("stopped_early") else "") + f"<br>file: {where}")
+            (" (stopped early)" if meta.get("stopped_early") else "") + f"<br>file: {_escaped(where)}")
         while self.metrics.rowCount():
             self.metrics.removeRow(0)
         values = meta.get("metrics", {})

@@ -3,7 +3,7 @@ encoded, placed on the map, reconstructed and shown with its nearest neighbours 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton, QVBoxLayout,
                                QWidget)
 
@@ -28,8 +28,10 @@ class SentencePanel(QWidget):
         self.encode_button = QPushButton("Encode")
         self.encode_button.setToolTip("Encode the typed sentence.")
         self.unknown = QLabel()
+        self.unknown.setTextFormat(Qt.TextFormat.PlainText)  # "<unk>" and typed words are text, not markup
         self.unknown.setWordWrap(True)
         self.reconstruction = QLabel()
+        self.reconstruction.setTextFormat(Qt.TextFormat.PlainText)
         self.reconstruction.setWordWrap(True)
         self.reconstruction.setToolTip("The typed sentence decoded back from its posterior mean.")
         self.neighbours = QListWidget()

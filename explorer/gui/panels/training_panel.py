@@ -137,10 +137,10 @@ class TrainingPanel(QWidget):
         """Build the form from the option list (the first time it is needed: it imports torch and the models)."""
         if self.form is not None:
             return self.form
-        from explorer.training.options import DATASET_IDS, all_options
+        from explorer.training.options import DATASET_IDS, DEVICES, all_options
         from explorer.training.presets import presets
 
-        self.form = OptionForm(all_options(), suggestions={"dataset": DATASET_IDS})
+        self.form = OptionForm(all_options(), suggestions={"dataset": DATASET_IDS, "device": DEVICES})
         self.form_holder.addWidget(self.form, 1)
         self.form.fields["model"].widget.currentTextChanged.connect(self._on_kind_changed)
         self.form.fields["dataset"].widget.currentTextChanged.connect(self._on_kind_changed)

@@ -6,6 +6,7 @@ a KD-tree built in screen pixels; box and lasso selection test points against th
 """
 from __future__ import annotations
 
+import html
 from typing import Callable
 
 import numpy as np
@@ -17,9 +18,11 @@ from PySide6.QtWidgets import QFrame, QLabel
 from scipy.spatial import cKDTree
 
 from explorer.gui.widgets.style import ACCENT, class_brush
+from explorer.io.display import printable
 
 HOVER_RADIUS_PX = 8.0
 MAX_LEGEND_ENTRIES = 20
+LEGEND_CHARS = 40
 SELECTION_MODES = ("pan", "box", "lasso")
 
 
@@ -107,6 +110,7 @@ class LatentScatter(pg.PlotWidget):
         self._preview.setFrameShape(QFrame.Shape.Box)
         self._preview.setAutoFillBackground(True)
         self._preview.setWordWrap(True)
+        self._preview.setTextFormat(Qt.TextFormat.PlainText)  # items and class names come from the checkpoint
         self._preview.setMaximumWidth(320)
         self._preview.hide()
 
@@ -131,6 +135,7 @@ class LatentScatter(pg.PlotWidget):
         for cls in classes:
             index = np.flatnonzero(labels == cls)
             name = class_names[cls] if class_names and 0 <= cls < len(class_names) else str(cls)
+            name = html.escape(printable(name, LEGEND_CHARS))  # the legend renders HTML
             # A named item is added to the legend by the PlotItem; too many classes make no useful legend.
             item = pg.ScatterPlotItem(points[index, 0], points[index, 1], size=5, pen=None,
                                       brush=class_brush(int(cls)),

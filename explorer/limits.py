@@ -1,0 +1,97 @@
+"""The bound of every size a user or a file can set, and the one check that enforces them.
+
+A command-line option, a training-form field and a checkpoint's metadata all go through ``check_range`` before
+anything is allocated, so an absurd value (``--n 10000000``, a latent size of 100,000 in a received file, a NaN
+temperature) is refused with a message that names the value and the limit instead of exhausting memory.
+"""
+from __future__ import annotations
+
+import math
+
+from explorer.errors import ConfigError, ExplorerError
+
+# Model architecture (CLI options, the training form, checkpoint configs)
+MAX_LATENT_DIM = 1024
+MAX_HIDDEN = 8192  # width of one hidden layer, an embedding or an RNN state
+MAX_LAYERS = 16  # hidden layers, RNN layers
+MAX_CONV_BLOCKS = 8  # stride-2 convolutions: 2**8 covers the largest image side
+MAX_CLASSES = 1000
+MAX_VOCAB = 200_000
+MAX_SEQ_LEN = 512  # tokens in a sentence
+MAX_IMAGE_SIDE = 512
+MAX_CHANNELS = 4
+MAX_PARAMETERS = 500_000_000  # weights of one model (2 GB as float32)
+
+# Training
+MAX_EPOCHS = 100_000
+MAX_BATCH = 65_536
+MAX_STEPS = 10**9  # schedule lengths, warm-up, capacity steps
+MAX_SEED = 2**63 - 1  # torch.manual_seed takes a signed 64-bit int
+MAX_WORLD_SIZE = 4096
+
+# Files the app reads
+MAX_CHECKPOINT_BYTES = 4 * 2**30
+MAX_HEADER_BYTES = 100 * 2**20  # safetensors' own limit on its JSON header
+MAX_JSON_DEPTH = 32
+MAX_TENSORS = 100_000
+MAX_PREVIEW_ITEMS = 100_000
+MAX_HISTORY_EPOCHS = MAX_EPOCHS
+MAX_CORPUS_BYTES = 512 * 2**20
+MAX_IDX_BYTES = 2 * 2**30  # decompressed
+MAX_SETTINGS_BYTES = 2**20  # run.json, presets and other small JSON files
+
+# Strings from files, in characters
+MAX_LABEL_CHARS = 200  # a run's label, a class name, a metric name
+MAX_TOKEN_CHARS = 100  # one vocabulary entry
+MAX_ID_CHARS = 4096  # a dataset id (text:PATH carries a path), a device name, a date
+MAX_SENTENCE_CHARS = 10_000  # a sentence typed by the user
+
+# What the explorer computes on request (export options, the app's boxes)
+MAX_ITEMS = 10_000  # samples, reconstructions, encoded sentences
+MAX_PATH_STEPS = 1000  # interpolation and traversal steps
+MAX_GRID_SCALE = 16
+MAX_GRID_PIXELS = 100_000_000  # one exported grid image
+MAX_NLL_SAMPLES = 10_000
+MAX_BEAM_WIDTH = 64
+MAX_TEMPERATURE = 100.0
+
+
+def check_range(name: str, value, low=None, high=None, *, integer: bool = False,
+                error: type[ExplorerError] = ConfigError):
+    """``value`` if it is a number within [low, high] (either bound may be None); else ``error`` naming ``name``,
+    the value and the limit. NaN and infinities are refused; ``integer`` also refuses non-integers and booleans."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise error(f"{name} must be {'an integer' if integer else 'a number'}, got {_show(value)}")
+    if integer and not isinstance(value, int):
+        if not (math.isfinite(value) and float(value).is_integer()):
+            raise error(f"{name} must be an integer, got {_show(value)}")
+        value = int(value)
+    if not math.isfinite(value):
+        raise error(f"{name} must be a finite number, got {value}")
+    if low is not None and value < low:
+        if high is None:
+            raise error(f"{name} must be at least {low}, got {_show(value)}")
+        raise error(f"{name} must be between {low} and {high}, got {_show(value)}")
+    if high is not None and value > high:
+        raise error(f"{name} {_show(value)} is above the limit of {high}")
+    return value
+
+
+def check_model_size(config: dict, error: type[ExplorerError] = ConfigError) -> int:
+    """The number of weights of the model ``config`` describes, counted on torch's meta device (nothing is
+    allocated); ``error`` above MAX_PARAMETERS."""
+    import torch
+
+    from explorer.models.base import build_model
+
+    with torch.device("meta"):
+        count = sum(parameter.numel() for parameter in build_model(config).parameters())
+    if count > MAX_PARAMETERS:
+        raise error(f"the model would have {count:,} weights, above the limit of {MAX_PARAMETERS:,}: choose smaller "
+                    "layers")
+    return count
+
+
+def _show(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
