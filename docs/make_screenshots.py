@@ -15,15 +15,16 @@ OUT = ROOT / "docs" / "screenshots"
 from PySide6.QtCore import QSettings  # noqa: E402
 
 
-def settle(app, seconds: float = 0.6) -> None:
+def settle(app, seconds: float = 0.6, window=None) -> None:
+    """Let the window paint for ``seconds``, and longer while its panels wait for decodes from the workers."""
     end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
+    while time.perf_counter() < end or (window is not None and window.session.busy):
         app.processEvents()
         time.sleep(0.02)
 
 
 def shoot(app, window, name: str) -> None:
-    settle(app)
+    settle(app, window=window)
     screen = app.primaryScreen()
     geometry = window.frameGeometry()
     pixmap = screen.grabWindow(0, geometry.x(), geometry.y(), geometry.width(), geometry.height())
@@ -92,7 +93,6 @@ def main() -> int:
     settle(app, 12.0)
     shoot(app, window, "training")
     window.training.stop_and_wait()
-    window.map_panel.stop_workers()
     window.close()
     return 0
 

@@ -5,6 +5,8 @@ domain renders them); neither touches the model's modules.
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import torch
 
@@ -32,6 +34,7 @@ class ModelExplorer:
         self.projection = np.asarray(preview.projection, dtype=np.float32)
         self._fitted_projection: Projection | None = None
         self._kl_per_dim: np.ndarray | None = None
+        self._projection_lock = threading.Lock()  # project_new runs in a worker thread while the GUI reads
 
     # What is loaded
     @property
@@ -148,9 +151,13 @@ class ModelExplorer:
         return self.decode(grid.numpy(), cond), torch.stack(values).numpy()
 
     def interpolation(self, z_a, z_b, steps: int = 10, method: str = "lerp", cond=None):
-        path = latent.interpolate(torch.as_tensor(np.asarray(z_a, dtype=np.float32)),
-                                  torch.as_tensor(np.asarray(z_b, dtype=np.float32)), steps, method)
-        return self.decode(path.numpy(), cond), path.numpy()
+        path = self.interpolation_path(z_a, z_b, steps, method)
+        return self.decode(path, cond), path
+
+    @staticmethod
+    def interpolation_path(z_a, z_b, steps: int = 10, method: str = "lerp") -> np.ndarray:
+        return latent.interpolate(torch.as_tensor(np.asarray(z_a, dtype=np.float32)),
+                                  torch.as_tensor(np.asarray(z_b, dtype=np.float32)), steps, method).numpy()
 
     def class_swap(self, z, classes=None):
         if not self.conditional:
@@ -160,13 +167,19 @@ class ModelExplorer:
         return self.decode(z, np.asarray(classes))
 
     def samples(self, n: int, temperature: float = 1.0, class_index: int | None = None, seed: int = 0):
+        z, cond = self.prior_latents(n, temperature, class_index, seed)
+        return self.decode(z, cond)
+
+    def prior_latents(self, n: int, temperature: float = 1.0, class_index: int | None = None,
+                      seed: int = 0) -> tuple[np.ndarray, torch.Tensor | None]:
+        """Latents drawn from the prior (of one class for a conditional model) and the class to decode them with."""
         if self.conditional and class_index is None:
             raise ConfigError("a conditional model samples one class at a time: give a class")
         cond = self._broadcast_cond(class_index, n)
         generator = torch.Generator().manual_seed(int(seed))
         with torch.no_grad():
             z = self.model.sample_prior(n, cond, temperature=temperature, generator=generator).cpu()
-        return self.decode(z.numpy(), cond)
+        return z.numpy(), cond
 
     def analogy(self, z_a, z_b, z_c, cond=None):
         z = latent.analogy(*(torch.as_tensor(np.asarray(v, dtype=np.float32)) for v in (z_a, z_b, z_c)))
@@ -209,14 +222,17 @@ class ModelExplorer:
         return np.digitize(lengths, edges[1:-1], right=True), names
 
     def set_projection(self, projection: Projection) -> None:
-        self._fitted_projection = projection
-        self.projection = np.asarray(projection.points, dtype=np.float32)
+        with self._projection_lock:
+            self._fitted_projection = projection
+            self.projection = np.asarray(projection.points, dtype=np.float32)
 
     def project_new(self, means) -> np.ndarray:
-        """Place new latents on the current map with the fitted projection's transform (PCA refitted if none)."""
-        if self._fitted_projection is None:
-            from explorer.analysis.projection import project
+        """Place new latents on the current map with the fitted projection's transform (the stored map is a PCA
+        of the means, refitted here the first time)."""
+        with self._projection_lock:
+            if self._fitted_projection is None:
+                from explorer.analysis.projection import project
 
-            self._fitted_projection = project(self.means, "pca")
-            self.projection = np.asarray(self._fitted_projection.points, dtype=np.float32)
-        return np.asarray(self._fitted_projection.transform(np.atleast_2d(means)), dtype=np.float32)
+                self._fitted_projection = project(self.means, "pca")
+            projection = self._fitted_projection
+        return np.asarray(projection.transform(np.atleast_2d(means)), dtype=np.float32)

@@ -96,11 +96,7 @@ class MainWindow(QMainWindow):
         self.session.model_changed.connect(self._update_status)
         self.session.model_changed.connect(self._show_domain_tabs)
         self.sentences.placed.connect(self.map_panel.scatter.set_extra_points)
-        for panel in (self.traversal, self.interpolation, self.samples):
-            self.session.decoding_changed.connect(panel.refresh)
-        self.session.decoding_changed.connect(self.arithmetic.refresh_analogy)
-        self.session.decoding_changed.connect(self.arithmetic.refresh_attribute)
-        self.session.decoding_changed.connect(self.inspector.refresh)
+        self.map_panel.placed.connect(self._on_placed)
         self._show_domain_tabs()
         self._update_actions()
         self.resize(1400, 900)
@@ -218,6 +214,8 @@ class MainWindow(QMainWindow):
             self.prompts.error("Could not open checkpoint", str(error))  # the error names the file
             return False
         self._show(explorer, str(path), keep_selection)
+        if not keep_selection and self.tabs.currentWidget() is self.training and not self.training.running:
+            self.tabs.setCurrentWidget(self.traversal)  # a file opened to explore; a run's own result stays put
         if remember:
             settings.add_recent_file(str(Path(path).resolve()))
         return True
@@ -228,12 +226,8 @@ class MainWindow(QMainWindow):
         self._show(ModelExplorer(checkpoint), path, keep_selection)
 
     def _show(self, explorer, path: str | None, keep_selection: bool = False) -> None:
-        selected, dim = self.session.selected, self.session.dim
-        self.session.set_model(explorer, path)
-        if keep_selection and 0 <= selected < len(explorer.labels):
-            self.session.select(selected)
-            self.session.select_dim(dim if dim < explorer.latent_dim else 0)
-        elif len(explorer.labels):
+        self.session.set_model(explorer, path, continued=keep_selection)
+        if self.session.selected < 0 and len(explorer.labels):
             self.session.select(0)
         self._update_actions()
 
@@ -279,22 +273,21 @@ class MainWindow(QMainWindow):
         if path:
             self.place_image(path)
 
-    def place_image(self, path: str) -> np.ndarray | None:
-        """Encode an image file (resized to the model's input) and mark it on the map; returns its map point."""
+    def place_image(self, path: str) -> None:
+        """Encode an image file (resized to the model's input) and mark it on the map."""
         image = QImage(path)
         if image.isNull():
             self.prompts.error("Could not read the image", f"{path}\n\nnot an image file Qt can read")
-            return None
+            return
         item = image_to_array(image, self.session.explorer.items([0]).shape[1:])
-        return self.place_items(item[None], Path(path).name)
+        self.place_items(item[None], Path(path).name)
 
-    def place_items(self, items, name: str) -> np.ndarray:
-        """Encode new inputs, mark them on the map with the map's own projection; returns the first one's point."""
-        means = self.session.explorer.encode_items(items, cond=self.session.condition())
-        points = self.session.place_on_map(means)
-        self.map_panel.scatter.set_extra_points(points)
+    def place_items(self, items, name: str) -> None:
+        """Encode new inputs and mark them on the map with the map's own projection (in a worker)."""
+        self.map_panel.place_items(items, name)
+
+    def _on_placed(self, name: str, points: np.ndarray) -> None:
         self.statusBar().showMessage(f"Placed {name} at ({points[0, 0]:.2f}, {points[0, 1]:.2f})", 10_000)
-        return points[0]
 
     # Training: runs are child processes; what they save is opened here
     def continue_training(self) -> None:
@@ -453,7 +446,7 @@ class MainWindow(QMainWindow):
             self._closing = True
             self.statusBar().showMessage("Stopping training and saving before closing…")
         self.training.stop_and_wait()
-        self.map_panel.stop_workers()
+        self.session.stop()
         if self.remember_layout:
             values = settings.app_settings()
             values.setValue("window/geometry", self.saveGeometry())

@@ -1,9 +1,12 @@
 """The state the panels share: the open model (a ModelExplorer), the selected item, the selected group and the
-selected latent dimension. Panels change it through these methods and redraw on its signals."""
+selected latent dimension, and the two worker threads (model work: decodes and encodes; background work: map fits
+and long encodes). Panels change the state through these methods and redraw on its signals."""
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
+
+from explorer.gui.concurrent import WorkerThread
 
 
 class Session(QObject):
@@ -22,16 +25,33 @@ class Session(QObject):
         self.selected = -1
         self.group = np.zeros(0, dtype=np.int64)
         self.dim = 0
+        self.continued = False  # the model is a later epoch of the previous one: panels keep their operands
+        self.model_thread = WorkerThread("model work", self)
+        self.background_thread = WorkerThread("background work", self)
 
     @property
     def has_model(self) -> bool:
         return self.explorer is not None
 
-    def set_model(self, explorer, path: str | None) -> None:
+    def set_model(self, explorer, path: str | None, continued: bool = False) -> None:
+        """Show another model. ``continued``: the same run a few epochs later, with the same preview items."""
+        self.continued = (continued and self.explorer is not None
+                          and np.array_equal(self.explorer.labels, explorer.labels))
         self.explorer, self.path = explorer, path
-        self.selected, self.group = -1, np.zeros(0, dtype=np.int64)
-        self.dim = explorer.dims_by_kl[0] if explorer.latent_dim else 0
+        if not self.continued:
+            self.selected, self.group = -1, np.zeros(0, dtype=np.int64)
+            self.dim = explorer.dims_by_kl[0] if explorer.latent_dim else 0
         self.model_changed.emit()
+
+    @property
+    def busy(self) -> bool:
+        """Whether a panel still waits for a result from a worker."""
+        return self.model_thread.busy or self.background_thread.busy
+
+    def stop(self) -> None:
+        """End the worker threads (on close): running tasks are interrupted and waited for."""
+        self.model_thread.stop()
+        self.background_thread.stop()
 
     def select(self, index: int) -> None:
         if index != self.selected:
@@ -55,19 +75,10 @@ class Session(QObject):
         self.explorer.set_projection(projection)
         self.projection_changed.emit()
 
-    def show_path(self, latents: np.ndarray | None) -> None:
-        """Draw latents (k, D) as a path on the map, placed with the map's projection; None clears it."""
-        if latents is None:
-            self.path_changed.emit(None)
-            return
-        self.path_changed.emit(self.place_on_map(latents))
-
-    def place_on_map(self, latents: np.ndarray) -> np.ndarray:
-        before = self.explorer.projection
-        points = self.explorer.project_new(latents)
-        if self.explorer.projection is not before:  # the explorer fitted its projection just now
-            self.projection_changed.emit()
-        return points
+    def show_path(self, points: np.ndarray | None) -> None:
+        """Draw map points (k, 2) as a path on the map (placed in a worker with ``explorer.project_new``); None
+        clears it."""
+        self.path_changed.emit(points)
 
     # What decoding starts from
     def start_latent(self, from_selection: bool = True) -> np.ndarray:

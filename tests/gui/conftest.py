@@ -60,6 +60,18 @@ def train_tiny(out, model="vae", epochs=1):
     return str(out)
 
 
+def settle(qtbot, window, timeout: int = 20_000) -> None:
+    """Wait until every panel has its results: decodes and encodes run in the window's worker threads."""
+    qtbot.waitUntil(lambda: not window.session.busy, timeout=timeout)
+
+
+def show_tab(qtbot, window, panel) -> None:
+    """Bring a tool tab to the front, as a user does (hidden tabs refresh when shown), and wait for its results."""
+    window.tabs_dock.show()
+    window.tabs.setCurrentWidget(panel)
+    settle(qtbot, window)
+
+
 @pytest.fixture(scope="session")
 def vae_path(tmp_path_factory):
     return train_tiny(tmp_path_factory.mktemp("models") / "vae.safetensors")
@@ -116,11 +128,11 @@ def window(qtbot, prompts):
     qtbot.waitExposed(main_window)
     yield main_window
     main_window.training.stop_and_wait()
-    main_window.map_panel.stop_workers()
+    main_window.session.stop()
 
 
 @pytest.fixture
 def vae_window(window, vae_path, qtbot):
     assert window.open_checkpoint(vae_path)
-    qtbot.wait(20)
+    settle(qtbot, window)
     return window

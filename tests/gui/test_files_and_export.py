@@ -8,6 +8,7 @@ from PySide6.QtGui import QDropEvent, QImage
 from PySide6.QtWidgets import QApplication
 
 from explorer.gui import settings
+from tests.gui.conftest import settle, show_tab
 
 
 def test_corrupt_file_shows_a_dialog_and_keeps_the_open_model(vae_window, prompts, tmp_path):
@@ -78,7 +79,9 @@ def readable_png(path):
     ("latents.csv", "export_latents", lambda p: len(list(csv.reader(p.open()))) > 100),
     ("latents.npz", "export_latents", lambda p: len(np.load(p)["labels"]) > 100),
 ])
-def test_each_export_writes_a_readable_file(vae_window, prompts, tmp_path, name, export, check):
+def test_each_export_writes_a_readable_file(vae_window, prompts, tmp_path, name, export, check, qtbot):
+    show_tab(qtbot, vae_window, vae_window.samples)  # the tab whose decodes are exported is the one shown
+    show_tab(qtbot, vae_window, vae_window.traversal)
     prompts.next_path = str(tmp_path / name)
     getattr(vae_window, export)()
     assert not prompts.errors
@@ -87,12 +90,14 @@ def test_each_export_writes_a_readable_file(vae_window, prompts, tmp_path, name,
     assert str(path) in vae_window.statusBar().currentMessage()
 
 
-def test_interpolation_export_has_one_cell_per_step(vae_window, prompts, tmp_path):
+def test_interpolation_export_has_one_cell_per_step(vae_window, prompts, tmp_path, qtbot):
     session, panel = vae_window.session, vae_window.interpolation
+    show_tab(qtbot, vae_window, panel)
     session.select(0)
     panel.use_selection_as_a()
     session.select(1)
     panel.use_selection_as_b()
+    settle(qtbot, vae_window)
     prompts.next_path = str(tmp_path / "strip.png")
     vae_window.export_interpolation()
     image = QImage(prompts.next_path)

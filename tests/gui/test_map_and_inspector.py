@@ -3,6 +3,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
+from tests.gui.conftest import settle
+
 
 def test_opening_shows_the_preview_set_on_the_map(vae_window):
     explorer = vae_window.session.explorer
@@ -19,6 +21,7 @@ def test_click_a_point_and_the_inspector_shows_that_item(vae_window, qtbot):
     scene = scatter.plotItem.vb.mapViewToScene(QPointF(*explorer.projection[target]))
     qtbot.mouseClick(scatter.viewport(), Qt.MouseButton.LeftButton, pos=scatter.mapFromScene(scene))
     assert vae_window.session.selected == target
+    settle(qtbot, vae_window)
     inspector = vae_window.inspector
     assert np.array_equal(inspector.input_view.items, explorer.items([target]))
     assert np.array_equal(inspector.recon_view.items, explorer.reconstruct([target]))
@@ -56,7 +59,7 @@ def test_pca_projection_recomputed_in_a_worker_replaces_the_map(vae_window, qtbo
     assert "ready" in panel.status.text()
 
 
-def test_an_image_file_is_placed_where_its_item_lies_on_the_map(vae_window, prompts, tmp_path):
+def test_an_image_file_is_placed_where_its_item_lies_on_the_map(vae_window, prompts, tmp_path, qtbot):
     from explorer.gui.widgets.image_grid import to_qimage
 
     explorer = vae_window.session.explorer
@@ -64,6 +67,7 @@ def test_an_image_file_is_placed_where_its_item_lies_on_the_map(vae_window, prom
     assert to_qimage(explorer.items([7])[0]).save(str(path))
     prompts.next_path = str(path)
     vae_window.place_input_dialog()
+    settle(qtbot, vae_window)
     point = vae_window.map_panel.scatter._extra_item.data[0]
     point = np.array([point["x"], point["y"]])
     spread = np.ptp(explorer.projection, axis=0)

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.gui.conftest import settle, show_tab
+
 CORPUS = f"text:{Path(__file__).resolve().parents[1] / 'fixtures' / 'tiny_corpus.txt'}"
 
 
@@ -18,18 +20,21 @@ def sentence_path(tmp_path_factory):
     return str(out)
 
 
-def test_sentences_tab_only_for_text_models(window, sentence_path, vae_path):
+def test_sentences_tab_only_for_text_models(window, sentence_path, vae_path, qtbot):
     tab = window.tabs.indexOf(window.sentences)
     assert window.open_checkpoint(vae_path) and not window.tabs.isTabVisible(tab)
     assert window.open_checkpoint(sentence_path) and window.tabs.isTabVisible(tab)
+    show_tab(qtbot, window, window.interpolation)
     assert all(isinstance(s, str) for s in window.interpolation.view.items or [])
 
 
-def test_typed_sentence_is_placed_reconstructed_and_has_neighbours(window, sentence_path):
+def test_typed_sentence_is_placed_reconstructed_and_has_neighbours(window, sentence_path, qtbot):
     assert window.open_checkpoint(sentence_path)
     panel = window.sentences
+    show_tab(qtbot, window, panel)
     panel.entry.setText("the cat sat on the zebra .")
     panel.encode_typed()
+    settle(qtbot, window)
     explorer = window.session.explorer
     assert panel.neighbours.count() == min(10, len(explorer.means))
     assert "zebra" in panel.unknown.text()
@@ -39,11 +44,12 @@ def test_typed_sentence_is_placed_reconstructed_and_has_neighbours(window, sente
     assert window.session.selected == int(panel._neighbour_indices[0])
 
 
-def test_decoding_choice_reaches_the_panels(window, sentence_path):
+def test_decoding_choice_reaches_the_panels(window, sentence_path, qtbot):
     assert window.open_checkpoint(sentence_path)
     options = window.sentences.decoding
     options.strategy.setCurrentIndex(options.strategy.findData("sample"))
     options.seed.setValue(5)
+    show_tab(qtbot, window, window.samples)
     explorer = window.session.explorer
     assert explorer.decode_config.strategy == "sample" and explorer.decode_config.seed == 5
     assert window.samples.view.items == explorer.samples(window.samples.count.value(),
@@ -51,15 +57,17 @@ def test_decoding_choice_reaches_the_panels(window, sentence_path):
                                                          seed=window.samples.seed.value())
 
 
-def test_interpolation_between_two_typed_sentences(window, sentence_path):
+def test_interpolation_between_two_typed_sentences(window, sentence_path, qtbot):
     assert window.open_checkpoint(sentence_path)
     panel = window.interpolation
+    show_tab(qtbot, window, panel)
     assert not panel.typed["A"].isHidden()
     panel.typed["A"].setText("the cat sat on the mat .")
     panel.use_typed_a()
     panel.typed["B"].setText("she wrote a letter to her friend .")
     panel.use_typed_b()
     panel.steps.setValue(5)
+    settle(qtbot, window)
     explorer = window.session.explorer
     ends = explorer.decode(explorer.encode_items(["the cat sat on the mat .", "she wrote a letter to her friend ."]))
     assert len(panel.view.items) == 5

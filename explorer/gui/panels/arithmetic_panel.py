@@ -1,22 +1,48 @@
 """Latent arithmetic: the analogy A − B + C, and a class-mean attribute vector (mean z of class X minus class Y)
-added to the selected item with a strength slider."""
+added to the selected item with a strength slider. Decoded in a worker; a later epoch of the same run keeps A, B
+and C."""
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider,
-                               QVBoxLayout, QWidget)
+                               QVBoxLayout)
 
+from explorer.gui.panels.base import ExplorerPanel
 from explorer.gui.widgets.items_view import ItemsView
 
 STRENGTH_SCALE = 10  # slider units per 1.0 of strength
 ATTRIBUTE_STEPS = 6
 
 
-class ArithmeticPanel(QWidget):
+def decode_analogy(explorer, a: int, b: int, c: int, cond, state):
+    """Reconstructions of A, B and C, then the decode of A − B + C."""
+    inputs = explorer.reconstruct([a, b, c])
+    state.check()
+    result = explorer.analogy(explorer.means[a], explorer.means[b], explorer.means[c], cond=cond)
+    if isinstance(inputs, np.ndarray):
+        return np.concatenate([inputs, result])
+    return list(inputs) + list(result)
+
+
+def decode_attribute(explorer, index: int, class_x: int, class_y: int, strengths: np.ndarray, cond, state):
+    """The item moved along the attribute vector by each strength, one decode each."""
+    z = explorer.means[index]
+    decoded = []
+    for strength in strengths:
+        state.check()
+        decoded.append(explorer.attribute(z, class_x, class_y, float(strength), cond=cond))
+    if isinstance(decoded[0], np.ndarray):
+        return np.concatenate(decoded)
+    return [d[0] for d in decoded]
+
+
+class ArithmeticPanel(ExplorerPanel):
     def __init__(self, session, parent=None):
-        super().__init__(parent)
-        self.session = session
+        super().__init__(session, parent)
+        self.analogy_task = self.runner(self._show_analogy)
+        self.attribute_task = self.runner(self._show_attribute)
+        self._strengths = np.zeros(0)
         self.operands = {"A": -1, "B": -1, "C": -1}
         self.operand_labels: dict[str, QLabel] = {}
 
@@ -62,12 +88,19 @@ class ArithmeticPanel(QWidget):
         layout.addWidget(attribute, 1)
 
         for signal in (self.class_x.currentIndexChanged, self.class_y.currentIndexChanged, self.strength.valueChanged):
-            signal.connect(self.refresh_attribute)
+            signal.connect(self.request_attribute)
+        session.decoding_changed.connect(self.request_analogy)
+        session.decoding_changed.connect(self.request_attribute)
         session.model_changed.connect(self._on_model_changed)
-        session.selection_changed.connect(self.refresh_attribute)
+        session.selection_changed.connect(self.request_attribute)
 
     def _on_model_changed(self) -> None:
         explorer = self.session.explorer
+        if self.session.continued:  # a later epoch: the same operands and classes, decoded by the model as it is now
+            self.request_analogy()
+            self.request_attribute()
+            return
+        self.analogy_task.cancel()
         self.operands = dict.fromkeys(self.operands, -1)
         for label in self.operand_labels.values():
             label.setText("—")
@@ -79,7 +112,8 @@ class ArithmeticPanel(QWidget):
             combo.addItems(names)
             combo.setCurrentIndex(min(default, len(names) - 1))
             combo.blockSignals(False)
-        self.refresh_attribute()
+        self.attribute_view.clear()
+        self.request_attribute()
 
     def _on_set_operand(self) -> None:
         self.set_operand(self.sender().objectName().removeprefix("set_"), self.session.selected)
@@ -87,32 +121,37 @@ class ArithmeticPanel(QWidget):
     def set_operand(self, name: str, index: int) -> None:
         self.operands[name] = index
         self.operand_labels[name].setText(self.session.describe_item(index) if index >= 0 else "—")
-        self.refresh_analogy()
+        self.request_analogy()
+
+    def request_analogy(self) -> None:
+        self.when_visible(self.refresh_analogy)
+
+    def request_attribute(self) -> None:
+        self.strength_label.setText(f"strength {self.strength.value() / STRENGTH_SCALE:+.1f}")
+        self.when_visible(self.refresh_attribute)
 
     def refresh_analogy(self) -> None:
         if not self.session.has_model or min(self.operands.values()) < 0:
             return
-        explorer = self.session.explorer
         a, b, c = (self.operands[n] for n in "ABC")
-        inputs = explorer.reconstruct([a, b, c])
-        result = explorer.analogy(explorer.means[a], explorer.means[b], explorer.means[c],
-                                  cond=self.session.condition(c))
-        if isinstance(inputs, np.ndarray):
-            self.analogy_view.set_items(np.concatenate([inputs, result]), ncols=4)
+        self.analogy_task.start(decode_analogy, self.session.explorer, a, b, c, self.session.condition(c))
+
+    def _show_analogy(self, items) -> None:
+        if isinstance(items, np.ndarray):
+            self.analogy_view.set_items(items, ncols=4)
         else:
-            self.analogy_view.set_items(list(inputs) + list(result), prefixes=["A", "B", "C", "A − B + C"])
+            self.analogy_view.set_items(items, prefixes=["A", "B", "C", "A − B + C"])
 
     def refresh_attribute(self) -> None:
-        strength = self.strength.value() / STRENGTH_SCALE
-        self.strength_label.setText(f"strength {strength:+.1f}")
         if not self.session.has_model or self.session.selected < 0:
             return
-        explorer = self.session.explorer
-        z = explorer.means[self.session.selected]
-        x, y, cond = self.class_x.currentIndex(), self.class_y.currentIndex(), self.session.condition()
-        strengths = np.linspace(0.0, strength, ATTRIBUTE_STEPS)
-        decoded = [explorer.attribute(z, x, y, float(s), cond=cond) for s in strengths]
-        if isinstance(decoded[0], np.ndarray):
-            self.attribute_view.set_items(np.concatenate(decoded), ncols=ATTRIBUTE_STEPS)
+        self._strengths = np.linspace(0.0, self.strength.value() / STRENGTH_SCALE, ATTRIBUTE_STEPS)
+        self.attribute_task.start(decode_attribute, self.session.explorer, self.session.selected,
+                                  self.class_x.currentIndex(), self.class_y.currentIndex(), self._strengths,
+                                  self.session.condition())
+
+    def _show_attribute(self, items) -> None:
+        if isinstance(items, np.ndarray):
+            self.attribute_view.set_items(items, ncols=ATTRIBUTE_STEPS)
         else:
-            self.attribute_view.set_items([d[0] for d in decoded], prefixes=[f"{s:+.1f}" for s in strengths])
+            self.attribute_view.set_items(items, prefixes=[f"{s:+.1f}" for s in self._strengths])

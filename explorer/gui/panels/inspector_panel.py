@@ -1,18 +1,23 @@
-"""The selected item: its input beside its reconstruction, and its posterior per dimension (mean ± σ, KL).
-Clicking a dimension's bar selects it for traversal."""
+"""The selected item: its input beside its reconstruction (decoded in a worker), and its posterior per dimension
+(mean ± σ, KL). Clicking a dimension's bar selects it for traversal."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
+from explorer.gui.panels.base import ExplorerPanel
 from explorer.gui.widgets.items_view import ItemsView
 from explorer.gui.widgets.posterior_bars import PosteriorBars
 
 
-class InspectorPanel(QWidget):
+def reconstruct(explorer, index: int, state):
+    return explorer.reconstruct([index])
+
+
+class InspectorPanel(ExplorerPanel):
     def __init__(self, session, parent=None):
-        super().__init__(parent)
-        self.session = session
+        super().__init__(session, parent)
+        self.reconstruction = self.runner(self._show_reconstruction)
         self.title = QLabel("Click a point on the map to inspect it.")
         self.title.setWordWrap(True)
         self.title.setTextFormat(Qt.TextFormat.PlainText)  # class names come from the checkpoint
@@ -36,19 +41,19 @@ class InspectorPanel(QWidget):
         layout.addWidget(splitter, 1)
 
         self.bars.dim_clicked.connect(session.select_dim)
-        session.selection_changed.connect(self.show_item)
+        session.selection_changed.connect(self.request_refresh)
         session.dim_selected.connect(self.bars.highlight)
-        session.model_changed.connect(self._on_model_changed)
+        session.decoding_changed.connect(self.request_refresh)
+        session.model_changed.connect(self.request_refresh)
 
-    def _on_model_changed(self) -> None:
-        self.refresh()
+    def request_refresh(self) -> None:
+        self.when_visible(self.refresh)
 
     def refresh(self) -> None:
-        self.show_item(self.session.selected)
-
-    def show_item(self, index: int) -> None:
-        explorer = self.session.explorer
+        """Show the session's selected item: input and posterior at once, the reconstruction when decoded."""
+        explorer, index = self.session.explorer, self.session.selected
         if explorer is None or index < 0:
+            self.reconstruction.cancel()
             self.title.setText("Click a point on the map to inspect it.")
             self.input_view.clear()
             self.recon_view.clear()
@@ -56,7 +61,10 @@ class InspectorPanel(QWidget):
             return
         self.title.setText(f"Item {self.session.describe_item(index)}")
         self.input_view.set_items(explorer.items([index]), ncols=1)
-        self.recon_view.set_items(explorer.reconstruct([index]), ncols=1)
+        self.reconstruction.start(reconstruct, explorer, index)
         mean, std, kl = explorer.posterior(index)
         self.bars.set_posterior(mean, std, kl)
         self.bars.highlight(self.session.dim)
+
+    def _show_reconstruction(self, items) -> None:
+        self.recon_view.set_items(items, ncols=1)

@@ -1,25 +1,51 @@
 """Interpolation between two items picked on the map (or, for sentence models, two typed sentences): a strip of
 decodes along a lerp or slerp path, the path drawn on the map; for a CVAE, A's latent decoded with every class
-(same style, another class)."""
+(same style, another class). Encodes and decodes run in a worker; a later epoch of the same run keeps A and B."""
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+                               QVBoxLayout)
 
 from explorer.errors import ExplorerError
-
+from explorer.gui.panels.base import ExplorerPanel, decode_progressively
 from explorer.gui.widgets.items_view import ItemsView
 
+ENDS = ("A", "B")
 
-class InterpolationPanel(QWidget):
+
+def encode_sentence(explorer, sentence: str, state) -> np.ndarray:
+    return explorer.encode_items([sentence])[0]
+
+
+def decode_path(explorer, z_a, z_b, steps: int, method: str, cond, state):
+    """The path's latents, its points on the map and its decodes (filled in as they come for beam search)."""
+    path = explorer.interpolation_path(z_a, z_b, steps, method)
+    points = explorer.project_new(path)
+
+    def with_path(items):
+        return path, points, items
+
+    state.set_partial_result(with_path([]), force=True)
+    return with_path(decode_progressively(explorer, path, cond, state, row=1, wrap=with_path))
+
+
+def decode_class_swap(explorer, z, state):
+    return explorer.class_swap(z)
+
+
+class InterpolationPanel(ExplorerPanel):
     def __init__(self, session, parent=None):
-        super().__init__(parent)
-        self.session = session
+        super().__init__(session, parent)
         self.a = self.b = -1  # preview indices; -1 when unset or typed
-        self.latents: dict[str, np.ndarray | None] = {"A": None, "B": None}
+        self.latents: dict[str, np.ndarray | None] = dict.fromkeys(ENDS)
+        self.sentences: dict[str, str | None] = dict.fromkeys(ENDS)  # typed ends
         self.path = np.zeros((0, 0))
+        self.strip_task = self.runner(self._show_path, on_partial=self._show_path)
+        self.swap_task = self.runner(self._show_swap)
+        self.encode_tasks = {"A": self.runner(self._use_encoded_a, on_failed=self._encode_failed_a),
+                             "B": self.runner(self._use_encoded_b, on_failed=self._encode_failed_b)}
 
         self.set_a = QPushButton("Set A")
         self.set_a.setToolTip("Use the item selected on the map as the start A.")
@@ -64,22 +90,34 @@ class InterpolationPanel(QWidget):
         self.set_b.clicked.connect(self.use_selection_as_b)
         self.typed["A"].returnPressed.connect(self.use_typed_a)
         self.typed["B"].returnPressed.connect(self.use_typed_b)
-        self.steps.valueChanged.connect(self.refresh)
-        self.method.currentIndexChanged.connect(self.refresh)
+        self.steps.valueChanged.connect(self.request_refresh)
+        self.method.currentIndexChanged.connect(self.request_refresh)
+        session.decoding_changed.connect(self.request_refresh)
         session.model_changed.connect(self._on_model_changed)
 
     def _on_model_changed(self) -> None:
+        explorer = self.session.explorer
+        if self.session.continued:  # a later epoch: the same ends, encoded by the model as it is now
+            self.set_endpoints(self.a, self.b)
+            for name, sentence in self.sentences.items():
+                if sentence is not None:
+                    self.encode_tasks[name].start(encode_sentence, explorer, sentence)
+            return
         self.a = self.b = -1
-        self.latents = {"A": None, "B": None}
+        self.latents = dict.fromkeys(ENDS)
+        self.sentences = dict.fromkeys(ENDS)
         self.a_label.setText("A: —")
         self.b_label.setText("B: —")
-        is_text = self.session.explorer.domain_name == "text"
+        is_text = explorer.domain_name == "text"
         for entry in self.typed.values():
             entry.setVisible(is_text)
             entry.clear()
+        for task in (self.strip_task, self.swap_task, *self.encode_tasks.values()):
+            task.cancel()
         self.view.clear()
         self.swap_view.clear()
-        conditional = self.session.explorer.conditional
+        self.session.show_path(None)
+        conditional = explorer.conditional
         self.swap_label.setVisible(conditional)
         self.swap_view.setVisible(conditional)
 
@@ -99,26 +137,51 @@ class InterpolationPanel(QWidget):
         sentence = self.typed[name].text().strip()
         if not sentence or not self.session.has_model:
             return
-        label = self.a_label if name == "A" else self.b_label
-        try:
-            self.latents[name] = self.session.explorer.encode_items([sentence])[0]
-        except ExplorerError as error:
-            label.setText(f"{name}: {error}")
-            return
+        self.sentences[name] = sentence
+        self.encode_tasks[name].start(encode_sentence, self.session.explorer, sentence)
+
+    def _use_encoded_a(self, latent: np.ndarray) -> None:
+        self._use_encoded("A", latent)
+
+    def _use_encoded_b(self, latent: np.ndarray) -> None:
+        self._use_encoded("B", latent)
+
+    def _use_encoded(self, name: str, latent: np.ndarray) -> None:
+        self.latents[name] = latent
         if name == "A":
             self.a = -1
         else:
             self.b = -1
-        label.setText(f"{name}: “{sentence}”")
-        self.refresh()
+        self._end_label(name).setText(f"{name}: “{self.sentences[name]}”")
+        self.request_refresh()
+
+    def _encode_failed_a(self, error: BaseException) -> None:
+        self._encode_failed("A", error)
+
+    def _encode_failed_b(self, error: BaseException) -> None:
+        self._encode_failed("B", error)
+
+    def _encode_failed(self, name: str, error: BaseException) -> None:
+        if not isinstance(error, ExplorerError):
+            raise error
+        self.sentences[name] = None
+        self._end_label(name).setText(f"{name}: {error}")
+
+    def _end_label(self, name: str) -> QLabel:
+        return self.a_label if name == "A" else self.b_label
 
     def set_endpoints(self, a: int, b: int) -> None:
         self.a, self.b = a, b
         means = self.session.explorer.means
-        self.latents = {"A": means[a] if a >= 0 else self.latents["A"], "B": means[b] if b >= 0 else self.latents["B"]}
-        self.a_label.setText(f"A: {self.session.describe_item(a)}" if a >= 0 else self.a_label.text())
-        self.b_label.setText(f"B: {self.session.describe_item(b)}" if b >= 0 else self.b_label.text())
-        self.refresh()
+        for name, index in zip(ENDS, (a, b)):
+            if index >= 0:
+                self.latents[name] = means[index]
+                self.sentences[name] = None
+                self._end_label(name).setText(f"{name}: {self.session.describe_item(index)}")
+        self.request_refresh()
+
+    def request_refresh(self) -> None:
+        self.when_visible(self.refresh)
 
     def refresh(self) -> None:
         z_a, z_b = self.latents["A"], self.latents["B"]
@@ -126,11 +189,17 @@ class InterpolationPanel(QWidget):
             return
         explorer = self.session.explorer
         if explorer.conditional:
-            self.swap_view.set_items(explorer.class_swap(z_a), ncols=explorer.num_classes)
+            self.swap_task.start(decode_class_swap, explorer, z_a)
         if z_b is None:
             return
-        items, self.path = explorer.interpolation(z_a, z_b,
-                                                  steps=self.steps.value(), method=self.method.currentText(),
-                                                  cond=self.session.condition(self.a))
-        self.view.set_items(items, ncols=self.steps.value())
-        self.session.show_path(self.path)
+        self.strip_task.start(decode_path, explorer, z_a, z_b, self.steps.value(), self.method.currentText(),
+                              self.session.condition(self.a))
+
+    def _show_path(self, result) -> None:
+        self.path, points, items = result
+        if len(items):
+            self.view.set_items(items, ncols=len(self.path))
+        self.session.show_path(points)
+
+    def _show_swap(self, items) -> None:
+        self.swap_view.set_items(items, ncols=self.session.explorer.num_classes)

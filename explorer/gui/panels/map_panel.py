@@ -1,28 +1,44 @@
-"""The latent map: the preview set's projection coloured by label, PCA at once and UMAP or t-SNE computed in a
-worker and swapped in; click selects an item, box or lasso selects a group shown in a small grid."""
+"""The latent map: the preview set's projection coloured by label, PCA at once and UMAP or t-SNE computed in the
+background and swapped in; click selects an item, box or lasso selects a group shown in a small grid; new inputs
+are encoded in a worker and marked where they land."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QHBoxLayout, QLabel, QSplitter, QToolButton, QVBoxLayout,
                                QWidget)
 
+from explorer.gui.concurrent import TaskRunner
 from explorer.gui.widgets.image_grid import thumbnail
 from explorer.gui.widgets.items_view import ItemsView
 from explorer.gui.widgets.latent_scatter import LatentScatter
-from explorer.gui.workers import ProjectionWorker
 
 PROJECTIONS = {"PCA": "pca", "UMAP": "umap", "t-SNE": "tsne"}
 GROUP_PREVIEW_LIMIT = 64
 COLOUR_LABEL, COLOUR_LENGTH = "label", "sentence length"
 
 
+def fit_projection(means: np.ndarray, method: str, state):
+    from explorer.analysis.projection import configure_numba_cache, project
+
+    configure_numba_cache()
+    return project(means, method, seed=0)
+
+
+def encode_and_place(explorer, items, cond, name: str, state) -> tuple[str, np.ndarray]:
+    """New inputs' points on the map (k, 2), with the name they are announced by."""
+    return name, explorer.project_new(explorer.encode_items(items, cond=cond))
+
+
 class MapPanel(QWidget):
+    placed = Signal(str, object)  # what was placed, its map points (k, 2)
+
     def __init__(self, session, parent=None):
         super().__init__(parent)
         self.session = session
-        self.workers: list[ProjectionWorker] = []
-        self._request = 0
+        self.projection_task = TaskRunner(session.background_thread, self._on_projection_done,
+                                          on_failed=self._on_projection_failed, parent=self)
+        self.place_task = TaskRunner(session.model_thread, self._on_placed, parent=self)
 
         self.method = QComboBox()
         self.method.addItems(list(PROJECTIONS))
@@ -87,7 +103,14 @@ class MapPanel(QWidget):
 
     # Model and projection
     def _on_model_changed(self) -> None:
-        self._request += 1  # results of fits for the previous model are ignored
+        self.projection_task.cancel()  # a fit for the previous model is not shown
+        self.place_task.cancel()
+        if self.session.continued:  # a later epoch keeps the map's method, colours, selection and marks
+            if self.method.currentText() == "PCA":
+                self._redraw_points()
+            else:  # the previous map stays until the refit replaces it
+                self.compute_projection()
+            return
         self.method.blockSignals(True)
         self.method.setCurrentText("PCA")
         self.method.blockSignals(False)
@@ -113,44 +136,33 @@ class MapPanel(QWidget):
         self.scatter.select(self.session.selected)
 
     def compute_projection(self, name: str | None = None) -> None:
-        """Fit the chosen projection in a worker; the newest request wins."""
+        """Fit the chosen projection in the background; the newest request wins."""
         if not self.session.has_model:
             return
         name = name or self.method.currentText()
-        self._request += 1
-        worker = ProjectionWorker(self._request, self.session.explorer.means, PROJECTIONS[name], parent=self)
-        worker.done.connect(self._on_projection_done)
-        worker.failed.connect(self._on_projection_failed)
-        worker.finished.connect(self._forget_finished_workers)
-        self.workers.append(worker)
         self.status.setText(f"computing {name}…")
-        worker.start()
+        self.projection_task.start(fit_projection, self.session.explorer.means, PROJECTIONS[name])
 
-    def _on_projection_done(self, request_id: int, projection) -> None:
-        if request_id != self._request:
-            return
+    def _on_projection_done(self, projection) -> None:
         self.status.setText(f"{self.method.currentText()} ready")
         self.session.set_projection(projection)
 
-    def _on_projection_failed(self, request_id: int, message: str) -> None:
-        if request_id == self._request:
-            self.status.setText(f"projection failed: {message.splitlines()[0]}")
-
-    def _forget_finished_workers(self) -> None:
-        for worker in [w for w in self.workers if w.isFinished()]:
-            self.workers.remove(worker)
-            worker.deleteLater()
-
-    def stop_workers(self) -> None:
-        """Wait for running fits (they cannot be interrupted) so no thread outlives the window."""
-        self._request += 1
-        for worker in self.workers:
-            worker.wait()
-        self.workers = []
+    def _on_projection_failed(self, error: BaseException) -> None:
+        self.status.setText(f"projection failed: {str(error).splitlines()[0] if str(error) else repr(error)}")
 
     @property
     def busy(self) -> bool:
-        return any(w.isRunning() for w in self.workers)
+        return self.projection_task.busy
+
+    # New inputs
+    def place_items(self, items, name: str) -> None:
+        """Encode new inputs (images or sentences) in a worker and mark where they land on the map."""
+        self.place_task.start(encode_and_place, self.session.explorer, items, self.session.condition(), name)
+
+    def _on_placed(self, result: tuple[str, np.ndarray]) -> None:
+        name, points = result
+        self.scatter.set_extra_points(points)
+        self.placed.emit(name, points)
 
     # Interaction
     def _on_mode(self, button) -> None:

@@ -1,19 +1,39 @@
-"""Samples from the prior at a temperature; for a CVAE one row per class. Reseed draws new ones."""
+"""Samples from the prior at a temperature; for a CVAE one row per class. Reseed draws new ones. Decoded in a
+worker; sentences appear as they are decoded."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
+from explorer.gui.panels.base import ExplorerPanel, decode_progressively
 from explorer.gui.widgets.controls import float_box, int_box
 from explorer.gui.widgets.items_view import ItemsView
 
 ALL_CLASSES = "every class (one row each)"
+SENTENCES_AT_A_TIME = 8
 
 
-class SamplesPanel(QWidget):
+def draw_samples(explorer, n: int, temperature: float, seed: int, classes: list, state) -> list:
+    """Decodes of ``n`` prior samples for each class in ``classes`` (None for an unconditional model): one part
+    per class, handed to the GUI as they are decoded."""
+    parts: list = []
+    for class_index in classes:
+        state.check()
+        z, cond = explorer.prior_latents(n, temperature, class_index, seed)
+
+        def so_far(items, done=parts):
+            return done + [items]
+
+        parts = so_far(decode_progressively(explorer, z, cond, state, SENTENCES_AT_A_TIME, wrap=so_far))
+        state.set_partial_result(parts)
+    return parts
+
+
+class SamplesPanel(ExplorerPanel):
     def __init__(self, session, parent=None):
-        super().__init__(parent)
-        self.session = session
+        super().__init__(session, parent)
+        self.task = self.runner(self._show, on_partial=self._show)
+        self._row_names: list[str] = []
         self.temperature = float_box(0.1, 3.0, 1.0, 0.1, "Scales the prior's standard deviation: below 1 gives "
                                                          "typical samples, above 1 more varied ones.")
         self.count = int_box(1, 256, 64, "How many samples (per class for a conditional model).")
@@ -45,11 +65,15 @@ class SamplesPanel(QWidget):
         self.reseed.clicked.connect(self._next_seed)
         for signal in (self.temperature.valueChanged, self.count.valueChanged, self.class_choice.currentIndexChanged,
                        self.seed.valueChanged):
-            signal.connect(self.refresh)
+            signal.connect(self.request_refresh)
+        session.decoding_changed.connect(self.request_refresh)
         session.model_changed.connect(self._on_model_changed)
 
     def _on_model_changed(self) -> None:
         explorer = self.session.explorer
+        if self.session.continued:  # a later epoch: the same settings, samples of the model as it is now
+            self.request_refresh()
+            return
         self.class_choice.blockSignals(True)
         self.class_choice.clear()
         if explorer.conditional:
@@ -59,28 +83,36 @@ class SamplesPanel(QWidget):
         self.class_choice.setEnabled(explorer.conditional)
         self.class_choice.blockSignals(False)
         self.note.setVisible(not explorer.variational)
-        self.refresh()
+        self.request_refresh()
 
     def _next_seed(self) -> None:
         self.seed.setValue(self.seed.value() + 1)
+
+    def request_refresh(self) -> None:
+        self.when_visible(self.refresh)
 
     def refresh(self) -> None:
         if not self.session.has_model:
             return
         explorer = self.session.explorer
-        n, temperature, seed = self.count.value(), self.temperature.value(), self.seed.value()
-        if not explorer.conditional:
-            self.view.set_items(explorer.samples(n, temperature=temperature, seed=seed))
-            return
         choice = self.class_choice.currentIndex()
-        if choice <= 0:
-            rows = [explorer.samples(n, temperature=temperature, class_index=c, seed=seed)
-                    for c in range(explorer.num_classes)]
-            if isinstance(rows[0], np.ndarray):
-                self.view.set_items(np.concatenate(rows), ncols=n)
-            else:
-                names = self.class_choice
-                self.view.set_items([s for row in rows for s in row],
-                                    prefixes=[names.itemText(c + 1) for c, row in enumerate(rows) for _ in row])
+        if not explorer.conditional:
+            classes, self._row_names = [None], []
+        elif choice <= 0:
+            classes = list(range(explorer.num_classes))
+            self._row_names = [self.class_choice.itemText(c + 1) for c in classes]
+        else:
+            classes, self._row_names = [choice - 1], []
+        self.task.start(draw_samples, explorer, self.count.value(), self.temperature.value(), self.seed.value(),
+                        classes)
+
+    def _show(self, parts: list) -> None:
+        """One part per class (rows of a grid for every class of a conditional model)."""
+        if not parts:
             return
-        self.view.set_items(explorer.samples(n, temperature=temperature, class_index=choice - 1, seed=seed))
+        rows = len(self._row_names) > 1
+        if isinstance(parts[0], np.ndarray):
+            self.view.set_items(np.concatenate(parts), ncols=self.count.value() if rows else None)
+            return
+        prefixes = [self._row_names[i] for i, part in enumerate(parts) for _ in part] if rows else None
+        self.view.set_items([s for part in parts for s in part], prefixes=prefixes)

@@ -1,24 +1,43 @@
 """For sentence models: how sentences are decoded (shared by every panel), and a box to type a sentence that is
-encoded, placed on the map, reconstructed and shown with its nearest neighbours in the preview set."""
+encoded, placed on the map, reconstructed and shown with its nearest neighbours in the preview set (in a worker)."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton, QVBoxLayout
 
 from explorer.errors import ExplorerError
+from explorer.gui.panels.base import ExplorerPanel
 from explorer.gui.widgets.decode_options import DecodeOptions
 
 NEIGHBOURS = 10
 
 
-class SentencePanel(QWidget):
+@dataclass
+class TypedSentence:
+    point: np.ndarray  # (1, 2) on the map
+    reconstruction: str
+    neighbours: np.ndarray  # preview indices, nearest first
+    distances: np.ndarray
+    neighbour_texts: list[str]
+
+
+def encode_sentence(explorer, sentence: str, state) -> TypedSentence:
+    mean = explorer.encode_items([sentence])
+    point = explorer.project_new(mean)
+    state.check()
+    indices, distances = explorer.nearest(mean[0], NEIGHBOURS)
+    return TypedSentence(point, explorer.decode(mean)[0], indices, distances, explorer.items(indices))
+
+
+class SentencePanel(ExplorerPanel):
     placed = Signal(object)  # (1, 2) map point of the typed sentence
 
     def __init__(self, session, parent=None):
-        super().__init__(parent)
-        self.session = session
+        super().__init__(session, parent)
+        self.task = self.runner(self._show_typed, on_failed=self._show_failure)
         self.decoding = DecodeOptions()
         self.decoding.setToolTip("Used wherever this model turns a latent into a sentence.")
         self.entry = QLineEdit()
@@ -61,11 +80,16 @@ class SentencePanel(QWidget):
         session.model_changed.connect(self._on_model_changed)
 
     def _on_model_changed(self) -> None:
+        is_text = self.session.explorer.domain_name == "text"
+        if is_text:
+            self.session.set_decode_config(self.decoding.config())
+        if self.session.continued and is_text:  # a later epoch: the typed sentence as the model reads it now
+            self.encode_typed()
+            return
+        self.task.cancel()
         self.neighbours.clear()
         self.reconstruction.clear()
         self.unknown.clear()
-        if self.session.has_model and self.session.explorer.domain_name == "text":
-            self.session.set_decode_config(self.decoding.config())
 
     def _on_decoding_changed(self, config) -> None:
         if self.session.has_model and self.session.explorer.domain_name == "text":
@@ -78,21 +102,24 @@ class SentencePanel(QWidget):
         if not sentence or not self.session.has_model:
             return
         explorer = self.session.explorer
-        try:
-            mean = explorer.encode_items([sentence])
-        except ExplorerError as error:
-            self.unknown.setText(str(error))
-            return
         unknown = explorer.domain.unknown_words(sentence)
         self.unknown.setText(f"Not in the vocabulary (read as <unk>): {', '.join(unknown)}" if unknown else "")
-        self.reconstruction.setText(explorer.decode(mean)[0])
-        self._neighbour_indices, distances = explorer.nearest(mean[0], NEIGHBOURS)
+        self.task.start(encode_sentence, explorer, sentence)
+
+    def _show_typed(self, typed: TypedSentence) -> None:
+        self.reconstruction.setText(typed.reconstruction)
+        self._neighbour_indices = typed.neighbours
         self.neighbours.blockSignals(True)
         self.neighbours.clear()
-        for index, distance in zip(self._neighbour_indices, distances):
-            self.neighbours.addItem(f"{distance:5.2f}  {explorer.items([index])[0]}")
+        for text, distance in zip(typed.neighbour_texts, typed.distances):
+            self.neighbours.addItem(f"{distance:5.2f}  {text}")
         self.neighbours.blockSignals(False)
-        self.placed.emit(self.session.place_on_map(mean))
+        self.placed.emit(typed.point)
+
+    def _show_failure(self, error: BaseException) -> None:
+        if not isinstance(error, ExplorerError):
+            raise error
+        self.unknown.setText(str(error))
 
     def _on_neighbour_clicked(self, row: int) -> None:
         if 0 <= row < len(self._neighbour_indices):

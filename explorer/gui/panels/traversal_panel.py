@@ -1,12 +1,16 @@
 """Latent traversal: one dimension swept over ±kσ, the prior's quantiles or the data's range, from the selected
-item or the origin; an all-dimensions grid sorted by KL; a slider that scrubs one dimension live."""
+item or the origin; an all-dimensions grid sorted by KL, filled in row by row; a slider that scrubs one dimension
+live. Decodes run in a worker."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QSlider, QSplitter, QVBoxLayout, QWidget)
 
+from explorer.gui.panels.base import ExplorerPanel
 from explorer.gui.widgets.controls import float_box, int_box
 from explorer.gui.widgets.items_view import ItemsView
 
@@ -14,11 +18,37 @@ MODES = {"±kσ around the start": "sigma", "prior quantiles 0.05–0.95": "quan
 SLIDER_STEPS = 100
 
 
-class TraversalPanel(QWidget):
+@dataclass
+class TraversalRows:
+    """The rows decoded so far: one per dimension, ``steps`` items each, and the values each row swept."""
+
+    dims: list[int]
+    items: list  # per row: uint8 images (steps, H, W[, C]) or a list of sentences
+    values: list[np.ndarray]
+    steps: int
+
+
+def decode_traversal(explorer, z0, dims, mode: str, steps: int, k: float, cond, state) -> TraversalRows:
+    """Decode one row per dimension, handing each finished row to the GUI as a partial result."""
+    rows = TraversalRows([], [], [], steps)
+    for dim in dims:
+        state.check()
+        items, values = explorer.traversal(z0, [dim], mode=mode, steps=steps, k=k, cond=cond)
+        rows = TraversalRows(rows.dims + [dim], rows.items + [items], rows.values + [values[0]], steps)
+        state.set_partial_result(rows)
+    return rows
+
+
+def decode_one(explorer, z, cond, state):
+    return explorer.decode(z[None], cond)
+
+
+class TraversalPanel(ExplorerPanel):
     def __init__(self, session, parent=None):
-        super().__init__(parent)
-        self.session = session
+        super().__init__(session, parent)
         self.values = np.zeros((0, 0))
+        self.grid_task = self.runner(self._show_rows, on_partial=self._show_rows)
+        self.scrub_task = self.runner(self._show_scrub)
 
         self.dims = QListWidget()
         self.dims.setToolTip("Latent dimensions sorted by KL (most informative first); pick one to traverse.")
@@ -69,10 +99,11 @@ class TraversalPanel(QWidget):
         self.dims.currentRowChanged.connect(self._on_dim_row)
         for signal in (self.mode.currentIndexChanged, self.start.currentIndexChanged, self.steps.valueChanged,
                        self.k.valueChanged, self.all_dims.toggled):
-            signal.connect(self.refresh)
-        self.slider.valueChanged.connect(self.scrub)
+            signal.connect(self.request_refresh)
+        self.slider.valueChanged.connect(self.request_scrub)
+        session.decoding_changed.connect(self.request_refresh)
         session.model_changed.connect(self._on_model_changed)
-        session.selection_changed.connect(self.refresh)
+        session.selection_changed.connect(self.request_refresh)
         session.dim_selected.connect(self._on_dim_selected)
 
     def _on_model_changed(self) -> None:
@@ -97,32 +128,47 @@ class TraversalPanel(QWidget):
                 self.dims.blockSignals(True)
                 self.dims.setCurrentRow(row)
                 self.dims.blockSignals(False)
-        self.refresh()
+        self.request_refresh()
 
     def start_latent(self) -> np.ndarray:
         return self.session.start_latent(self.start.currentIndex() == 0)
 
+    def request_refresh(self) -> None:
+        self.when_visible(self.refresh)
+
+    def request_scrub(self) -> None:
+        self.when_visible(self.scrub)
+
     def refresh(self) -> None:
-        """Decode the traversal for the current settings."""
+        """Decode the traversal for the current settings (row by row, in a worker) and the scrub decode."""
         if not self.session.has_model:
             return
         explorer = self.session.explorer
         dims = explorer.dims_by_kl if self.all_dims.isChecked() else [self.session.dim]
-        steps = self.steps.value()
-        items, self.values = explorer.traversal(self.start_latent(), dims, mode=MODES[self.mode.currentText()],
-                                                steps=steps, k=self.k.value(), cond=self.session.condition())
-        prefixes = None
-        if not isinstance(items, np.ndarray):
-            prefixes = [f"z{d}={v:+.2f}" for d, row in zip(dims, self.values) for v in row]
-        self.view.set_items(items, ncols=steps, prefixes=prefixes)
-        self.scrub(self.slider.value())
+        self.grid_task.start(decode_traversal, explorer, self.start_latent(), list(dims),
+                             MODES[self.mode.currentText()], self.steps.value(), self.k.value(),
+                             self.session.condition())
+        self.scrub()
 
-    def scrub(self, position: int) -> None:
+    def _show_rows(self, rows: TraversalRows) -> None:
+        self.values = np.array(rows.values) if rows.values else np.zeros((0, rows.steps))
+        if not rows.items:
+            self.view.clear()
+        elif isinstance(rows.items[0], np.ndarray):
+            self.view.set_items(np.concatenate(rows.items), ncols=rows.steps)
+        else:
+            prefixes = [f"z{d}={v:+.2f}" for d, row in zip(rows.dims, rows.values) for v in row]
+            self.view.set_items([s for row in rows.items for s in row], ncols=rows.steps, prefixes=prefixes)
+
+    def scrub(self) -> None:
         """Decode the start latent with the chosen dimension moved to the slider's value (in units of σ=1)."""
         if not self.session.has_model:
             return
         dim = self.session.dim
         z = np.array(self.start_latent(), dtype=np.float32)
-        z[dim] = z[dim] + self.k.value() * position / SLIDER_STEPS
+        z[dim] = z[dim] + self.k.value() * self.slider.value() / SLIDER_STEPS
         self.slider_label.setText(f"z{dim} = {z[dim]:+.2f}")
-        self.scrub_view.set_items(self.session.explorer.decode(z[None], self.session.condition()), ncols=1)
+        self.scrub_task.start(decode_one, self.session.explorer, z, self.session.condition())
+
+    def _show_scrub(self, items) -> None:
+        self.scrub_view.set_items(items, ncols=1)
