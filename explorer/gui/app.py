@@ -107,8 +107,8 @@ def _show_and_run(app, window, argv_checkpoint: str | None, screenshot: str | No
     path = checkpoint_to_open(argv_checkpoint)
     if path:
         window.statusBar().showMessage(f"Opening {path}…")
-        app.processEvents()  # first paint before the model (and torch) loads
-        opened = window.open_checkpoint(path)
+        app.processEvents()  # first paint before anything loads
+        opened = window.open_at_launch(path)
         if screenshot and argv_checkpoint and not opened:
             window.close()
             return 2

@@ -1,11 +1,13 @@
 """The state the panels share: the open model (a ModelExplorer), the selected item, the selected group and the
-selected latent dimension, and the two worker threads (model work: decodes and encodes; background work: map fits
-and long encodes). Panels change the state through these methods and redraw on its signals."""
+selected latent dimension, the two worker threads (model work: loads, decodes and encodes; background work: long
+encodes, and waiting for map fits) and the map worker process that fits maps. Panels change the state through these
+methods and redraw on its signals."""
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from explorer.analysis.projection_worker import shared_worker
 from explorer.gui.concurrent import WorkerThread
 
 
@@ -28,6 +30,7 @@ class Session(QObject):
         self.continued = False  # the model is a later epoch of the previous one: panels keep their operands
         self.model_thread = WorkerThread("model work", self)
         self.background_thread = WorkerThread("background work", self)
+        self.map_worker = shared_worker()  # one per app process, ended when the app exits
 
     @property
     def has_model(self) -> bool:
@@ -38,6 +41,7 @@ class Session(QObject):
         self.continued = (continued and self.explorer is not None
                           and np.array_equal(self.explorer.labels, explorer.labels))
         self.explorer, self.path = explorer, path
+        self.map_worker.start()  # warms up (imports UMAP) in its own process, so the first fit is quick
         if not self.continued:
             self.selected, self.group = -1, np.zeros(0, dtype=np.int64)
             self.dim = explorer.dims_by_kl[0] if explorer.latent_dim else 0
@@ -54,7 +58,7 @@ class Session(QObject):
         self.background_thread.stop()
 
     def select(self, index: int) -> None:
-        if index != self.selected:
+        if index != self.selected and self.has_model:
             self.selected = int(index)
             self.selection_changed.emit(self.selected)
 
@@ -73,6 +77,10 @@ class Session(QObject):
 
     def set_projection(self, projection) -> None:
         self.explorer.set_projection(projection)
+        self.projection_changed.emit()
+
+    def restore_stored_map(self) -> None:
+        self.explorer.restore_stored_map()
         self.projection_changed.emit()
 
     def show_path(self, points: np.ndarray | None) -> None:
