@@ -554,7 +554,9 @@ def cmd_info(args) -> int:
         f"{config.get('latent_dim', 0)} latent dims, arch {config.get('arch', config.get('rnn', '-'))})",
         f"dataset:      {dataset.get('id')} ({dataset.get('domain')}, shape {dataset.get('shape')}, "
         f"{dataset.get('train_size')} train / {dataset.get('test_size')} test)",
-        f"trained:      {len(history)} epoch{'s' if len(history) != 1 else ''}" + (" (stopped early)" if meta.get("stopped_early") else ""),
+        f"trained:      {len(history)} epoch{'s' if len(history) != 1 else ''}"
+        + (f" on {meta['world_size']} ranks" if (meta.get("world_size") or 1) > 1 else "")
+        + (" (stopped early)" if meta.get("stopped_early") else ""),
         f"saved:        {meta.get('saved', meta.get('created', '?'))}, format {meta.get('format_version')}",
     ]
     for key in ("elbo", "recon", "kl", "active_units", "mutual_info", "nll_iw", "ppl", "conditional_accuracy"):
