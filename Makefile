@@ -46,7 +46,7 @@ TEXT_SHIP := $(BIN)/python main.py train --dataset wordnet-examples --min-count 
 	--epochs 6 --batch-size 128 --autosave-every 0
 shipped-models: setup
 	$(SHIP) --model vae --latent-dim 16 --out trained/vae-mnist5k.safetensors
-	$(SHIP) --model beta-vae --beta 4 --latent-dim 10 --out trained/beta-vae-mnist5k.safetensors
+	$(SHIP) --model vae --beta 4 --latent-dim 10 --out trained/beta-vae-mnist5k.safetensors
 	$(SHIP) --model cvae --latent-dim 4 --epochs 100 --out trained/cvae-mnist5k.safetensors
 	$(TEXT_SHIP) --model sentence-vae --latent-dim 32 --word-dropout 0.25 --kl-schedule cyclical --cycles 3 \
 	  --free-bits 0.125 --no-optimizer-state --out trained/sentence-vae-wordnet.safetensors
@@ -55,6 +55,8 @@ shipped-models: setup
 
 bench: setup
 	$(BIN)/python bench/train_throughput.py
+	$(BIN)/python bench/train_process.py
+	$(BIN)/python bench/gui_training.py
 	$(BIN)/python bench/gui_responsiveness.py
 
 clean:

@@ -28,7 +28,8 @@ from explorer.data.registry import load_dataset  # noqa: E402
 from explorer.device import pick_device  # noqa: E402
 from explorer.models.base import Batch, build_model  # noqa: E402
 from explorer.models.image import image_model_config  # noqa: E402
-from explorer.training.trainer import EpochEvent, TrainConfig, Trainer  # noqa: E402
+from explorer.training.events import EpochEvent  # noqa: E402
+from explorer.training.trainer import TrainConfig, Trainer  # noqa: E402
 
 HIDDEN, LATENT, BATCH = 400, 20, 128
 
