@@ -460,7 +460,7 @@ class TrainingPanel(QWidget):
         self._queue = [] if status != "finished" else self._queue
         self.process = None
         self.watcher = None
-        self.progress_label.setText(text)
+        self.progress_label.setText(text.replace("/", "/\u200b"))  # a long path may wrap after any folder
         self.progress_label.setToolTip(text)
         self._set_running(False)
 
