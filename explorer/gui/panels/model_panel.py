@@ -16,6 +16,12 @@ METRICS = (("elbo", "test −ELBO (nats)"), ("recon", "reconstruction (nats)"), 
            ("nll_iw", "IW NLL (nats)"), ("conditional_accuracy", "class accuracy"), ("ppl", "perplexity"))
 
 
+CONTINUE_TIP = ("Train the open model further, with its settings, optimizer state and history (the Training tab is "
+                "set up; press Start there).")
+CANNOT_CONTINUE_TIP = ("This model cannot be trained further: it was saved without its optimizer state (a shipped or "
+                       "slim file) or by an older version. Train a new one from New training….")
+
+
 def format_metric(value) -> str | None:
     """A metric as a short string; a dict of details shows its headline ``accuracy``; None if not a number."""
     if isinstance(value, dict):
@@ -49,8 +55,7 @@ class ModelPanel(QWidget):
         for button in (self.new_training, self.open_button, self.save_button):
             buttons.addWidget(button)
         self.continue_button = QPushButton("Continue training…")
-        self.continue_button.setToolTip("Train the open model further, with its settings, optimizer state and "
-                                        "history (the Training tab is set up; press Start there).")
+        self.continue_button.setToolTip(CONTINUE_TIP)
         self.continue_button.setEnabled(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
@@ -62,8 +67,10 @@ class ModelPanel(QWidget):
 
     def refresh(self) -> None:
         explorer = self.session.explorer
-        self.continue_button.setEnabled(bool(self.session.path and explorer.checkpoint.optimizer_state
-                                             and isinstance(explorer.checkpoint.meta.get("run_options"), dict)))
+        can_continue = bool(self.session.path and explorer.checkpoint.optimizer_state
+                            and isinstance(explorer.checkpoint.meta.get("run_options"), dict))
+        self.continue_button.setEnabled(can_continue)
+        self.continue_button.setToolTip(CONTINUE_TIP if can_continue else CANNOT_CONTINUE_TIP)
         meta = explorer.checkpoint.meta
         dataset = meta.get("dataset", {})
         where = Path(self.session.path).name if self.session.path else "not saved yet"

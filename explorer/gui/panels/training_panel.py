@@ -21,6 +21,7 @@ from explorer.gui.widgets.option_form import OptionForm
 from explorer.training.events import (CheckpointEvent, EndEvent, EpochEvent, StartEvent, StateEvent, StepEvent)
 
 CUSTOM = "Custom settings"
+FORM_WIDTH = 330  # px: labels and fields side by side without a horizontal scroll bar
 SCHEDULE_TITLES = {"beta": "β(t)", "capacity": "C(t)"}
 
 
@@ -101,8 +102,9 @@ class TrainingPanel(QWidget):
         self.form_holder.addWidget(self.resume_cancel)
         form_widget = QWidget()
         form_widget.setLayout(self.form_holder)
-        scroll = QScrollArea()
+        scroll = self.scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(form_widget)
         left = QVBoxLayout(self.controls)
         left.addWidget(scroll, 1)
@@ -122,6 +124,7 @@ class TrainingPanel(QWidget):
         splitter.addWidget(self.controls)
         splitter.addWidget(plots)
         splitter.setStretchFactor(1, 4)
+        splitter.setSizes([FORM_WIDTH, 4 * FORM_WIDTH])
         layout = QHBoxLayout(self)
         layout.addWidget(splitter)
 
@@ -142,6 +145,7 @@ class TrainingPanel(QWidget):
 
         self.form = OptionForm(all_options(), suggestions={"dataset": DATASET_IDS, "device": DEVICES})
         self.form_holder.addWidget(self.form, 1)
+        self.controls.setMinimumWidth(min(FORM_WIDTH, self.form.sizeHint().width() + 40))
         self.form.fields["model"].widget.currentTextChanged.connect(self._on_kind_changed)
         self.form.fields["dataset"].widget.currentTextChanged.connect(self._on_kind_changed)
         self._presets = presets()
@@ -227,18 +231,20 @@ class TrainingPanel(QWidget):
 
     # Plots
     def _build_plots(self) -> None:
-        self.loss_plot = CurvePlot("Training loss per step (nats/example)", "step")
+        self.loss_plot = CurvePlot("Loss per step (nats)", "step")
         self.loss_plot.setToolTip("What the model's training step logs: reconstruction, KL and the total loss "
                                   "the optimiser sees (or an adversarial model's phases), per step.")
-        self.weight_plot = CurvePlot("KL weight β(t) and capacity C(t)", "step")
+        self.weight_plot = CurvePlot("KL weight β(t), C(t)", "step")
         self.weight_plot.setToolTip("The effective KL weight and the capacity target over training.")
-        self.elbo_plot = CurvePlot("Test −ELBO per epoch (nats/example)", "epoch")
+        self.elbo_plot = CurvePlot("Test −ELBO (nats)", "epoch")
         self.elbo_plot.setToolTip("The held-out negative ELBO after each epoch (lower is better).")
-        self.au_plot = CurvePlot("Active units per epoch", "epoch")
+        self.au_plot = CurvePlot("Active units", "epoch")
         self.au_plot.setToolTip("How many latent dimensions carry information (posterior-mean variance > 0.01).")
         self.heatmap = KLHeatmap()
         self.heatmap.setToolTip("Each latent dimension's KL after each epoch: bright rows are in use.")
         self.plots = [self.loss_plot, self.weight_plot, self.elbo_plot, self.au_plot, self.heatmap]
+        for plot in self.plots:  # the grid shrinks them with the window instead of cutting them off
+            plot.setMinimumWidth(120)
 
     def _clear_series(self) -> None:
         self.steps: list[int] = []
