@@ -67,6 +67,21 @@ def loss_function(recon_x, x, mu, logvar):
     return bce + kld
 
 
+def train_epoch(model, optimizer, loader, device) -> float:
+    """One epoch of the example's train(); its average loss per example."""
+    model.train()
+    train_loss = 0.0
+    for data, _ in loader:
+        data = data.to(device)
+        optimizer.zero_grad()
+        recon_batch, mu, logvar = model(data)
+        loss = loss_function(recon_batch, data, mu, logvar)
+        loss.backward()
+        train_loss += loss.item()
+        optimizer.step()
+    return train_loss / len(loader.dataset)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="fashion-mnist")
@@ -82,16 +97,7 @@ def main() -> int:
     model = VAE().to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     for epoch in range(1, args.epochs + 1):
-        model.train()
-        train_loss = 0.0
-        for data, _ in train_loader:
-            data = data.to(device)
-            optimizer.zero_grad()
-            recon_batch, mu, logvar = model(data)
-            loss = loss_function(recon_batch, data, mu, logvar)
-            loss.backward()
-            train_loss += loss.item()
-            optimizer.step()
+        train_loss = train_epoch(model, optimizer, train_loader, device)
         model.eval()
         test_loss = 0.0
         with torch.no_grad():
@@ -99,7 +105,7 @@ def main() -> int:
                 data = data.to(device)
                 recon_batch, mu, logvar = model(data)
                 test_loss += loss_function(recon_batch, data, mu, logvar).item()
-        print(f"====> Epoch: {epoch} Average loss: {train_loss / len(train_loader.dataset):.4f}  "
+        print(f"====> Epoch: {epoch} Average loss: {train_loss:.4f}  "
               f"Test set loss: {test_loss / len(test_loader.dataset):.4f}", flush=True)
     return 0
 
