@@ -559,7 +559,8 @@ def cmd_info(args) -> int:
         + (" (stopped early)" if meta.get("stopped_early") else ""),
         f"saved:        {meta.get('saved', meta.get('created', '?'))}, format {meta.get('format_version')}",
     ]
-    for key in ("elbo", "recon", "kl", "active_units", "mutual_info", "nll_iw", "ppl", "conditional_accuracy"):
+    for key in ("elbo", "recon", "kl", "active_units", "mutual_info", "nll_iw", "ppl", "ppl_iw", "recon_bleu",
+                "recon_token_accuracy", "recon_exact", "conditional_accuracy"):
         if metrics.get(key) is not None:
             value = metrics[key]
             if isinstance(value, dict):  # conditional accuracy carries its per-class details

@@ -24,6 +24,8 @@ def test_evaluate_reports_perplexities(sentence_vae, capsys):
     metrics = json.loads(capsys.readouterr().out)
     for key in ("elbo", "recon", "kl", "active_units", "mutual_info", "nll_iw", "ppl", "ppl_iw"):
         assert key in metrics
+    assert 0 <= metrics["recon_bleu"] <= 100 and 0 <= metrics["recon_token_accuracy"] <= 1
+    assert 0 <= metrics["recon_exact"] <= 1
     # Both are Monte Carlo estimates; the importance-weighted bound is the tighter one up to that noise.
     assert 1 < metrics["ppl_iw"] <= metrics["ppl"] * 1.02
 
@@ -50,6 +52,19 @@ def test_language_model_baseline_trains_and_evaluates(tmp_path, capsys):
     assert main(["evaluate", str(out), "--json"]) == 0
     metrics = json.loads(capsys.readouterr().out)
     assert metrics["kl"] == 0 and metrics["ppl"] > 1
+
+
+@pytest.mark.parametrize("args", [["--model", "sentence-ae", "--pool", "max"],
+                                  ["--model", "sentence-vae", "--decoder", "transformer", "--inject", "memory"]])
+def test_autoencoder_and_transformer_train_and_report_reconstruction(tmp_path, capsys, args):
+    out = tmp_path / "model.safetensors"
+    assert main(["train", *args, *TINY, "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(out), "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert "recon_bleu" in metrics and metrics["kl"] >= 0
+    assert main(["info", str(out)]) == 0
+    assert "recon_bleu" in capsys.readouterr().out
 
 
 def test_text_errors_exit_2(sentence_vae, tmp_path, capsys):

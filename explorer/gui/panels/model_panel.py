@@ -13,7 +13,9 @@ SHOWN_CHARS = 80  # a dataset id can hold a long path
 
 METRICS = (("elbo", "test −ELBO (nats)"), ("recon", "reconstruction (nats)"), ("kl", "KL (nats)"),
            ("active_units", "active units"), ("mutual_info", "mutual information (nats)"),
-           ("nll_iw", "IW NLL (nats)"), ("conditional_accuracy", "class accuracy"), ("ppl", "perplexity"))
+           ("nll_iw", "IW NLL (nats)"), ("conditional_accuracy", "class accuracy"), ("ppl", "perplexity"),
+           ("ppl_iw", "perplexity (IW)"), ("recon_bleu", "reconstruction BLEU-4"),
+           ("recon_token_accuracy", "reconstruction token accuracy"), ("recon_exact", "exact reconstructions"))
 
 
 CONTINUE_TIP = ("Train the open model further, with its settings, optimizer state and history (the Training tab is "

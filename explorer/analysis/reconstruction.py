@@ -1,0 +1,74 @@
+"""Does a sentence come back? Each held-out sentence is encoded, its posterior mean decoded greedily, and the decode
+compared with the sentence as the model read it (<unk> included, so <unk> may be generated): corpus BLEU-4 by
+sacrebleu, token accuracy and the fraction of exact reconstructions."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from explorer.analysis.decoding import DecodeConfig, decode_ids
+from explorer.data.base import Split
+from explorer.models.base import LatentModel
+
+
+@dataclass
+class ReconstructionScores:
+    bleu: float  # corpus BLEU-4, 0-100
+    token_accuracy: float  # 0-1
+    exact: float  # 0-1
+    sentences: int
+
+    def as_metrics(self) -> dict:
+        return {"recon_bleu": self.bleu, "recon_token_accuracy": self.token_accuracy, "recon_exact": self.exact,
+                "recon_sentences": self.sentences}
+
+
+def corpus_bleu(hypotheses: list[list], references: list[list]) -> float:
+    """Corpus BLEU-4 (sacrebleu's defaults: exponential smoothing, brevity penalty) of already tokenised
+    sentences; tokens may be words or ids."""
+    import sacrebleu
+
+    def join(sentences):
+        return [" ".join(map(str, tokens)) for tokens in sentences]
+
+    return float(sacrebleu.corpus_bleu(join(hypotheses), [join(references)], tokenize="none").score)
+
+
+def token_accuracy(hypotheses: list[list], references: list[list]) -> float:
+    """The fraction of reference positions, each sentence's tokens and its end, that the hypothesis matches at the
+    same position (a decode that stops early or runs on misses the end)."""
+    hits = total = 0
+    for hyp, ref in zip(hypotheses, references):
+        hyp, ref = list(hyp) + [None], list(ref) + [None]  # None marks the end of the sentence
+        hits += sum(h == r for h, r in zip(hyp, ref))
+        total += len(ref)
+    return hits / max(1, total)
+
+
+def score(hypotheses: list[list], references: list[list]) -> ReconstructionScores:
+    exact = sum(list(h) == list(r) for h, r in zip(hypotheses, references)) / max(1, len(references))
+    return ReconstructionScores(corpus_bleu(hypotheses, references), token_accuracy(hypotheses, references), exact,
+                                len(references))
+
+
+@torch.no_grad()
+def reconstruct_ids(model: LatentModel, split: Split, batch_size: int = 500) -> list[list[int]]:
+    """Greedy decodes of the posterior means of every sentence of ``split``."""
+    model.eval()
+    decode = DecodeConfig("greedy", allow_unk=True)
+    out: list[list[int]] = []
+    for start in range(0, len(split), batch_size):
+        part = split.subset(slice(start, start + batch_size))
+        x = part.x[:, : int(part.lengths.max())].to(model.device)
+        mean = model.encode(x, None, part.lengths.to(model.device)).mean
+        out += decode_ids(model, mean, decode)
+    return out
+
+
+def reconstruction_scores(model: LatentModel, split: Split, max_items: int | None = None) -> ReconstructionScores:
+    """Scores on the first ``max_items`` sentences of ``split`` (all by default)."""
+    if max_items is not None:
+        split = split.subset(slice(0, max_items))
+    references = [row[: int(n)].tolist() for row, n in zip(split.x, split.lengths)]
+    return score(reconstruct_ids(model, split), references)
