@@ -76,3 +76,23 @@ def test_text_errors_exit_2(sentence_vae, tmp_path, capsys):
     assert f"{empty} is empty" in capsys.readouterr().err
     assert main(["export", str(sentence_vae), "--what", "interpolation", "--from", "   ", "--to", "a cat",
                  "--out", str(tmp_path / "z.txt")]) == 2
+
+
+def test_homotopy_beside_an_autoencoder(sentence_vae, tmp_path):
+    autoencoder = tmp_path / "ae.safetensors"
+    assert main(["train", "--model", "sentence-ae", *TINY, "--out", str(autoencoder)]) == 0
+    out = tmp_path / "both.csv"
+    assert main(["export", str(sentence_vae), "--what", "interpolation", "--from", "the cat sat on the mat .",
+                 "--to", "3", "--steps", "4", "--beside", str(autoencoder), "--out", str(out)]) == 0
+    rows = out.read_text().splitlines()
+    assert rows[0] == "index,sentence,Sentence AE" and len(rows) == 5
+    text = tmp_path / "both.txt"
+    assert main(["export", str(sentence_vae), "--what", "interpolation", "--from", "0", "--to", "1", "--steps", "3",
+                 "--beside", str(autoencoder), "--out", str(text)]) == 0
+    assert all(len(line.split("\t")) == 2 for line in text.read_text().splitlines())
+
+
+def test_beside_needs_an_interpolation_of_two_sentence_models(sentence_vae, tmp_path, capsys):
+    assert main(["export", str(sentence_vae), "--what", "samples", "--beside", str(sentence_vae),
+                 "--out", str(tmp_path / "x.txt")]) == 2
+    assert "--beside compares the homotopies" in capsys.readouterr().err
