@@ -35,6 +35,14 @@ def corpus_bleu(hypotheses: list[list], references: list[list]) -> float:
     return float(sacrebleu.corpus_bleu(join(hypotheses), [join(references)], tokenize="none").score)
 
 
+def sentence_bleu(hypothesis: list, reference: list) -> float:
+    """BLEU-4 of one sentence (sacrebleu's sentence_bleu: effective n-gram order, so a short exact copy scores 100)."""
+    import sacrebleu
+
+    return float(sacrebleu.sentence_bleu(" ".join(map(str, hypothesis)), [" ".join(map(str, reference))],
+                                         tokenize="none").score)
+
+
 def token_accuracy(hypotheses: list[list], references: list[list]) -> float:
     """The fraction of reference positions, each sentence's tokens and its end, that the hypothesis matches at the
     same position (a decode that stops early or runs on misses the end)."""
@@ -64,6 +72,28 @@ def reconstruct_ids(model: LatentModel, split: Split, batch_size: int = 500) -> 
         mean = model.encode(x, None, part.lengths.to(model.device)).mean
         out += decode_ids(model, mean, decode)
     return out
+
+
+@dataclass
+class TypedReconstruction:
+    text: str  # the reconstruction as the window shows it (the current decoding settings)
+    bleu: float  # against the sentence as the model read it (unknown words as <unk>), 0-100
+    token_accuracy: float
+    exact: bool
+
+
+def typed_reconstruction(explorer, sentence: str) -> TypedReconstruction:
+    """Encode a typed sentence, decode its posterior mean with the explorer's decoding settings and score the
+    decode against the tokens the model read."""
+    from explorer.data.text import detokenize
+
+    domain = explorer.domain
+    x, _ = domain.encode_sentences([sentence])
+    reference = x[0][x[0] != domain.vocab.pad_id].tolist()
+    ids = decode_ids(explorer.model, torch.as_tensor(explorer.encode_items([sentence])),
+                     explorer.decode_config or DecodeConfig())[0]
+    return TypedReconstruction(detokenize(domain.vocab.decode(ids)), sentence_bleu(ids, reference),
+                               token_accuracy([ids], [reference]), ids == reference)
 
 
 def reconstruction_scores(model: LatentModel, split: Split, max_items: int | None = None) -> ReconstructionScores:
