@@ -82,15 +82,16 @@ class TypedReconstruction:
     exact: bool
 
 
-def typed_reconstruction(explorer, sentence: str) -> TypedReconstruction:
-    """Encode a typed sentence, decode its posterior mean with the explorer's decoding settings and score the
-    decode against the tokens the model read."""
+def typed_reconstruction(explorer, sentence: str, mean=None) -> TypedReconstruction:
+    """Encode a typed sentence (unless its posterior ``mean`` is given), decode the mean with the explorer's
+    decoding settings and score the decode against the tokens the model read."""
     from explorer.data.text import detokenize
 
     domain = explorer.domain
     x, _ = domain.encode_sentences([sentence])
     reference = x[0][x[0] != domain.vocab.pad_id].tolist()
-    ids = decode_ids(explorer.model, torch.as_tensor(explorer.encode_items([sentence])),
+    mean = explorer.encode_items([sentence])[0] if mean is None else mean
+    ids = decode_ids(explorer.model, torch.as_tensor(mean).reshape(1, -1),
                      explorer.decode_config or DecodeConfig())[0]
     return TypedReconstruction(detokenize(domain.vocab.decode(ids)), sentence_bleu(ids, reference),
                                token_accuracy([ids], [reference]), ids == reference)

@@ -39,6 +39,7 @@ def test_typed_sentence_is_placed_reconstructed_and_has_neighbours(window, sente
     assert panel.neighbours.count() == min(10, len(explorer.means))
     assert "zebra" in panel.unknown.text()
     assert panel.reconstruction.text() != ""
+    assert "BLEU" in panel.score.text()  # "the cat sat on the <unk> ." against its reconstruction
     assert len(window.map_panel.scatter._extra_item.data) == 1
     panel.neighbours.setCurrentRow(0)
     assert window.session.selected == int(panel._neighbour_indices[0])
