@@ -8,15 +8,15 @@ from explorer.analysis.homotopy import homotopies, homotopy, midpoint_fluency
 from explorer.data.registry import load_dataset
 from explorer.errors import ConfigError
 from explorer.training.run import RunSpec, TrainingRun
-from explorer.training.trainer import TrainConfig
 
 CORPUS = f"text:{Path(__file__).resolve().parents[1] / 'fixtures' / 'tiny_corpus.txt'}"
 SMALL = {"embed_dim": 16, "hidden_dim": 32}
 
 
-def run(kind, data=None, epochs=3):
-    spec = RunSpec(model=kind, dataset=CORPUS, latent_dim=4 if kind != "lm" else None, model_options=SMALL,
-                   data_options=data or {"min_count": 1}, train=TrainConfig(epochs=epochs, batch_size=16, device="cpu"))
+def run(kind, min_count=1, epochs=3):
+    latent = {} if kind == "lm" else {"latent_dim": 4}
+    spec = RunSpec.create(model=kind, dataset=CORPUS, min_count=min_count, epochs=epochs, batch_size=16,
+                          device="cpu", **latent, **SMALL)
     return ModelExplorer(TrainingRun(spec).execute())
 
 
@@ -36,7 +36,7 @@ def test_a_homotopy_starts_and_ends_at_the_reconstructions(models):
 def test_two_models_side_by_side_and_their_vocabularies(models):
     paths = homotopies({"VAE": models["VAE"], "AE": models["AE"]}, "a dog ran .", "the cat sat .", steps=4)
     assert list(paths) == ["VAE", "AE"] and all(len(p) == 4 for p in paths.values())
-    other = run("sentence-ae", data={"min_count": 2}, epochs=1)
+    other = run("sentence-ae", min_count=2, epochs=1)
     with pytest.raises(ConfigError, match="different vocabularies"):
         homotopies({"VAE": models["VAE"], "other": other}, "a dog ran .", "the cat sat .")
 

@@ -11,7 +11,7 @@ from explorer.data.registry import load_dataset
 from explorer.io.checkpoint import Checkpoint
 from explorer.models.base import build_model
 from explorer.models.text import text_model_config
-from explorer.training.run import build_preview
+from explorer.analysis.preview import build_preview
 from explorer.training.trainer import TrainConfig, Trainer
 
 TINY = f"text:{Path(__file__).resolve().parents[1] / 'fixtures' / 'tiny_corpus.txt'}"
@@ -52,7 +52,7 @@ def autoencoder(corpus):
                                hidden_dim=64)
     model = build_model(config)
     before = reconstruction_scores(model, corpus.train)
-    Trainer(model, corpus, TrainConfig(epochs=40, batch_size=16, lr=3e-3, device="cpu")).run()
+    Trainer(model, corpus, TrainConfig(epochs=60, batch_size=16, lr=3e-3, device="cpu")).run()
     return model.eval(), before
 
 
