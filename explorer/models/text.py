@@ -14,7 +14,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from explorer.errors import ConfigError
 from explorer.limits import MAX_HIDDEN, MAX_LATENT_DIM
-from explorer.models.base import Batch, LatentModel, Posterior, register_model
+from explorer.models.base import Batch, LatentModel, Posterior, StepContext, register_model
 from explorer.options import Option
 
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
@@ -53,6 +53,14 @@ ENCODER_OPTIONS = (
            "one extra key/value position every layer attends to (memory), added to every input embedding, or both.",
            label="Latent injection", choices=INJECTIONS, group="advanced"),
 )
+
+
+SENTENCE_VAE_OPTIONS = ENCODER_OPTIONS + (
+    Option("reset_decoder", "bool", True, "Sentence VAE with AE pre-training: re-initialise the decoder when the "
+           "pre-training ends, keeping the encoder (Li et al. 2019).", label="Reset decoder after pre-training",
+           group="advanced"),
+)
+DECODER_PARTS = ("decoder.", "latent_to_state.", "output.")  # parameters a decoder reset draws afresh
 
 
 def text_model_config(kind: str, vocab_size: int, latent_dim: int | None = None, rnn: str | None = None,
@@ -278,7 +286,25 @@ class SentenceVAE(SentenceEncoderDecoder):
     kind = "sentence-vae"
     display_name = "Sentence VAE"
     description = "Bowman et al.'s sentence VAE: an encoder and a decoder around a Gaussian latent."
-    options = ENCODER_OPTIONS
+    options = SENTENCE_VAE_OPTIONS
+
+    def training_step(self, batch: Batch, step: int, ctx: StepContext) -> dict[str, torch.Tensor]:
+        if self.config.get("reset_decoder") and step == ctx.objective.config.pretrain_steps > 0:
+            self.reset_decoder(ctx.optimizers.values())
+        return super().training_step(batch, step, ctx)
+
+    def reset_decoder(self, optimizers=()) -> None:
+        """Draw the decoder's weights afresh (the same on every rank: from a fixed seed) and forget what the
+        optimizers remembered of the old ones. The embedding, shared with the encoder, is kept."""
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            fresh = type(self)(self.config).state_dict()
+        with torch.no_grad():
+            for name, parameter in self.named_parameters():
+                if name.startswith(DECODER_PARTS):
+                    parameter.copy_(fresh[name])
+                    for optimizer in optimizers:
+                        optimizer.state.pop(parameter, None)
 
 
 @register_model

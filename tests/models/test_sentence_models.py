@@ -169,3 +169,37 @@ def test_configs_written_before_pooling_mean_the_last_state(corpus):
 def test_bad_sentence_configs_are_refused(bad, message):
     with pytest.raises(ConfigError, match=message):
         text_model_config("sentence-vae", 10, **bad)
+
+
+def test_decoder_reset_keeps_the_encoder_and_forgets_the_decoders_optimizer_state(corpus):
+    model = tiny("sentence-vae", corpus, reset_decoder=True)
+    optimizer = torch.optim.Adam(model.parameters(), 1e-2)
+    model.loss_terms(batch_of(corpus.train))["recon"].mean().backward()
+    optimizer.step()
+    before = {name: p.detach().clone() for name, p in model.named_parameters()}
+    model.reset_decoder([optimizer])
+    for name, parameter in model.named_parameters():
+        changed = not torch.equal(before[name], parameter)
+        assert changed == name.startswith(("decoder.", "latent_to_state.", "output.")), name
+        assert (parameter in optimizer.state) == (not changed), name
+    again = tiny("sentence-vae", corpus, reset_decoder=True)
+    again.reset_decoder()
+    assert torch.equal(again.output.weight, model.output.weight)  # the same fresh decoder on every rank
+
+
+def test_pretraining_run_resets_the_decoder_once_at_its_end(corpus):
+    from explorer.training.run import RunSpec, TrainingRun
+
+    spec = RunSpec.create(model="sentence-vae", dataset=TINY, min_count=1, max_len=12, latent_dim=4, embed_dim=16,
+                          hidden_dim=32, epochs=3, pretrain_epochs=1, free_bits=0.5, batch_size=16, device="cpu")
+    run = TrainingRun(spec)
+    run.prepare()
+    resets = []
+    run.model.reset_decoder = lambda optimizers=(): resets.append(run.trainer.global_step)
+    run.trainer.run()
+    steps_per_epoch = -(-len(corpus.train) // 16)
+    assert resets == [steps_per_epoch] and run.trainer.objective.config.pretrain_steps == steps_per_epoch
+    with pytest.raises(ConfigError, match="leaves none of the 3 epochs"):
+        TrainingRun(RunSpec.create(model="sentence-vae", dataset=TINY, epochs=3, pretrain_epochs=3)).prepare()
+    with pytest.raises(ConfigError, match="has no KL term"):
+        TrainingRun(RunSpec.create(model="sentence-ae", dataset=TINY, epochs=3, pretrain_epochs=1)).prepare()
