@@ -61,10 +61,11 @@ def score(hypotheses: list[list], references: list[list]) -> ReconstructionScore
 
 
 @torch.no_grad()
-def reconstruct_ids(model: LatentModel, split: Split, batch_size: int = 500) -> list[list[int]]:
-    """Greedy decodes of the posterior means of every sentence of ``split``."""
+def reconstruct_ids(model: LatentModel, split: Split, decode: DecodeConfig | None = None,
+                    batch_size: int = 500) -> list[list[int]]:
+    """Decodes (greedy with <unk> allowed, unless told otherwise) of the posterior means of every sentence."""
     model.eval()
-    decode = DecodeConfig("greedy", allow_unk=True)
+    decode = decode or DecodeConfig("greedy", allow_unk=True)
     out: list[list[int]] = []
     for start in range(0, len(split), batch_size):
         part = split.subset(slice(start, start + batch_size))
@@ -97,9 +98,10 @@ def typed_reconstruction(explorer, sentence: str, mean=None) -> TypedReconstruct
                                token_accuracy([ids], [reference]), ids == reference)
 
 
-def reconstruction_scores(model: LatentModel, split: Split, max_items: int | None = None) -> ReconstructionScores:
+def reconstruction_scores(model: LatentModel, split: Split, max_items: int | None = None,
+                          decode: DecodeConfig | None = None) -> ReconstructionScores:
     """Scores on the first ``max_items`` sentences of ``split`` (all by default)."""
     if max_items is not None:
         split = split.subset(slice(0, max_items))
     references = [row[: int(n)].tolist() for row, n in zip(split.x, split.lengths)]
-    return score(reconstruct_ids(model, split), references)
+    return score(reconstruct_ids(model, split, decode), references)
