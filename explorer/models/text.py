@@ -24,8 +24,8 @@ DECODERS = ("rnn", "transformer")
 INJECTIONS = ("memory", "embedding", "both")
 DEFAULT_POOL = "max"
 TRANSFORMER_DEFAULTS = {"num_layers": 2, "heads": 4, "dropout": 0.1, "inject": "both"}
-# What a config written before these settings existed means: the last state, a recurrent decoder.
-LEGACY_DEFAULTS = {"pool": "last", "decoder": "rnn"}
+# What a config written before these settings existed means: the last state, a recurrent decoder, no dropout.
+LEGACY_DEFAULTS = {"pool": "last", "decoder": "rnn", "dropout": 0.0}
 
 
 DECODER_OPTIONS = (
@@ -37,6 +37,11 @@ DECODER_OPTIONS = (
            label="RNN size", low=1, high=MAX_HIDDEN, group="advanced"),
     Option("word_dropout", "float", 0.0, "Sentence models: the chance each decoder input word is replaced by "
            "<unk>, forcing the decoder to use z.", label="Word dropout", low=0.0, high=1.0),
+    Option("embed_dropout", "float", 0.0, "Sentence models: dropout on the word embeddings the encoder and decoder "
+           "read.", label="Embedding dropout", low=0.0, high=0.9, group="advanced"),
+    Option("dropout", "float", None, "Sentence models: dropout on the decoder's states before the softmax (and "
+           "inside a Transformer's layers). Auto: 0 for a recurrent decoder, 0.1 for a Transformer.",
+           label="Dropout", low=0.0, high=0.9, group="advanced"),
     Option("decoder", "choice", "rnn", "Sentence models: a recurrent decoder, or a small Transformer (2+2 layers; "
            "experimental).", label="Decoder", choices=DECODERS, group="advanced"),
 )
@@ -78,6 +83,7 @@ def text_model_config(kind: str, vocab_size: int, latent_dim: int | None = None,
         "num_layers": 1,
         "word_dropout": 0.0,
         "embed_dropout": 0.0,
+        "dropout": 0.0,
         "z_every_step": True,
         "pool": DEFAULT_POOL,
         "decoder": "rnn",
@@ -140,6 +146,7 @@ class SentenceDecoder(LatentModel):
         self.transformer = c["decoder"] == "transformer"
         self.embedding = nn.Embedding(c["vocab_size"], c["embed_dim"], padding_idx=c["pad_id"])
         self.embed_dropout = nn.Dropout(float(c["embed_dropout"]))
+        self.state_dropout = nn.Dropout(float(c["dropout"]))
         if self.transformer:
             from explorer.models.transformer_text import TransformerDecoder
 
@@ -182,7 +189,7 @@ class SentenceDecoder(LatentModel):
         else:
             out, state = self.decoder(self._with_z(emb, z), state)
             hidden = out[:, 0]
-        return self.output(hidden), state
+        return self.output(self.state_dropout(hidden)), state
 
     def select_state(self, state, index: torch.Tensor):
         """The decoding state of the rows ``index`` (beam search keeps its best hypotheses)."""
@@ -202,11 +209,11 @@ class SentenceDecoder(LatentModel):
             inputs = inputs.masked_fill(drop & (inputs != self.config["pad_id"]), self.config["unk_id"])
         emb = self.embed_dropout(self.embedding(inputs))
         if self.transformer:
-            return self.decoder(emb, z)
+            return self.state_dropout(self.decoder(emb, z))
         packed = pack_padded_sequence(self._with_z(emb, z), (lengths + 1).cpu(), batch_first=True,
                                       enforce_sorted=False)
         out, _ = self.decoder(packed, self.init_state(z))
-        return pad_packed_sequence(out, batch_first=True, total_length=inputs.shape[1])[0]
+        return self.state_dropout(pad_packed_sequence(out, batch_first=True, total_length=inputs.shape[1])[0])
 
     def decode(self, z, cond=None, tokens=None, lengths=None, **kwargs) -> torch.Tensor:
         """Teacher-forced logits (N, T+1, V) for the sentences ``tokens`` (without <bos>/<eos>) of ``lengths``."""
