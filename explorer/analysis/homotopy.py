@@ -4,6 +4,7 @@ are, scored by a language model."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -30,6 +31,40 @@ def homotopies(explorers: dict, a: str, b: str, steps: int = 8, method: str = "l
         raise ConfigError(f"{' and '.join(explorers)} were trained on different vocabularies; a homotopy side by "
                           "side needs models of the same corpus")
     return {name: homotopy(e, a, b, steps, method) for name, e in explorers.items()}
+
+
+def end_marks(sentences: list[str]) -> list[str]:
+    """Each row's mark in a homotopy: "A" where it is A's reconstruction (the first row), "B" where it is B's (the
+    last), else its step number."""
+    return ["A" if s == sentences[0] else "B" if s == sentences[-1] else str(i + 1) for i, s in enumerate(sentences)]
+
+
+def companion_autoencoder(path, vocab: list[str]) -> Path | None:
+    """A sentence AE of the same vocabulary in the folder of the checkpoint ``path`` (the shipped AE beside the
+    shipped VAE), or None. Only the files' headers are read."""
+    from explorer.errors import CheckpointError
+    from explorer.io.checkpoint import read_metadata
+
+    for candidate in sorted(Path(path).parent.glob("*.safetensors")):
+        try:
+            meta = read_metadata(candidate)
+        except CheckpointError:
+            continue
+        if meta["model_config"].get("kind") == "sentence-ae" and meta.get("dataset", {}).get("vocab") == vocab:
+            return candidate
+    return None
+
+
+def open_autoencoder(path, vocab: list[str]):
+    """The explorer of a sentence AE checkpoint, refused unless it reads the same vocabulary."""
+    from explorer.analysis.explore import ModelExplorer
+    from explorer.io.checkpoint import load_checkpoint
+
+    explorer = ModelExplorer(load_checkpoint(path))
+    if explorer.domain_name != "text" or explorer.checkpoint.dataset.get("vocab") != vocab:
+        raise ConfigError(f"{Path(path).name} is not a sentence model of this corpus: a homotopy side by side needs "
+                          "the same vocabulary")
+    return explorer
 
 
 @dataclass
