@@ -236,3 +236,8 @@ class ModelExplorer:
                 self._fitted_projection = project(self.means, "pca")
             projection = self._fitted_projection
         return np.asarray(projection.transform(np.atleast_2d(means)), dtype=np.float32)
+
+    @property
+    def stds(self) -> np.ndarray | None:
+        """The preview items' posterior σ per continuous dimension; None for a deterministic encoder."""
+        return None if self.logvars is None else np.exp(0.5 * self.logvars)
