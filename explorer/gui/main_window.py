@@ -231,8 +231,13 @@ class MainWindow(QMainWindow):
             self.session.select(0)
         self._update_actions()
 
+    @property
+    def read_only(self) -> bool:
+        """A shipped model is never overwritten: Save asks for a new file."""
+        return self.session.path is not None and settings.is_shipped(self.session.path)
+
     def save(self) -> None:
-        if self.session.path:
+        if self.session.path and not self.read_only:
             self._save_to(self.session.path)
         else:
             self.save_as()
@@ -249,6 +254,10 @@ class MainWindow(QMainWindow):
     def _save_to(self, path: str) -> None:
         from explorer.io.checkpoint import save_checkpoint
 
+        if settings.is_shipped(path):
+            self.prompts.error("Could not save", f"{path}\n\nis a shipped model, kept read-only: save the model "
+                                                 "under another name or in another folder")
+            return
         checkpoint = self.session.explorer.checkpoint
         try:
             written = save_checkpoint(path, checkpoint.model, checkpoint.meta, checkpoint.preview,
@@ -259,6 +268,7 @@ class MainWindow(QMainWindow):
         self.session.path = str(written)
         settings.add_recent_file(str(Path(written).resolve()))
         self.model_panel.refresh()
+        self._update_title()
         self.statusBar().showMessage(f"Saved {written}", 10_000)
 
     # New inputs
@@ -414,9 +424,14 @@ class MainWindow(QMainWindow):
         self.status_device.setText(f"device: {explorer.model.device}")
         self.status_model.setText(f"model: {printable(explorer.label, 60)} (z={explorer.latent_dim})")
         self.status_dataset.setText(f"dataset: {printable(explorer.checkpoint.dataset.get('id', '?'), 60)}")
-        name = Path(self.session.path).name if self.session.path else "unsaved run"
-        self.setWindowTitle(f"{name} — {TITLE}")
+        self._update_title()
         self.statusBar().clearMessage()
+
+    def _update_title(self) -> None:
+        name = Path(self.session.path).name if self.session.path else "unsaved run"
+        self.setWindowTitle(f"{name}{' (read-only)' if self.read_only else ''} — {TITLE}")
+        self.save_action.setStatusTip("A shipped model is read-only: Save asks for a new file." if self.read_only
+                                      else "Save the loaded model to its file (or choose one).")
 
     def dragEnterEvent(self, event) -> None:
         if any(url.toLocalFile().endswith(".safetensors") for url in event.mimeData().urls()):

@@ -91,6 +91,7 @@ class RecordingPrompts:
         self.confirmations: list[str] = []
         self.next_path: str | None = None
         self.next_text: str | None = None
+        self.save_requests: list[tuple[str, str, str]] = []  # (caption, default path, filters) asked for
 
     def error(self, title, text):
         self.errors.append((title, text))
@@ -103,6 +104,7 @@ class RecordingPrompts:
         return self.next_text
 
     def save_path(self, caption, default_path, filters):
+        self.save_requests.append((caption, default_path, filters))
         return self.next_path
 
     def open_path(self, caption, folder, filters):

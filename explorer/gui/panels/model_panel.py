@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from explorer.gui.settings import is_shipped
 from explorer.io.display import printable
 
 SHOWN_CHARS = 80  # a dataset id can hold a long path
@@ -74,6 +75,8 @@ class ModelPanel(QWidget):
         meta = explorer.checkpoint.meta
         dataset = meta.get("dataset", {})
         where = Path(self.session.path).name if self.session.path else "not saved yet"
+        if self.session.path and is_shipped(self.session.path):
+            where += " (shipped, read-only)"
         epochs = len(meta.get("history", []))
         self.summary.setText(  # rich text: every string from the checkpoint is escaped
             f"<b>{_escaped(explorer.label)}</b> ({explorer.domain_name})<br>"
