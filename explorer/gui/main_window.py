@@ -14,6 +14,7 @@ from explorer.errors import ExplorerError
 from explorer.io.display import printable
 from explorer.gui import settings
 from explorer.gui.dialogs import Prompts
+from explorer.gui.exports import Exports
 from explorer.gui.panels.arithmetic_panel import ArithmeticPanel
 from explorer.gui.panels.inspector_panel import InspectorPanel
 from explorer.gui.panels.interpolation_panel import InterpolationPanel
@@ -24,7 +25,6 @@ from explorer.gui.panels.sentence_panel import SentencePanel
 from explorer.gui.panels.training_panel import TrainingPanel
 from explorer.gui.panels.traversal_panel import TraversalPanel
 from explorer.gui.session import Session
-from explorer.gui.widgets.export import IMAGE_FILTERS, export_widget
 
 CHECKPOINT_FILTER = "Checkpoints (*.safetensors)"
 
@@ -141,20 +141,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.watch_action)
         file_menu.addAction(self.place_action)
         self.export_menu = file_menu.addMenu("&Export")
-        exports = (
-            ("Latent map (PNG/SVG)…", self.export_map, "Save the latent map as a picture."),
-            ("Latents with labels (CSV/NPZ)…", self.export_latents,
-             "Save the preview set's latent means, labels and map coordinates."),
-            ("Training history (CSV)…", self.export_history, "Save the per-epoch training history as a table."),
-            ("Training curves (PNG/SVG)…", self.export_curves, "Save the training plots as a picture."),
-            ("Posterior bars (PNG/SVG)…", self.export_posterior, "Save the inspector's bar chart as a picture."),
-            ("Traversal grid…", self.export_traversal, "Save the traversal's decodes."),
-            ("Interpolation strip…", self.export_interpolation, "Save the interpolation's decodes."),
-            ("Samples grid…", self.export_samples, "Save the samples."),
-        )
-        self.export_actions = [self._action(text, slot, tip=tip) for text, slot, tip in exports]
-        for action in self.export_actions:
-            self.export_menu.addAction(action)
+        self.exports = Exports(self, self.export_menu)
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "Close the app."))
         view_menu = self.menuBar().addMenu("&View")
@@ -183,8 +170,9 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         loaded = self.session.has_model
-        for action in (self.save_action, self.save_as_action, *self.export_actions):
+        for action in (self.save_action, self.save_as_action):
             action.setEnabled(loaded)
+        self.exports.set_enabled(loaded)
         self.place_action.setEnabled(loaded)
         self.model_panel.save_button.setEnabled(loaded)
 
@@ -339,79 +327,6 @@ class MainWindow(QMainWindow):
 
     def _on_run_failed(self, title: str, message: str) -> None:
         self.prompts.error(title, message)
-
-    # Exports
-    def _ask_export_path(self, caption: str, suffix_name: str, filters: str) -> str | None:
-        stem = Path(self.session.path).stem if self.session.path else "latent-explorer"
-        default = Path(settings.last_folder()) / f"{stem}-{suffix_name}"
-        path = self.prompts.save_path(caption, str(default), filters)
-        if path:
-            settings.set_last_folder(path)
-        return path
-
-    def _export(self, write, path: str) -> None:
-        try:
-            written = write(path)
-        except (ExplorerError, OSError) as error:
-            self.prompts.error("Export failed", f"{path}\n\n{error}")
-            return
-        self.statusBar().showMessage(f"Wrote {written or path}", 10_000)
-
-    def _export_widget(self, widget, caption: str, name: str) -> None:
-        path = self._ask_export_path(caption, f"{name}.png", IMAGE_FILTERS)
-        if path:
-            self._export(lambda p: export_widget(widget, p), path)
-
-    def export_map(self) -> None:
-        self._export_widget(self.map_panel.scatter, "Export latent map", "map")
-
-    def export_curves(self) -> None:
-        self._export_widget(self.training.plots_widget, "Export training curves", "curves")
-
-    def export_posterior(self) -> None:
-        self._export_widget(self.inspector.bars, "Export posterior bars", "posterior")
-
-    def export_latents(self) -> None:
-        from explorer.io.export import save_latents
-
-        explorer = self.session.explorer
-        path = self._ask_export_path("Export latents", "latents.csv", "CSV table (*.csv);;NumPy archive (*.npz)")
-        if path:
-            self._export(lambda p: save_latents(p, explorer.means, explorer.labels, explorer.projection,
-                                                explorer.class_names), path)
-
-    def export_history(self) -> None:
-        from explorer.io.export import save_history_csv
-
-        history = self.session.explorer.checkpoint.history or self.training.history
-        path = self._ask_export_path("Export training history", "history.csv", "CSV table (*.csv)")
-        if path:
-            self._export(lambda p: save_history_csv(p, history), path)
-
-    def export_traversal(self) -> None:
-        self._export_items(self.traversal.view, "traversal")
-
-    def export_interpolation(self) -> None:
-        self._export_items(self.interpolation.view, "interpolation")
-
-    def export_samples(self) -> None:
-        self._export_items(self.samples.view, "samples")
-
-    def _export_items(self, view, name: str) -> None:
-        """A grid of images as a PNG at the images' own resolution, or sentences as text."""
-        from explorer.io.export import save_image_grid, save_sentences
-
-        if not view.count:
-            self.statusBar().showMessage(f"Nothing to export: the {name} view is empty", 10_000)
-            return
-        if view.is_images():
-            path = self._ask_export_path(f"Export {name}", f"{name}.png", "PNG image (*.png)")
-            if path:
-                self._export(lambda p: save_image_grid(p, view.items, view.grid.ncols), path)
-        else:
-            path = self._ask_export_path(f"Export {name}", f"{name}.txt", "Text (*.txt);;CSV table (*.csv)")
-            if path:
-                self._export(lambda p: save_sentences(p, list(view.items)), path)
 
     # Status, drag-and-drop, closing
     def _show_domain_tabs(self) -> None:
