@@ -56,6 +56,10 @@ class Prompts:
     def open_folder(self, caption: str, folder: str) -> str | None:
         return QFileDialog.getExistingDirectory(self.parent, caption, folder) or None
 
+    def open_paths(self, caption: str, folder: str, filters: str) -> list[str]:
+        paths, _ = QFileDialog.getOpenFileNames(self.parent, caption, folder, filters)
+        return list(paths)
+
 
 def filter_suffixes(filters: str) -> list[str]:
     """The suffixes a Qt filter string names, in order: "PNG image (*.png);;SVG drawing (*.svg)" -> .png, .svg."""
@@ -90,3 +94,6 @@ class HeadlessPrompts(Prompts):
 
     def open_folder(self, caption: str, folder: str) -> str | None:
         return None
+
+    def open_paths(self, caption: str, folder: str, filters: str) -> list[str]:
+        return []

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabWidget
 from explorer.errors import ExplorerError
 from explorer.io.display import printable
 from explorer.gui import settings
+from explorer.gui.compare_window import CompareWindow
 from explorer.gui.dialogs import Prompts
 from explorer.gui.exports import Exports
 from explorer.gui.panels.arithmetic_panel import ArithmeticPanel
@@ -51,6 +52,7 @@ class MainWindow(QMainWindow):
         self.remember_layout = True  # off for unattended screenshots, which use the default layout
         self._closing = False
         self.session = Session(self)
+        self.compare_window = None  # made when first asked for
 
         self.map_panel = MapPanel(self.session)
         self.model_panel = ModelPanel(self.session)
@@ -131,6 +133,9 @@ class MainWindow(QMainWindow):
         self.watch_action = self._action("&Watch a Run…", self.watch_run_dialog, "Ctrl+Shift+W",
                                          "Follow a run folder written by train --run-dir (here, or synced from a "
                                          "GPU server): live curves and its latest checkpoint.")
+        self.compare_action = self._action("&Compare Runs…", self.compare_dialog, "Ctrl+Shift+C",
+                                           "Open checkpoints side by side with the open model: curves overlaid, "
+                                           "metrics in one table, samples from each.")
         self.place_action = self._action("&Place a New Input on the Map…", self.place_input_dialog, "Ctrl+I",
                                          "Encode an image file or a sentence and mark where it lands on the map.")
         self.recent_menu = file_menu.addMenu("Open &Recent")
@@ -140,6 +145,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.save_as_action)
         file_menu.addAction(self.watch_action)
         file_menu.addAction(self.place_action)
+        file_menu.addAction(self.compare_action)
         self.export_menu = file_menu.addMenu("&Export")
         self.exports = Exports(self, self.export_menu)
         file_menu.addSeparator()
@@ -259,6 +265,25 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.statusBar().showMessage(f"Saved {written}", 10_000)
 
+    # Comparing runs
+    def compare_dialog(self) -> None:
+        paths = self.prompts.open_paths("Compare checkpoints", settings.last_folder(), CHECKPOINT_FILTER)
+        if paths:
+            opened = [self.session.path] if self.session.path else []
+            self.compare_runs(opened + paths)
+
+    def compare_runs(self, paths) -> CompareWindow:
+        """Show checkpoints side by side in the Compare window (made on first use); returns it."""
+        if self.compare_window is None or self.compare_window.closed:  # a closed one has stopped its worker
+            if self.compare_window is not None:
+                self.compare_window.deleteLater()
+            self.compare_window = CompareWindow(self.prompts, parent=self)
+            self.compare_window.setWindowFlag(Qt.WindowType.Window)
+        self.compare_window.show()
+        self.compare_window.raise_()
+        self.compare_window.add_paths([str(path) for path in paths])
+        return self.compare_window
+
     # New inputs
     def place_input_dialog(self) -> None:
         if self.session.explorer.domain_name == "text":
@@ -377,6 +402,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Stopping training and saving before closing…")
         self.training.stop_and_wait()
         self.session.stop()
+        if self.compare_window is not None:
+            self.compare_window.close()
         if self.remember_layout:
             values = settings.app_settings()
             values.setValue("window/geometry", self.saveGeometry())

@@ -229,6 +229,25 @@ def save_curves_png(path, history: list[dict]) -> Path:
     return _atomic_write(path, lambda out: figure.savefig(out, format=fmt, dpi=110))
 
 
+def save_table_csv(path, header: list[str], rows: list[list]) -> Path:
+    """A table as CSV: floats with 6 significant digits, None as an empty cell."""
+    _suffix(path, (".csv",))
+
+    def cell(value):
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            return csv_text(value)  # run names come from file names
+        return f"{value:.6g}" if isinstance(value, float) else value
+
+    def write(out):
+        writer = csv.writer(out)
+        writer.writerow([csv_text(name) for name in header])
+        writer.writerows([cell(value) for value in row] for row in rows)
+
+    return _atomic_write(path, write, binary=False)
+
+
 def save_sentences(path, sentences: list[str], extra_columns: dict[str, list] | None = None) -> Path:
     suffix = _suffix(path, (".txt", ".csv"))
     if suffix == ".txt":

@@ -92,6 +92,7 @@ class RecordingPrompts:
         self.next_path: str | None = None
         self.next_text: str | None = None
         self.save_requests: list[tuple[str, str, str]] = []  # (caption, default path, filters) asked for
+        self.next_paths: list[str] = []  # what a multiple-file open dialog answers
 
     def error(self, title, text):
         self.errors.append((title, text))
@@ -112,6 +113,9 @@ class RecordingPrompts:
 
     def open_folder(self, caption, folder):
         return self.next_path
+
+    def open_paths(self, caption, folder, filters):
+        return list(self.next_paths)
 
 
 @pytest.fixture
