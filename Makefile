@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 QT_SYSTEM_LIBS := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0 \
 	libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0 libxcb-xinerama0 libxcb-randr0
 
-.PHONY: run test setup system-libs shipped-models bench clean
+.PHONY: run test setup system-libs shipped-models bench clean icon desktop-entry
 
 run: setup
 	$(BIN)/python main.py
@@ -52,6 +52,18 @@ shipped-models: setup
 	  --free-bits 0.125 --no-optimizer-state --out trained/sentence-vae-wordnet.safetensors
 	mkdir -p build && $(TEXT_SHIP) --model lm --out build/lm-wordnet.safetensors
 	$(BIN)/python bench/quality.py --lm build/lm-wordnet.safetensors
+
+# resources/icon.png is rendered from resources/icon.svg with Qt's SVG renderer.
+icon: setup
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m explorer.gui.appearance
+
+# A menu entry (and taskbar icon) for Linux desktops: ~/.local/share/applications/latent-explorer.desktop.
+APPLICATIONS := $(or $(XDG_DATA_HOME),$(HOME)/.local/share)/applications
+desktop-entry: setup
+	mkdir -p "$(APPLICATIONS)"
+	sed -e 's|@EXEC@|$(abspath $(BIN))/latent-explorer|' -e 's|@ICON@|$(CURDIR)/resources/icon.png|' \
+	  resources/latent-explorer.desktop.in > "$(APPLICATIONS)/latent-explorer.desktop"
+	@echo "installed $(APPLICATIONS)/latent-explorer.desktop"
 
 bench: setup
 	$(BIN)/python bench/train_throughput.py
