@@ -144,7 +144,7 @@ class Exports:
         if not view.count:
             self.nothing(f"the {name} view is empty")
         elif view.is_images():
-            self.grid(name, view.items, view.grid.ncols)
+            self.grid(name, view.items, view.grid.ncols, view.row_labels, view.col_labels)
         else:
             self.sentences(name, list(view.items))
 
