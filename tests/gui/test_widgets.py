@@ -269,3 +269,19 @@ def test_rows_lower_than_a_line_of_text_label_every_few_rows(qtbot):
     finally:
         QPainter.drawText = original
     assert "z0" in drawn and 1 < len(drawn) < 64
+
+
+def test_a_path_is_drawn_apart_from_the_group_with_its_ends_marked(qtbot):
+    from explorer.gui.widgets.style import ACCENT, PATH
+
+    scatter, points = make_scatter(qtbot)
+    scatter.set_group(np.arange(5))
+    scatter.set_path(np.array([[0.0, 0.0], [0.5, 0.5], [1.0, 2.0]]))
+    assert scatter._path_item.opts["pen"].color() == PATH != ACCENT
+    assert scatter._group_item.opts["pen"].color() == ACCENT
+    a, b = scatter.path_ends["A"], scatter.path_ends["B"]
+    assert a.isVisible() and b.isVisible()
+    assert (a.pos().x(), a.pos().y(), b.pos().x(), b.pos().y()) == (0.0, 0.0, 1.0, 2.0)
+    assert a.textItem.toPlainText() == "A" and b.textItem.toPlainText() == "B"
+    scatter.set_path(None)
+    assert not a.isVisible() and not b.isVisible()
