@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from explorer.analysis import captions
 from explorer.gui.concurrent import WorkerThread
 
 
@@ -98,8 +99,4 @@ class Session(QObject):
         return int(self.explorer.labels[index]) if index >= 0 else 0
 
     def describe_item(self, index: int) -> str:
-        label = int(self.explorer.labels[index])
-        names = self.explorer.class_names
-        if 0 <= label < len(names):
-            return f"#{index} · {names[label]}"
-        return f"#{index}" if label < 0 else f"#{index} · {label}"
+        return captions.item(index, int(self.explorer.labels[index]), self.explorer.class_names)

@@ -101,7 +101,8 @@ def test_interpolation_export_has_one_cell_per_step(vae_window, prompts, tmp_pat
     prompts.next_path = str(tmp_path / "strip.png")
     vae_window.exports.interpolation()
     image = QImage(prompts.next_path)
-    height = vae_window.session.explorer.items([0]).shape[1]
+    cell = vae_window.session.explorer.items([0]).shape[1]
+    height = cell * vae_window.exports.grid_scale(cell)
     assert image.width() > panel.steps.value() * height > image.height()
 
 

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
                                QVBoxLayout)
 
+from explorer.analysis import captions
 from explorer.errors import ExplorerError
 from explorer.gui.panels.base import ExplorerPanel, decode_progressively
 from explorer.gui.widgets.items_view import ItemsView
@@ -198,8 +199,10 @@ class InterpolationPanel(ExplorerPanel):
     def _show_path(self, result) -> None:
         self.path, points, items = result
         if len(items):
-            self.view.set_items(items, ncols=len(self.path))
+            self.view.set_items(items, ncols=len(self.path), col_labels=captions.interpolation_columns(len(self.path)))
         self.session.show_path(points)
 
     def _show_swap(self, items) -> None:
-        self.swap_view.set_items(items, ncols=self.session.explorer.num_classes)
+        explorer = self.session.explorer
+        self.swap_view.set_items(items, ncols=explorer.num_classes,
+                                 col_labels=captions.class_names(explorer.class_names, explorer.num_classes))

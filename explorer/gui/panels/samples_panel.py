@@ -118,7 +118,8 @@ class SamplesPanel(ExplorerPanel):
             return
         rows = len(self._row_names) > 1
         if isinstance(parts[0], np.ndarray):
-            self.view.set_items(np.concatenate(parts), ncols=self.count.value() if rows else None)
+            self.view.set_items(np.concatenate(parts), ncols=self.count.value() if rows else None,
+                                row_labels=self._row_names if rows else None)
             return
         prefixes = [self._row_names[i] for i, part in enumerate(parts) for _ in part] if rows else None
         self.view.set_items([s for part in parts for s in part], prefixes=prefixes)

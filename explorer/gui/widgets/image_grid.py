@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QImage, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QFont, QFontMetrics, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 PAD_VALUE = 128
@@ -39,6 +39,23 @@ def thumbnail(image: np.ndarray, size: int = 96) -> QPixmap:
     """One image as a pixmap about ``size`` pixels tall, scaled without smoothing."""
     pixmap = QPixmap.fromImage(to_qimage(image))
     return pixmap.scaledToHeight(size, Qt.TransformationMode.FastTransformation)
+
+
+def captioned_thumbnail(image: np.ndarray, caption: str, palette: QPalette, size: int = 96) -> QPixmap:
+    """A thumbnail with ``caption`` written under it (as a hovered sentence shows its index and label)."""
+    picture = thumbnail(image, size)
+    metrics = QFontMetrics(QFont())
+    width = max(picture.width(), metrics.horizontalAdvance(caption) + 2 * LABEL_GAP)
+    height = picture.height() + metrics.height() + LABEL_GAP
+    captioned = QPixmap(width, height)
+    captioned.fill(palette.color(QPalette.ColorRole.ToolTipBase))
+    painter = QPainter(captioned)
+    painter.drawPixmap((width - picture.width()) // 2, 0, picture)
+    painter.setPen(palette.color(QPalette.ColorRole.ToolTipText))
+    painter.drawText(QRect(0, picture.height(), width, height - picture.height()), Qt.AlignmentFlag.AlignCenter,
+                     caption)
+    painter.end()
+    return captioned
 
 
 class ImageGrid(QWidget):
