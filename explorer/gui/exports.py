@@ -43,6 +43,8 @@ class Exports:
             ("Samples grid…", self.samples, "Save the samples."),
             ("Analogy row…", self.analogy, "Save A, B, C and the decode of A − B + C."),
             ("Attribute row…", self.attribute, "Save the selected item moved along the attribute vector."),
+            ("Sentence neighbours (TXT/CSV)…", self.neighbours,
+             "Save the typed sentence's nearest preview sentences, with their indices, labels and distances."),
         )
         self.actions = []
         for text, slot, tip in entries:
@@ -239,3 +241,15 @@ class Exports:
 
     def attribute(self) -> None:
         self.view(self.window.arithmetic.attribute_view, "attribute")
+
+    def neighbours(self) -> None:
+        shown = self.window.sentences.shown
+        if shown is None:
+            self.nothing("no sentence is typed and encoded (Sentences tab)")
+            return
+        query, typed = shown
+        indices = [int(i) for i in typed.neighbours]
+        self.sentences("neighbours", list(typed.neighbour_texts),
+                       {"preview_index": indices, "label": [self.session.describe_item(i) for i in indices],
+                        "distance": [round(float(d), 4) for d in typed.distances],
+                        "neighbour_of": [query] * len(indices)})

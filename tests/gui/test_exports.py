@@ -124,3 +124,24 @@ def test_class_swap_of_an_unconditional_model_says_why_not(vae_window, prompts):
 def test_the_scale_menu_offers_only_valid_scales(vae_window):
     scales = [a.data() for a in vae_window.exports.scale_group.actions()]
     assert scales[0] == "auto" and all(1 <= s <= MAX_GRID_SCALE for s in scales[1:])
+
+
+def test_sentence_neighbours_with_indices_labels_and_distances(window, prompts, tmp_path, qtbot):
+    from explorer.resources import TRAINED
+
+    assert window.open_checkpoint(str(TRAINED / "sentence-vae-wordnet.safetensors"))
+    window.exports.neighbours()
+    assert "no sentence is typed" in window.statusBar().currentMessage()
+    panel = window.sentences
+    show_tab(qtbot, window, panel)
+    panel.entry.setText("she sang a song")
+    panel.encode_typed()
+    settle(qtbot, window)
+    rows = list(csv.DictReader(export_to(window, prompts, "neighbours", tmp_path / "n.csv").open(encoding="utf-8")))
+    assert len(rows) == panel.neighbours.count() == 10
+    assert rows[0]["neighbour_of"] == "she sang a song"
+    distances = [float(row["distance"]) for row in rows]
+    assert distances == sorted(distances)
+    first = int(rows[0]["preview_index"])
+    assert rows[0]["sentence"] == window.session.explorer.items([first])[0]
+    assert rows[0]["label"] == window.session.describe_item(first)
