@@ -1,5 +1,6 @@
 """Runs side by side: each run's per-epoch history, metrics and settings, read from a checkpoint's metadata (no
-model is built), as the curves and the table the Compare view shows and exports."""
+model is built) or from a run folder (run.json, the epochs in events.jsonl, its latest checkpoint), as the curves
+and the table the Compare view shows and exports."""
 from __future__ import annotations
 
 import math
@@ -43,6 +44,12 @@ class ComparedRun:
     source: Path  # what was opened: a checkpoint, or a run folder
     checkpoint: Path | None  # where the model is (None while a run folder has written none)
     meta: dict
+    status: str = ""  # a run folder's: starting, running, finished, stopped or failed
+
+    @property
+    def live(self) -> bool:
+        """A run folder whose run has not ended: worth reading again."""
+        return self.status in ("starting", "running")
 
     @property
     def history(self) -> list[dict]:
@@ -71,11 +78,45 @@ class ComparedRun:
 
 
 def read_compared(path) -> ComparedRun:
-    """A checkpoint file's run (its metadata only); CheckpointError naming the file when it is not one."""
+    """A checkpoint file's run (its metadata only) or a run folder's; an ExplorerError naming the file or folder
+    when it is neither."""
     from explorer.io.checkpoint import read_metadata
+    from explorer.training.run_folder import CHECKPOINT_FILE, RUN_FILE
 
     path = Path(path)
-    return ComparedRun(name=path.stem, source=path, checkpoint=path, meta=read_metadata(path))
+    if path.is_dir():
+        return _read_run_folder(path)
+    in_run_folder = path.name == CHECKPOINT_FILE and (path.parent / RUN_FILE).is_file()
+    return ComparedRun(name=path.parent.name if in_run_folder else path.stem, source=path, checkpoint=path,
+                       meta=read_metadata(path))
+
+
+def _read_run_folder(path: Path) -> ComparedRun:
+    """What a run folder says so far: its latest checkpoint's metadata, with the epochs and metrics its events
+    reported since (a run still training, or one that ended after its last save)."""
+    from explorer.io.checkpoint import read_metadata
+    from explorer.training.events import EndEvent, EpochEvent, StartEvent
+    from explorer.training.run_folder import EVENTS_FILE, EventTail, read_run
+
+    run = read_run(path)
+    meta = dict(read_metadata(run.checkpoint)) if run.checkpoint else {}
+    events = EventTail(path / EVENTS_FILE).read()
+    history = [event.record for event in events if isinstance(event, EpochEvent) and isinstance(event.record, dict)]
+    starts = [event for event in events if isinstance(event, StartEvent)]
+    ends = [event for event in events if isinstance(event, EndEvent)]
+    if len(history) >= len(meta.get("history") or []):
+        meta["history"] = history
+    if ends and isinstance(ends[-1].metrics, dict) and ends[-1].metrics:
+        meta["metrics"] = ends[-1].metrics
+    if starts:
+        start = starts[-1]
+        meta.setdefault("label", start.label)
+        meta.setdefault("model_config", {"kind": start.kind, "latent_dim": start.latent_dim})
+        meta.setdefault("dataset", {"id": start.dataset, "train_size": start.train_size,
+                                    "test_size": start.test_size})
+    if isinstance(run.info.get("options"), dict):
+        meta.setdefault("run_options", run.info["options"])
+    return ComparedRun(name=path.name, source=path, checkpoint=run.checkpoint, meta=meta, status=run.status)
 
 
 def distinct_names(runs: list[ComparedRun]) -> None:
@@ -128,9 +169,11 @@ def table_row(run: ComparedRun) -> list:
 
 
 def settings_lines(run: ComparedRun) -> list[str]:
-    """Everything the run was trained with, one "name: value" a line (nested settings as dotted names)."""
-    lines = [f"file: {run.checkpoint or run.source}"]
-    for section in ("model_config", "train_config"):
+    """Everything the run was trained with, one "name: value" a line (nested settings as dotted names): the
+    options it was started with where it records them, else its training config; and the model's config."""
+    lines = [f"file: {run.checkpoint or run.source}"] + ([f"status: {run.status}"] if run.status else [])
+    sections = ("run_options", "model_config") if run.meta.get("run_options") else ("model_config", "train_config")
+    for section in sections:
         lines += [f"{key}: {value}" for key, value in _flatten(run.meta.get(section) or {})]
     dataset = run.meta.get("dataset") or {}
     lines.append(f"dataset: {dataset.get('id', '?')} ({dataset.get('train_size', '?')} train / "

@@ -1,12 +1,14 @@
-"""Compare runs: checkpoints side by side, their training curves overlaid (one colour a run), their metrics in one
-table (hover a row for the run's settings) and samples from each model's prior, drawn in a worker."""
+"""Compare runs: checkpoints or run folders side by side, their training curves overlaid (one colour a run), their
+metrics in one table (hover a row for the run's settings) and samples from each model's prior, drawn in a worker.
+Run folders still training are read again every few seconds."""
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QFormLayout, QGridLayout, QHBoxLayout, QLabel, QMainWindow, QPushButton, QScrollArea,
                                QSplitter, QTableWidget, QTableWidgetItem, QToolBar, QVBoxLayout, QWidget)
@@ -20,9 +22,12 @@ from explorer.gui.widgets.curve_plot import CurvePlot
 from explorer.gui.widgets.export import IMAGE_FILTERS, export_widget
 from explorer.gui.widgets.items_view import ItemsView
 from explorer.gui.widgets.style import class_color
+from explorer.io.display import printable
 
 CHECKPOINT_FILTER = "Checkpoints (*.safetensors)"
 SAMPLES_PER_RUN = 16
+SETTING_CHARS = 200  # a setting's line in a tooltip (a data folder can be a long path)
+LIVE_INTERVAL_MS = 2000  # how often run folders still training are read again
 
 
 @dataclass
@@ -69,7 +74,7 @@ class RunSamples(QWidget):
         self.caption.setText(f"{run.name}  ·  {run.label}, z={run.latent_dim}")
         self.caption.setProperty("role", "caption")
         self.caption.setStyleSheet(f"color: {color.name()}")
-        self.caption.setToolTip("\n".join(compare.settings_lines(run)))
+        self.caption.setToolTip(settings_tip(run))
         self.view = ItemsView()
         self.view.setMinimumSize(160, 160)
         self.message = QLabel("drawing samples…")
@@ -105,6 +110,8 @@ class CompareWindow(QMainWindow):
         self.addToolBar(toolbar)
         for text, slot, tip in (
                 ("Add checkpoints…", self.add_dialog, "Add one or more checkpoints to the comparison."),
+                ("Add run folder…", self.add_folder_dialog,
+                 "Add a run folder written by train --run-dir (followed while it trains)."),
                 ("Remove", self.remove_selected, "Remove the runs selected in the table."),
                 ("Export curves…", self.export_curves, "Save the overlaid curves as PNG or SVG."),
                 ("Export table…", self.export_table, "Save the metrics table as CSV."),
@@ -165,6 +172,9 @@ class CompareWindow(QMainWindow):
         self.setCentralWidget(central)
         self.resize(1300, 900)
 
+        self.live_timer = QTimer(self)
+        self.live_timer.setInterval(LIVE_INTERVAL_MS)
+        self.live_timer.timeout.connect(self.reread_live_runs)
         self.reseed.clicked.connect(self._next_seed)
         for signal in (self.count.valueChanged, self.temperature.valueChanged, self.seed.valueChanged):
             signal.connect(self.draw_samples)
@@ -179,6 +189,11 @@ class CompareWindow(QMainWindow):
         paths = self.prompts.open_paths("Add checkpoints to compare", settings.last_folder(), CHECKPOINT_FILTER)
         if paths:
             self.add_paths(paths)
+
+    def add_folder_dialog(self) -> None:
+        folder = self.prompts.open_folder("Add a run folder to compare", settings.last_folder())
+        if folder:
+            self.add_paths([folder])
 
     def add_paths(self, paths) -> list[compare.ComparedRun]:
         """Read and show runs; a file that cannot be read is named in one dialog and the others are kept."""
@@ -216,7 +231,37 @@ class CompareWindow(QMainWindow):
         self._fill_table()
         self._make_cards()
         self.draw_samples()
+        self._follow_live_runs()
         self.runs_changed.emit()
+
+    def _follow_live_runs(self) -> None:
+        if any(run.live for run in self.runs):
+            self.live_timer.start()
+        else:
+            self.live_timer.stop()
+
+    def reread_live_runs(self) -> None:
+        """Read the run folders still training again: new epochs redraw the curves and the table, a newer
+        checkpoint redraws the samples."""
+        changed, new_model = False, False
+        for position, run in enumerate(self.runs):
+            if not run.live:
+                continue
+            try:
+                fresh = compare.read_compared(run.source)
+            except (ExplorerError, OSError):
+                continue  # half-written for a moment: the next reading will do
+            fresh.name = run.name
+            changed = changed or fresh.meta != run.meta or fresh.status != run.status
+            new_model = new_model or fresh.checkpoint != run.checkpoint or (
+                fresh.checkpoint is not None and fresh.meta.get("saved") != run.meta.get("saved"))
+            self.runs[position] = fresh
+        if changed:
+            self._draw_curves()
+            self._fill_table()
+        if new_model:
+            self.draw_samples()
+        self._follow_live_runs()
 
     def color(self, position: int) -> QColor:
         return class_color(position)
@@ -243,7 +288,7 @@ class CompareWindow(QMainWindow):
     def _fill_table(self) -> None:
         self.table.setRowCount(len(self.runs))
         for row, run in enumerate(self.runs):
-            tip = "\n".join(compare.settings_lines(run))
+            tip = settings_tip(run)
             for col, value in enumerate(compare.table_row(run)):
                 item = QTableWidgetItem(_cell_text(value))
                 item.setToolTip(tip)
@@ -293,6 +338,7 @@ class CompareWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.closed = True
+        self.live_timer.stop()
         self.stop_worker()
         super().closeEvent(event)
 
@@ -353,9 +399,15 @@ class CompareWindow(QMainWindow):
             self._write(lambda p: save_sentences(p, sentences, {"run": names}), path)
 
 
+def settings_tip(run: compare.ComparedRun) -> str:
+    """The run's settings as a tooltip; they come from a file, so they are escaped, never read as markup."""
+    lines = (html.escape(printable(line, SETTING_CHARS)) for line in compare.settings_lines(run))
+    return "<qt><p style='white-space:pre'>" + "<br>".join(lines) + "</p></qt>"
+
+
 def _cell_text(value) -> str:
     if value is None:
         return "—"
     if isinstance(value, float):
         return f"{value:.3f}" if abs(value) < 1000 else f"{value:.1f}"
-    return str(value)
+    return printable(value, SETTING_CHARS)

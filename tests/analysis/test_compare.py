@@ -97,3 +97,54 @@ def test_a_run_name_that_looks_like_a_formula_stays_text(tmp_path):
     save_table_csv(tmp_path / "t.csv", ["run", "epochs"], [["=HYPERLINK(1)", 3]])
     rows = list(csv.reader(open(tmp_path / "t.csv", encoding="utf-8")))
     assert rows[1][0].startswith("'=") and rows[1][1] == "3"
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    """A real run folder: train --run-dir, two epochs of a tiny VAE on digits."""
+    from explorer.cli import main
+
+    folder = tmp_path_factory.mktemp("runs") / "tiny-run"
+    assert main(["train", "--dataset", "digits", "--latent-dim", "3", "--hidden", "32", "--epochs", "2",
+                 "--batch-size", "64", "--device", "cpu", "--run-dir", str(folder)]) == 0
+    return folder
+
+
+def test_a_run_folder_reads_its_epochs_metrics_and_options(run_folder):
+    run = compare.read_compared(run_folder)
+    assert (run.name, run.status, run.live) == ("tiny-run", "finished", False)
+    assert run.checkpoint == run_folder / "checkpoint.safetensors" and run.latent_dim == 3
+    assert [row["epoch"] for row in run.history] == [1, 2] and run.metrics["elbo"] > 0
+    lines = compare.settings_lines(run)
+    assert "status: finished" in lines and "latent_dim: 3" in lines and "epochs: 2" in lines
+
+
+def test_its_checkpoint_is_named_after_the_folder(run_folder):
+    assert compare.read_compared(run_folder / "checkpoint.safetensors").name == "tiny-run"
+
+
+def test_a_run_still_training_shows_what_its_events_say_so_far(run_folder, tmp_path):
+    import json
+    import shutil
+
+    live = tmp_path / "live-run"
+    shutil.copytree(run_folder, live)
+    (live / "checkpoint.safetensors").unlink()
+    info = json.loads((live / "run.json").read_text())
+    info["status"] = "running"
+    (live / "run.json").write_text(json.dumps(info))
+    lines = (live / "events.jsonl").read_text().splitlines()
+    first_epoch = next(i for i, line in enumerate(lines) if '"type":"epoch"' in line)
+    (live / "events.jsonl").write_text("\n".join(lines[:first_epoch + 1]) + "\n")
+    run = compare.read_compared(live)
+    assert run.live and run.checkpoint is None
+    assert [row["epoch"] for row in run.history] == [1] and run.latent_dim == 3 and run.label
+    key, epochs, _ = compare.curve_values(run, compare.CURVES[0])
+    assert key == "train_loss" and list(epochs) == [1.0]
+
+
+def test_a_folder_that_is_not_a_run_is_named(tmp_path):
+    from explorer.errors import ExplorerError
+
+    with pytest.raises(ExplorerError, match="is not a run folder"):
+        compare.read_compared(tmp_path)

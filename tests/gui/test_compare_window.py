@@ -121,3 +121,44 @@ def test_closing_then_comparing_again_opens_a_working_window(window, vae_path, q
         second.add_paths([vae_path])
     assert second.cards[0].view.count == 16
     second.stop_worker()
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    from explorer.cli import main
+
+    folder = tmp_path_factory.mktemp("runs") / "tiny-run"
+    assert main(["train", "--dataset", "digits", "--latent-dim", "3", "--hidden", "32", "--epochs", "2",
+                 "--batch-size", "64", "--device", "cpu", "--run-dir", str(folder)]) == 0
+    return folder
+
+
+def test_a_run_folder_still_training_is_followed(window, finished_run, tmp_path, prompts, qtbot):
+    import json
+    import shutil
+
+    live = tmp_path / "live-run"
+    shutil.copytree(finished_run, live)
+    checkpoint = (live / "checkpoint.safetensors").read_bytes()
+    (live / "checkpoint.safetensors").unlink()
+    info = json.loads((live / "run.json").read_text())
+    (live / "run.json").write_text(json.dumps({**info, "status": "running"}))
+    lines = (live / "events.jsonl").read_text().splitlines()
+    first_epoch = next(i for i, line in enumerate(lines) if '"type":"epoch"' in line)
+    (live / "events.jsonl").write_text("\n".join(lines[:first_epoch + 1]) + "\n")
+
+    compare = window.compare_runs([])
+    prompts.next_path = str(live)  # the folder dialog's answer
+    with qtbot.waitSignal(compare.samples_ready, timeout=60_000):
+        compare.add_folder_dialog()
+    assert compare.plots["loss"].points("live-run") == 1 and compare.live_timer.isActive()
+    assert compare.cards[0].view.count == 0 and "no checkpoint yet" in compare.cards[0].message.text()
+
+    (live / "events.jsonl").write_text("\n".join(lines) + "\n")  # the run goes on, saves and ends
+    (live / "checkpoint.safetensors").write_bytes(checkpoint)
+    (live / "run.json").write_text(json.dumps(info))
+    with qtbot.waitSignal(compare.samples_ready, timeout=60_000):
+        pass  # the next reading (every 2 s) finds the new epoch and the checkpoint
+    assert compare.plots["loss"].points("live-run") == 2 and compare.cards[0].view.count == 16
+    assert compare.runs[0].status == "finished" and not compare.live_timer.isActive()
+    compare.stop_worker()
