@@ -44,14 +44,19 @@ SHIP := $(BIN)/python main.py train --dataset mnist-5k --epochs 60 --autosave-ev
 # minutes each on 2 CPU cores); the baseline is kept out of trained/ and only feeds docs/QUALITY.md.
 TEXT_SHIP := $(BIN)/python main.py train --dataset wordnet-examples --min-count 5 --embed-dim 128 --hidden-dim 256 \
 	--epochs 6 --batch-size 128 --autosave-every 0
+# The lessons' models (Lessons menu, bench/lessons.py): the shipped VAE's autoencoder twin, and a VAE given more
+# dimensions than it uses, trained long enough for the unused ones to fall back onto the prior.
 shipped-models: setup
 	$(SHIP) --model vae --latent-dim 16 --out trained/vae-mnist5k.safetensors
 	$(SHIP) --model vae --beta 4 --latent-dim 10 --out trained/beta-vae-mnist5k.safetensors
 	$(SHIP) --model cvae --latent-dim 4 --epochs 100 --out trained/cvae-mnist5k.safetensors
+	$(SHIP) --model ae --latent-dim 16 --out trained/ae-mnist5k.safetensors
+	$(SHIP) --model vae --latent-dim 64 --epochs 300 --out trained/vae-z64-mnist5k.safetensors
 	$(TEXT_SHIP) --model sentence-vae --latent-dim 32 --word-dropout 0.25 --kl-schedule cyclical --cycles 3 \
 	  --free-bits 0.125 --no-optimizer-state --out trained/sentence-vae-wordnet.safetensors
 	mkdir -p build && $(TEXT_SHIP) --model lm --out build/lm-wordnet.safetensors
 	$(BIN)/python bench/quality.py --lm build/lm-wordnet.safetensors
+	$(BIN)/python bench/lessons.py
 
 # resources/icon.png is rendered from resources/icon.svg with Qt's SVG renderer.
 icon: setup

@@ -11,8 +11,8 @@ from PySide6.QtGui import QAction, QImage, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabWidget
 
 from explorer.errors import ExplorerError
+from explorer.gui import lessons, settings
 from explorer.io.display import printable
-from explorer.gui import settings
 from explorer.gui.compare_window import CompareWindow
 from explorer.gui.dialogs import Prompts
 from explorer.gui.exports import Exports
@@ -95,6 +95,7 @@ class MainWindow(QMainWindow):
         self.training.run_finished.connect(self._on_run_finished)
         self.training.checkpoint_written.connect(self._on_epoch_checkpoint)
         self.training.run_failed.connect(self._on_run_failed)
+        self.training.sweep_finished.connect(self._on_sweep_finished)
         self.session.model_changed.connect(self._update_status)
         self.session.model_changed.connect(self._show_domain_tabs)
         self.sentences.placed.connect(self.map_panel.scatter.set_extra_points)
@@ -150,6 +151,7 @@ class MainWindow(QMainWindow):
         self.exports = Exports(self, self.export_menu)
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "Close the app."))
+        self._build_lessons_menu()
         view_menu = self.menuBar().addMenu("&View")
         for dock in (self.model_dock, self.inspector_dock, self.tabs_dock):
             view_menu.addAction(dock.toggleViewAction())
@@ -161,6 +163,21 @@ class MainWindow(QMainWindow):
             view_menu.addAction(action)
         for menu in (file_menu, self.recent_menu, self.export_menu, view_menu):
             menu.setToolTipsVisible(True)
+
+    def _build_lessons_menu(self) -> None:
+        self.lessons_menu = self.menuBar().addMenu("&Lessons")
+        self.lessons_menu.setToolTipsVisible(True)
+        for lesson in lessons.LESSONS:
+            action = self.lessons_menu.addAction(lesson.title)
+            action.setToolTip(lesson.text)
+            action.setStatusTip(lesson.text)
+            action.setData(lesson.title)
+            action.setEnabled(lessons.available(lesson))
+            action.triggered.connect(self._show_lesson)
+
+    def _show_lesson(self) -> None:
+        title = self.sender().data()
+        lessons.show(self, next(lesson for lesson in lessons.LESSONS if lesson.title == title))
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
@@ -346,6 +363,20 @@ class MainWindow(QMainWindow):
             self.open_checkpoint(path, keep_selection=True)
         words = "Training stopped early" if status == "stopped" else "Training finished"
         self.statusBar().showMessage(f"{words}; saved to {path}" if path else words, 10_000)
+
+    def train_preset(self, preset_id: str) -> None:
+        """Choose a preset in the Training tab and start it (a sweep trains each of its runs in turn)."""
+        self.show_training()
+        self.training.ensure_form()
+        self.training.presets.setCurrentIndex(self.training.presets.findData(preset_id))
+        self.training.start()
+
+    def _on_sweep_finished(self, paths: list) -> None:
+        """A sweep preset's runs are trained: side by side in Compare, with what the preset shows."""
+        preset = self.training.selected_preset()
+        compare = self.compare_runs(paths)
+        if preset is not None:
+            compare.set_note(f"{preset.name}: {preset.description}")
 
     def _on_epoch_checkpoint(self, path: str) -> None:
         self.open_checkpoint(path, keep_selection=True, remember=False)

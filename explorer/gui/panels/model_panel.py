@@ -46,6 +46,11 @@ class ModelPanel(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.metrics = QFormLayout()
+        self.note = QLabel()
+        self.note.setProperty("role", "note")
+        self.note.setTextFormat(Qt.TextFormat.PlainText)
+        self.note.setWordWrap(True)
+        self.note.hide()
         self.new_training = QPushButton("New training…")
         self.new_training.setToolTip("Set up and start training a new model.")
         self.open_button = QPushButton("Open…")
@@ -63,8 +68,18 @@ class ModelPanel(QWidget):
         layout.addLayout(self.metrics)
         layout.addLayout(buttons)
         layout.addWidget(self.continue_button)
+        layout.addWidget(self.note)
         layout.addStretch(1)
-        session.model_changed.connect(self.refresh)
+        session.model_changed.connect(self._on_model_changed)
+
+    def _on_model_changed(self) -> None:
+        self.note.hide()
+        self.refresh()
+
+    def set_note(self, text: str) -> None:
+        """A lesson's point, shown under the model until another model is opened."""
+        self.note.setText(text)
+        self.note.show()
 
     def refresh(self) -> None:
         explorer = self.session.explorer
