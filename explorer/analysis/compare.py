@@ -21,16 +21,18 @@ class Curve:
     name: str
     title: str
     keys: tuple[str, ...]
+    variational: bool = False  # only means something for a model with a prior (not an autoencoder)
 
 
 CURVES = (
     Curve("loss", "training loss (nats)", ("train_loss",)),
     Curve("recon", "reconstruction (nats)", ("train_recon",)),
-    Curve("kl", "KL (nats)", ("train_kl",)),
-    Curve("weight", "β(t), or C(t) with a capacity", ("capacity", "beta")),
-    Curve("elbo", "test −ELBO (nats)", ("test_elbo",)),
+    Curve("kl", "KL (nats)", ("train_kl",), variational=True),
+    Curve("weight", "β(t), or C(t) with a capacity", ("capacity", "beta"), variational=True),
+    Curve("elbo", "test −ELBO (nats)", ("test_elbo",), variational=True),
     Curve("au", "active units", ("active_units",)),
 )
+VARIATIONAL_METRICS = ("elbo", "kl", "mutual_info", "nll_iw")  # an autoencoder's "ELBO" is its reconstruction
 
 # (column header, metric key): the test metrics a run may have.
 TABLE_METRICS = (("test −ELBO", "elbo"), ("reconstruction", "recon"), ("KL", "kl"), ("active units", "active_units"),
@@ -71,6 +73,15 @@ class ComparedRun:
     def latent_dim(self) -> int | None:
         value = self.model_config.get("latent_dim")
         return int(value) if isinstance(value, int) else None
+
+    @property
+    def variational(self) -> bool:
+        """Whether the model has a prior (an unknown kind, from a newer version, is taken to have one)."""
+        from explorer.models.base import model_classes
+
+        kind = self.model_config.get("kind")
+        cls = model_classes().get(kind) if isinstance(kind, str) else None
+        return True if cls is None else bool(cls.variational)
 
     @property
     def dataset(self) -> str:
@@ -138,6 +149,8 @@ def curve_values(run: ComparedRun, curve: Curve) -> tuple[str | None, np.ndarray
     """(the key drawn, epochs, values) of one run for one plot; (None, empty, empty) when it has none.
     Missing or non-numeric values are NaN, so a line breaks there rather than dropping to zero."""
     history = run.history
+    if curve.variational and not run.variational:
+        return None, np.zeros(0), np.zeros(0)
     for key in curve.keys:
         values = np.asarray([_number(row.get(key)) for row in history], dtype=np.float64)
         finite = values[np.isfinite(values)]
@@ -161,7 +174,7 @@ def table_row(run: ComparedRun) -> list:
     """One run's row: names as text, numbers as numbers, None where the run has no such value."""
     values = []
     for _, key in TABLE_METRICS:
-        value = run.metrics.get(key)
+        value = run.metrics.get(key) if run.variational or key not in VARIATIONAL_METRICS else None
         if isinstance(value, dict):  # conditional accuracy carries its per-class details
             value = value.get("accuracy")
         values.append(value if isinstance(value, (int, float)) and not isinstance(value, bool) else None)

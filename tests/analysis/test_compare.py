@@ -148,3 +148,16 @@ def test_a_folder_that_is_not_a_run_is_named(tmp_path):
 
     with pytest.raises(ExplorerError, match="is not a run folder"):
         compare.read_compared(tmp_path)
+
+
+def test_an_autoencoder_has_no_elbo_kl_or_beta_to_compare(tmp_path):
+    meta = {"label": "AE", "dataset": {"id": "digits", "domain": "image", "shape": [1, 8, 8]},
+            "train_config": {"epochs": 3}, "history": history(3), "metrics": {"elbo": 20.0, "recon": 20.0, "kl": 0.0,
+                                                                               "active_units": 3}}
+    path = save_checkpoint(tmp_path / "ae.safetensors", tiny_model("ae"), meta)
+    run = compare.read_compared(path)
+    assert not run.variational
+    drawn = {curve.name for curve in compare.CURVES if compare.curve_values(run, curve)[0] is not None}
+    assert drawn == {"loss", "recon", "au"}
+    row = dict(zip(compare.table_header(), compare.table_row(run)))
+    assert row["test −ELBO"] is None and row["KL"] is None and row["reconstruction"] == 20.0

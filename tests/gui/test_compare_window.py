@@ -32,7 +32,8 @@ def test_runs_are_overlaid_one_colour_each(compared):
     colours = {loss.curves[name].opts["pen"].color().name() for name in loss.curves}
     assert len(colours) == 3
     assert compared.table.item(1, 0).foreground().color().name() == loss.curves["two-epochs"].opts["pen"].color().name()
-    assert set(compared.plots["weight"].curves) == {"vae (β)", "two-epochs (β)", "ae (β)"}
+    assert set(compared.plots["weight"].curves) == {"vae (β)", "two-epochs (β)"}  # an AE has no prior, no β
+    assert "ae" not in compared.plots["elbo"].curves
 
 
 def test_the_table_holds_metrics_and_a_hover_shows_settings(compared):
