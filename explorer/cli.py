@@ -444,7 +444,8 @@ def cmd_export(args) -> int:
         if explorer.domain_name == "text":
             explorer.decode_config = _decode_config(args)
         if args.what == "latents":
-            export.save_latents(out, explorer.means, explorer.labels, explorer.projection, explorer.class_names)
+            export.save_latents(out, explorer.means, explorer.labels, explorer.projection, explorer.class_names,
+                                explorer.stds)
         elif args.beside:
             _export_homotopies(explorer, args, out)
         else:
@@ -513,11 +514,10 @@ def _export_items(explorer, args):
         inputs, recons = explorer.items(indices), explorer.reconstruct(indices)
         if explorer.domain_name == "text":
             return [f"{a}\t{b}" for a, b in zip(inputs, recons)], 2
+        from explorer.io.export import pair_rows
+
         ncols = min(len(indices), 16)
-        rows = []
-        for start in range(0, len(indices), ncols):
-            rows += [inputs[start:start + ncols], recons[start:start + ncols]]
-        return _pad_rows(rows, ncols), ncols
+        return pair_rows(inputs, recons, ncols)[0], ncols
     if args.what == "traversal":
         z0, cond = _latent_of(explorer, args.source, args)
         dims = (_int_list(args.dims, "--dims", 0, explorer.latent_dim - 1, MAX_PATH_STEPS) if args.dims
@@ -563,16 +563,6 @@ def _concat(parts):
     if isinstance(parts[0], list):
         return [item for part in parts for item in part]
     return np.concatenate(parts)
-
-def _pad_rows(rows, ncols):
-    """Stack rows of images, padding a short last pair of rows with blank images."""
-    padded = []
-    for row in rows:
-        if len(row) < ncols:
-            blank = np.zeros((ncols - len(row),) + row.shape[1:], dtype=row.dtype)
-            row = np.concatenate([row, blank])
-        padded.append(row)
-    return np.concatenate(padded)
 
 # info
 def cmd_info(args) -> int:

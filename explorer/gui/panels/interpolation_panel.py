@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QSpinBox, QVBoxLayout)
 
+from explorer.analysis import captions
 from explorer.analysis.homotopy import companion_autoencoder, end_marks, homotopy, open_autoencoder
 from explorer.errors import ExplorerError
 from explorer.gui.panels.base import ExplorerPanel, decode_progressively
@@ -315,8 +316,11 @@ class InterpolationPanel(ExplorerPanel):
         if len(items):
             text = not isinstance(items, np.ndarray)
             done = text and len(items) == len(self.path)
-            self.view.set_items(items, ncols=len(self.path), prefixes=end_marks(list(items)) if done else None)
+            self.view.set_items(items, ncols=len(self.path), prefixes=end_marks(list(items)) if done else None,
+                                col_labels=captions.interpolation_columns(len(self.path)))
         self.session.show_path(points)
 
     def _show_swap(self, items) -> None:
-        self.swap_view.set_items(items, ncols=self.session.explorer.num_classes)
+        explorer = self.session.explorer
+        self.swap_view.set_items(items, ncols=explorer.num_classes,
+                                 col_labels=captions.class_names(explorer.class_names, explorer.num_classes))

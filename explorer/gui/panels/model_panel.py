@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from explorer.gui.settings import is_shipped
 from explorer.io.display import printable
 
 SHOWN_CHARS = 80  # a dataset id can hold a long path
@@ -47,6 +48,11 @@ class ModelPanel(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.metrics = QFormLayout()
+        self.note = QLabel()
+        self.note.setProperty("role", "note")
+        self.note.setTextFormat(Qt.TextFormat.PlainText)
+        self.note.setWordWrap(True)
+        self.note.hide()
         self.new_training = QPushButton("New training…")
         self.new_training.setToolTip("Set up and start training a new model.")
         self.open_button = QPushButton("Open…")
@@ -64,8 +70,18 @@ class ModelPanel(QWidget):
         layout.addLayout(self.metrics)
         layout.addLayout(buttons)
         layout.addWidget(self.continue_button)
+        layout.addWidget(self.note)
         layout.addStretch(1)
-        session.model_changed.connect(self.refresh)
+        session.model_changed.connect(self._on_model_changed)
+
+    def _on_model_changed(self) -> None:
+        self.note.hide()
+        self.refresh()
+
+    def set_note(self, text: str) -> None:
+        """A lesson's point, shown under the model until another model is opened."""
+        self.note.setText(text)
+        self.note.show()
 
     def refresh(self) -> None:
         explorer = self.session.explorer
@@ -76,6 +92,8 @@ class ModelPanel(QWidget):
         meta = explorer.checkpoint.meta
         dataset = meta.get("dataset", {})
         where = Path(self.session.path).name if self.session.path else "not saved yet"
+        if self.session.path and is_shipped(self.session.path):
+            where += " (shipped, read-only)"
         epochs = len(meta.get("history", []))
         self.summary.setText(  # rich text: every string from the checkpoint is escaped
             f"<b>{_escaped(explorer.label)}</b> ({explorer.domain_name})<br>"

@@ -62,6 +62,8 @@ class SentencePanel(ExplorerPanel):
         self.neighbours = QListWidget()
         self.neighbours.setToolTip("Preview sentences whose posterior means lie closest; click one to select it.")
         self._neighbour_indices = np.zeros(0, dtype=np.int64)
+        self.shown: tuple[str, TypedSentence] | None = None  # the sentence typed and what is shown for it (export)
+        self._query = ""
 
         decoding_box = QGroupBox("Decoding")
         QVBoxLayout(decoding_box).addWidget(self.decoding)
@@ -94,6 +96,7 @@ class SentencePanel(ExplorerPanel):
             self.encode_typed()
             return
         self.task.cancel()
+        self.shown = None
         self.neighbours.clear()
         self.reconstruction.clear()
         self.score.clear()
@@ -112,9 +115,11 @@ class SentencePanel(ExplorerPanel):
         explorer = self.session.explorer
         unknown = explorer.domain.unknown_words(sentence)
         self.unknown.setText(f"Not in the vocabulary (read as <unk>): {', '.join(unknown)}" if unknown else "")
+        self._query = sentence
         self.task.start(encode_sentence, explorer, sentence)
 
     def _show_typed(self, typed: TypedSentence) -> None:
+        self.shown = (self._query, typed)
         result = typed.reconstruction
         self.reconstruction.setText(result.text)
         self.score.setText("exact: BLEU 100" if result.exact else
