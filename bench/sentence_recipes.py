@@ -70,6 +70,9 @@ RECIPES: dict[str, tuple[str, list[str]]] = {
         "fb2": ("free bits 2 nats/dim", _without(ABLATION, "--free-bits") + ["--free-bits", "2"]),
         "z64": ("64 latent dims", _without(ABLATION, "--latent-dim") + ["--latent-dim", "64"]),
         "wd0.25": ("word dropout 0.25", ABLATION + ["--word-dropout", "0.25"]),
+        **{f"tf-{inject}": (f"Transformer decoder (2 layers, width 256), z injected as {inject}",
+                            ABLATION + ["--decoder", "transformer", "--inject", inject])
+           for inject in ("memory", "embedding", "both")},
     }.items()},
     "old-6": ("the previous shipped recipe: last state, cyclical β, free bits 0.125, word dropout 0.25",
               VAE + ["--pool", "last", "--kl-schedule", "cyclical", "--cycles", "3", "--free-bits", "0.125",
