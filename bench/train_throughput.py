@@ -17,84 +17,32 @@ import time
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
-from torch import nn
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.reference_vae_example import VAE as ReferenceVAE, IdxImages, train_epoch  # noqa: E402
+from bench.reference_vae_example import loss_function as reference_loss  # noqa: E402
 from bench.report import machine, write_section  # noqa: E402
 from explorer.data.registry import load_dataset  # noqa: E402
 from explorer.device import pick_device  # noqa: E402
 from explorer.models.base import Batch, build_model  # noqa: E402
 from explorer.models.image import image_model_config  # noqa: E402
-from explorer.training.trainer import EpochEvent, TrainConfig, Trainer  # noqa: E402
+from explorer.training.events import EpochEvent  # noqa: E402
+from explorer.training.trainer import TrainConfig, Trainer  # noqa: E402
 
 HIDDEN, LATENT, BATCH = 400, 20, 128
-
-
-class ReferenceVAE(nn.Module):
-    """The official example's model, layer for layer."""
-
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Linear(784, HIDDEN)
-        self.fc21 = nn.Linear(HIDDEN, LATENT)
-        self.fc22 = nn.Linear(HIDDEN, LATENT)
-        self.fc3 = nn.Linear(LATENT, HIDDEN)
-        self.fc4 = nn.Linear(HIDDEN, 784)
-
-    def encode(self, x):
-        h1 = F.relu(self.fc1(x))
-        return self.fc21(h1), self.fc22(h1)
-
-    def decode(self, z):
-        return torch.sigmoid(self.fc4(F.relu(self.fc3(z))))
-
-    def forward(self, x):
-        mu, logvar = self.encode(x.view(-1, 784))
-        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
-        return self.decode(z), mu, logvar
-
-
-def reference_loss(recon_x, x, mu, logvar):
-    bce = F.binary_cross_entropy(recon_x, x.view(-1, 784), reduction="sum")
-    kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
-    return bce + kld
-
-
-class PerSampleImages(Dataset):
-    """What torchvision's MNIST + ToTensor hand the DataLoader: one (1, 28, 28) float tensor per index.
-    (Lighter than the real thing, which builds a PIL image per sample: the comparison favours the reference.)"""
-
-    def __init__(self, images_uint8: torch.Tensor, labels: torch.Tensor):
-        self.images, self.labels = images_uint8, labels
-
-    def __len__(self):
-        return len(self.images)
-
-    def __getitem__(self, index):
-        return self.images[index].float().div(255.0).unsqueeze(0), int(self.labels[index])
 
 
 def train_reference(train_x, train_y, test_x, epochs, device, seed):
     torch.manual_seed(seed)
     model = ReferenceVAE().to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loader = DataLoader(PerSampleImages(train_x, train_y), batch_size=BATCH, shuffle=True)
+    loader = DataLoader(IdxImages(train_x.numpy(), train_y.numpy()), batch_size=BATCH, shuffle=True)
     times = []
     for _ in range(epochs):
-        model.train()
         start = time.perf_counter()
-        train_loss = 0.0
-        for data, _ in loader:
-            data = data.to(device)
-            optimizer.zero_grad()
-            recon, mu, logvar = model(data)
-            loss = reference_loss(recon, data, mu, logvar)
-            loss.backward()
-            train_loss += loss.item()
-            optimizer.step()
+        train_epoch(model, optimizer, loader, device)
         times.append(time.perf_counter() - start)
     return times, test_elbo(model, reference_summed_loss(model), test_x, device, seed)
 

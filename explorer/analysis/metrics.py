@@ -1,5 +1,6 @@
 """Evaluation of a trained model on a split: -ELBO and its terms, KL per dimension, active units, mutual
-information I(x;z), the importance-weighted NLL bound, perplexity for sentences, and a CVAE's conditional accuracy."""
+information I(x;z), the importance-weighted NLL bound, perplexity and reconstruction (BLEU, token accuracy) for
+sentences, and a CVAE's conditional accuracy."""
 from __future__ import annotations
 
 import math
@@ -118,6 +119,10 @@ def evaluate(model: LatentModel, split: Split, nll_samples: int = 0, batch_size:
         metrics["ppl"] = perplexity(recon + kl, split.lengths)
         if "nll_iw" in metrics:
             metrics["ppl_iw"] = perplexity(nll, split.lengths)
+        if model.latent_dim:
+            from explorer.analysis.reconstruction import reconstruction_scores
+
+            metrics.update(reconstruction_scores(model, split).as_metrics())
     return metrics
 
 

@@ -36,12 +36,13 @@ def checkpoint_to_open(argv_checkpoint: str | None) -> str | None:
 def make_application():
     from PySide6.QtWidgets import QApplication
 
-    from explorer.gui import settings
+    from explorer.gui import appearance, settings
     from explorer.gui.widgets.style import configure_pyqtgraph
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(settings.ORGANIZATION)
     app.setApplicationName(settings.APPLICATION)
+    appearance.apply(app)
     configure_pyqtgraph()
     return app
 
@@ -49,7 +50,7 @@ def make_application():
 def window_has_content(window) -> bool:
     """The map has points and the inspector and traversal show decodes (or the window is empty by design)."""
     if not window.session.has_model:
-        return True
+        return not window.loading
     return (len(window.map_panel.scatter.points) > 0 and window.inspector.recon_view.count > 0
             and window.traversal.view.count > 0)
 

@@ -1,6 +1,7 @@
 """The training objective over a model's per-example ELBO terms: β·w(t)·KL (β-VAE with a KL schedule), the
-capacity form γ·|KL − C(t)| (Burgess et al. 2018), and free bits per dimension (Kingma et al. 2016). It only reads
-the ``recon``, ``kl`` and ``kl_per_dim`` terms, so image and sentence models share it."""
+capacity form γ·|KL − C(t)| (Burgess et al. 2018), free bits per dimension (Kingma et al. 2016), and autoencoder
+pre-training, the reconstruction alone before any of those start (Li et al. 2019). It only reads the ``recon``,
+``kl`` and ``kl_per_dim`` terms, so image and sentence models share it."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
@@ -19,6 +20,7 @@ class ObjectiveConfig:
     gamma: float = 1000.0
     capacity_steps: int = 10000
     free_bits: float = 0.0  # nats per latent dimension
+    pretrain_steps: int = 0  # steps of autoencoder pre-training (β = 0); the schedule and capacity start after
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -47,6 +49,8 @@ class Objective:
     def __init__(self, config: ObjectiveConfig):
         if config.beta < 0 or config.free_bits < 0:
             raise ConfigError(f"beta and free bits must be >= 0, got beta={config.beta}, free bits={config.free_bits}")
+        if config.pretrain_steps < 0:
+            raise ConfigError(f"pre-training steps must be >= 0, got {config.pretrain_steps}")
         if config.capacity is not None and (config.capacity < 0 or config.gamma < 0):
             raise ConfigError(f"capacity and gamma must be >= 0, got capacity={config.capacity} nats, "
                               f"gamma={config.gamma}")
@@ -60,7 +64,13 @@ class Objective:
             return None
         return c.capacity * min(1.0, step / max(1, c.capacity_steps))
 
+    def pretraining(self, step: int) -> bool:
+        return step < self.config.pretrain_steps
+
     def schedule_at(self, step: int) -> dict[str, float]:
+        if self.pretraining(step):
+            return {"beta": 0.0} if self.config.capacity is None else {"beta": 0.0, "capacity": 0.0}
+        step -= self.config.pretrain_steps
         capacity = self.capacity_at(step)
         if capacity is not None:
             return {"beta": self.config.gamma, "capacity": capacity}

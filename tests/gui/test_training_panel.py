@@ -196,3 +196,23 @@ def test_opened_checkpoint_shows_its_history_as_curves(vae_window):
     assert panel.loss_plot.curves["recon"].opts["symbol"] == "o"
     assert panel.heatmap.values.shape == (1, vae_window.session.explorer.latent_dim)
     assert np.isfinite(panel.heatmap.values).all()
+
+
+def test_a_new_run_starts_with_fresh_axes(vae_window, qtbot, tmp_path):
+    panel = show_training(vae_window, qtbot)
+    assert panel.elbo_plot.points("test −ELBO") == 1  # the opened checkpoint's history
+    panel.elbo_plot.setYRange(1000, 2000)
+    panel.start_spec(tiny_spec(tmp_path / "run", epochs=100_000))
+    try:
+        assert panel.elbo_plot.curves == {} and panel.loss_plot.curves == {}
+        assert all(panel.elbo_plot.getViewBox().state["autoRange"])
+    finally:
+        panel.stop_and_wait()
+
+
+def test_a_long_saved_path_wraps_instead_of_widening_the_form(window, qtbot):
+    panel = show_training(window, qtbot)
+    before = panel.controls.minimumSizeHint().width()
+    panel._finish("finished", "Finished; saved to /" + "very-long-folder-name/" * 20 + "checkpoint.safetensors")
+    assert panel.controls.minimumSizeHint().width() <= before
+    assert panel.progress_label.wordWrap() and "very-long" in panel.progress_label.toolTip()

@@ -10,15 +10,19 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter,
                                QToolButton, QVBoxLayout, QWidget)
 
+from explorer.analysis import captions
 from explorer.analysis.projection import DEFAULT_METHOD, METHODS
 from explorer.gui.concurrent import TaskRunner
-from explorer.gui.widgets.image_grid import thumbnail
+from explorer.gui.widgets.image_grid import captioned_thumbnail
 from explorer.gui.widgets.items_view import ItemsView
 from explorer.gui.widgets.latent_scatter import LatentScatter
 from explorer.io.display import printable
 
 GROUP_PREVIEW_LIMIT = 64
 COLOUR_LABEL, COLOUR_LENGTH = "label", "sentence length"
+# What a dataset's labels are, where "label" alone would not say: WordNet's example sentences are labelled with
+# the part of speech of the entry they illustrate.
+LABEL_MEANINGS = {"wordnet-examples": "part of speech (WordNet)"}
 
 
 def fit_map(worker, means: np.ndarray, method: str, state):
@@ -49,7 +53,7 @@ class MapPanel(QWidget):
         self.place_task = TaskRunner(session.model_thread, self._on_placed, parent=self)
         self._refit_pending = False  # a later epoch arrived while the map of an earlier one was being fitted
         self._last_fit = None  # the last map fitted here, shown for a later epoch until its own map is ready
-        self._file_preview = None  # the map drawn from the file while the model loads
+        self._file_preview = None  # (preview, class names) of the map drawn from the file while the model loads
 
         self.method = QComboBox()
         for method, name in METHODS.items():
@@ -58,7 +62,8 @@ class MapPanel(QWidget):
                                "its UMAP map; other maps are computed in the background.")
         self.colour_by = QComboBox()
         self.colour_by.addItems([COLOUR_LABEL, COLOUR_LENGTH])
-        self.colour_by.setToolTip("Colour sentences by their label or by their length.")
+        self.colour_by.setToolTip("Colour sentences by their label (for WordNet's examples: the part of speech of "
+                                  "the entry each sentence illustrates: noun, verb, adj, adv) or by their length.")
         self.colour_label = QLabel("Colour:")
         self.status = QLabel("")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
@@ -132,8 +137,8 @@ class MapPanel(QWidget):
     # A file's map before its model has loaded
     def show_file_map(self, meta: dict, preview) -> None:
         """Draw the map a checkpoint carries (read without torch) while its model loads."""
-        self._file_preview = preview
         names = [printable(name) for name in meta.get("dataset", {}).get("class_names", [])]
+        self._file_preview = preview, names
         self.scatter.set_points(preview.projection, preview.labels, names)
         method = (preview.map_info or {}).get("method", "pca")
         self.status.setText(f"{METHODS.get(method, method)} · loading the model…")
@@ -165,7 +170,9 @@ class MapPanel(QWidget):
         self.colour_by.setVisible(is_text)
         self.colour_label.setVisible(is_text)
         self.colour_by.blockSignals(True)
-        self.colour_by.setCurrentText(COLOUR_LABEL if explorer.class_names else COLOUR_LENGTH)
+        dataset = explorer.checkpoint.dataset.get("id")
+        self.colour_by.setItemText(0, LABEL_MEANINGS.get(dataset, COLOUR_LABEL))
+        self.colour_by.setCurrentIndex(0 if explorer.class_names else 1)
         self.colour_by.blockSignals(False)
         self.scatter.set_path(None)
         self.scatter.set_extra_points(None)
@@ -267,12 +274,14 @@ class MapPanel(QWidget):
             explorer = self.session.explorer
             item = explorer.items([index])[0]
             caption = self.session.describe_item(index)
-        elif self._file_preview is not None and self._file_preview.lengths is None:
-            return thumbnail(self._file_preview.inputs[index])
+        elif self._file_preview is not None and self._file_preview[0].lengths is None:
+            preview, names = self._file_preview
+            caption = captions.item(index, int(preview.labels[index]), names)
+            return captioned_thumbnail(preview.inputs[index], caption, self.palette())
         else:
             return None
         if isinstance(item, np.ndarray):
-            return thumbnail(item)
+            return captioned_thumbnail(item, caption, self.palette())
         return f"{caption}\n{item}"
 
     def _on_group_changed(self, group: np.ndarray) -> None:
@@ -284,7 +293,8 @@ class MapPanel(QWidget):
         shown = group[:GROUP_PREVIEW_LIMIT]
         self.group_label.setText(f"{len(group)} items selected" +
                                  (f" (first {len(shown)} shown)" if len(shown) < len(group) else ""))
-        self.group_view.set_items(self.session.explorer.items(shown), ncols=16)
+        self.group_view.set_items(self.session.explorer.items(shown), ncols=16,
+                                  tips=[self.session.describe_item(int(i)) for i in shown])
 
     def _on_group_item_clicked(self, position: int) -> None:
         if 0 <= position < len(self.session.group):

@@ -7,13 +7,22 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from explorer.gui.settings import is_shipped
 from explorer.io.display import printable
 
 SHOWN_CHARS = 80  # a dataset id can hold a long path
 
 METRICS = (("elbo", "test −ELBO (nats)"), ("recon", "reconstruction (nats)"), ("kl", "KL (nats)"),
            ("active_units", "active units"), ("mutual_info", "mutual information (nats)"),
-           ("nll_iw", "IW NLL (nats)"), ("conditional_accuracy", "class accuracy"), ("ppl", "perplexity"))
+           ("nll_iw", "IW NLL (nats)"), ("conditional_accuracy", "class accuracy"), ("ppl", "perplexity"),
+           ("ppl_iw", "perplexity (IW)"), ("recon_bleu", "reconstruction BLEU-4"),
+           ("recon_token_accuracy", "reconstruction token accuracy"), ("recon_exact", "exact reconstructions"))
+
+
+CONTINUE_TIP = ("Train the open model further, with its settings, optimizer state and history (the Training tab is "
+                "set up; press Start there).")
+CANNOT_CONTINUE_TIP = ("This model cannot be trained further: it was saved without its optimizer state (a shipped or "
+                       "slim file) or by an older version. Train a new one from New training….")
 
 
 def format_metric(value) -> str | None:
@@ -39,6 +48,11 @@ class ModelPanel(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.metrics = QFormLayout()
+        self.note = QLabel()
+        self.note.setProperty("role", "note")
+        self.note.setTextFormat(Qt.TextFormat.PlainText)
+        self.note.setWordWrap(True)
+        self.note.hide()
         self.new_training = QPushButton("New training…")
         self.new_training.setToolTip("Set up and start training a new model.")
         self.open_button = QPushButton("Open…")
@@ -49,24 +63,37 @@ class ModelPanel(QWidget):
         for button in (self.new_training, self.open_button, self.save_button):
             buttons.addWidget(button)
         self.continue_button = QPushButton("Continue training…")
-        self.continue_button.setToolTip("Train the open model further, with its settings, optimizer state and "
-                                        "history (the Training tab is set up; press Start there).")
+        self.continue_button.setToolTip(CONTINUE_TIP)
         self.continue_button.setEnabled(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addLayout(self.metrics)
         layout.addLayout(buttons)
         layout.addWidget(self.continue_button)
+        layout.addWidget(self.note)
         layout.addStretch(1)
-        session.model_changed.connect(self.refresh)
+        session.model_changed.connect(self._on_model_changed)
+
+    def _on_model_changed(self) -> None:
+        self.note.hide()
+        self.refresh()
+
+    def set_note(self, text: str) -> None:
+        """A lesson's point, shown under the model until another model is opened."""
+        self.note.setText(text)
+        self.note.show()
 
     def refresh(self) -> None:
         explorer = self.session.explorer
-        self.continue_button.setEnabled(bool(self.session.path and explorer.checkpoint.optimizer_state
-                                             and isinstance(explorer.checkpoint.meta.get("run_options"), dict)))
+        can_continue = bool(self.session.path and explorer.checkpoint.optimizer_state
+                            and isinstance(explorer.checkpoint.meta.get("run_options"), dict))
+        self.continue_button.setEnabled(can_continue)
+        self.continue_button.setToolTip(CONTINUE_TIP if can_continue else CANNOT_CONTINUE_TIP)
         meta = explorer.checkpoint.meta
         dataset = meta.get("dataset", {})
         where = Path(self.session.path).name if self.session.path else "not saved yet"
+        if self.session.path and is_shipped(self.session.path):
+            where += " (shipped, read-only)"
         epochs = len(meta.get("history", []))
         self.summary.setText(  # rich text: every string from the checkpoint is escaped
             f"<b>{_escaped(explorer.label)}</b> ({explorer.domain_name})<br>"

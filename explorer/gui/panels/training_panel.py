@@ -21,6 +21,7 @@ from explorer.gui.widgets.option_form import OptionForm
 from explorer.training.events import (CheckpointEvent, EndEvent, EpochEvent, StartEvent, StateEvent, StepEvent)
 
 CUSTOM = "Custom settings"
+FORM_WIDTH = 330  # px: labels and fields side by side without a horizontal scroll bar
 SCHEDULE_TITLES = {"beta": "β(t)", "capacity": "C(t)"}
 
 
@@ -36,10 +37,20 @@ def uses_capacity(values) -> bool:
     return bool(np.any(np.nan_to_num(values) > 0))
 
 
-def run_folder_name(options: dict) -> str:
+def run_folder_name(options: dict, tail: str = "") -> str:
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    name = f"{options['model']}-{options['dataset']}-{stamp}"
+    name = f"{options['model']}-{options['dataset']}-{stamp}{tail}"
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def sweep_folder_names(runs) -> list[str]:
+    """A folder for each run of a sweep (all named in the same second), told apart by the settings that differ
+    (``...-latent_dim2``, ``...-latent_dim5``)."""
+    from explorer.training.options import complete
+
+    runs = [complete(dict(run)) for run in runs]
+    differing = [key for key in runs[0] if len({repr(run[key]) for run in runs}) > 1]
+    return [run_folder_name(run, "".join(f"-{key}{run[key]}" for key in differing)) for run in runs]
 
 
 class TrainingPanel(QWidget):
@@ -101,8 +112,9 @@ class TrainingPanel(QWidget):
         self.form_holder.addWidget(self.resume_cancel)
         form_widget = QWidget()
         form_widget.setLayout(self.form_holder)
-        scroll = QScrollArea()
+        scroll = self.scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(form_widget)
         left = QVBoxLayout(self.controls)
         left.addWidget(scroll, 1)
@@ -122,6 +134,7 @@ class TrainingPanel(QWidget):
         splitter.addWidget(self.controls)
         splitter.addWidget(plots)
         splitter.setStretchFactor(1, 4)
+        splitter.setSizes([FORM_WIDTH, 4 * FORM_WIDTH])
         layout = QHBoxLayout(self)
         layout.addWidget(splitter)
 
@@ -142,6 +155,7 @@ class TrainingPanel(QWidget):
 
         self.form = OptionForm(all_options(), suggestions={"dataset": DATASET_IDS, "device": DEVICES})
         self.form_holder.addWidget(self.form, 1)
+        self.controls.setMinimumWidth(min(FORM_WIDTH, self.form.sizeHint().width() + 40))
         self.form.fields["model"].widget.currentTextChanged.connect(self._on_kind_changed)
         self.form.fields["dataset"].widget.currentTextChanged.connect(self._on_kind_changed)
         self._presets = presets()
@@ -227,18 +241,20 @@ class TrainingPanel(QWidget):
 
     # Plots
     def _build_plots(self) -> None:
-        self.loss_plot = CurvePlot("Training loss per step (nats/example)", "step")
+        self.loss_plot = CurvePlot("Loss per step (nats)", "step")
         self.loss_plot.setToolTip("What the model's training step logs: reconstruction, KL and the total loss "
                                   "the optimiser sees (or an adversarial model's phases), per step.")
-        self.weight_plot = CurvePlot("KL weight β(t) and capacity C(t)", "step")
+        self.weight_plot = CurvePlot("KL weight β(t), C(t)", "step")
         self.weight_plot.setToolTip("The effective KL weight and the capacity target over training.")
-        self.elbo_plot = CurvePlot("Test −ELBO per epoch (nats/example)", "epoch")
+        self.elbo_plot = CurvePlot("Test −ELBO (nats)", "epoch")
         self.elbo_plot.setToolTip("The held-out negative ELBO after each epoch (lower is better).")
-        self.au_plot = CurvePlot("Active units per epoch", "epoch")
+        self.au_plot = CurvePlot("Active units", "epoch")
         self.au_plot.setToolTip("How many latent dimensions carry information (posterior-mean variance > 0.01).")
         self.heatmap = KLHeatmap()
         self.heatmap.setToolTip("Each latent dimension's KL after each epoch: bright rows are in use.")
         self.plots = [self.loss_plot, self.weight_plot, self.elbo_plot, self.au_plot, self.heatmap]
+        for plot in self.plots:  # the grid shrinks them with the window instead of cutting them off
+            plot.setMinimumWidth(120)
 
     def _clear_series(self) -> None:
         self.steps: list[int] = []
@@ -360,7 +376,9 @@ class TrainingPanel(QWidget):
             return
         preset = self.selected_preset()
         if preset is not None and len(preset.runs) > 1 and self.resume_path is None:
-            specs = [self.build_spec(values=dict(run)) for run in preset.runs]
+            names = sweep_folder_names(preset.runs)
+            specs = [self.build_spec(run_dir=str(self.runs_folder() / name), values=dict(run))
+                     for name, run in zip(names, preset.runs)]
             self._sweep_paths = []
             self._queue = specs[1:]
             self._sweep_then = preset.then
@@ -460,7 +478,7 @@ class TrainingPanel(QWidget):
         self._queue = [] if status != "finished" else self._queue
         self.process = None
         self.watcher = None
-        self.progress_label.setText(text)
+        self.progress_label.setText(text.replace("/", "/\u200b"))  # a long path may wrap after any folder
         self.progress_label.setToolTip(text)
         self._set_running(False)
 
