@@ -185,8 +185,18 @@ class ModelExplorer:
         return z.numpy(), cond
 
     def analogy(self, z_a, z_b, z_c, cond=None):
-        z = latent.analogy(*(torch.as_tensor(np.asarray(v, dtype=np.float32)) for v in (z_a, z_b, z_c)))
-        return self.decode(z.numpy(), cond)
+        return self.decode(self.analogy_latent(z_a, z_b, z_c), cond)
+
+    @staticmethod
+    def analogy_latent(z_a, z_b, z_c) -> np.ndarray:
+        """The latent A − B + C."""
+        return latent.analogy(*(torch.as_tensor(np.asarray(v, dtype=np.float32)) for v in (z_a, z_b, z_c))).numpy()
+
+    @staticmethod
+    def traversal_latents(z0, dim: int, values) -> np.ndarray:
+        """The latents of one traversal row: ``z0`` with dimension ``dim`` set to each of ``values``."""
+        return latent.traversal_grid(torch.as_tensor(np.asarray(z0, dtype=np.float32)), [dim],
+                                     [torch.as_tensor(np.asarray(values, dtype=np.float32))]).numpy()
 
     def attribute_vector(self, class_x: int, class_y: int) -> np.ndarray:
         return latent.attribute_vector(torch.from_numpy(self.means), torch.from_numpy(self.labels),

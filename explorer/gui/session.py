@@ -18,7 +18,7 @@ class Session(QObject):
     group_changed = Signal(object)  # np.ndarray of indices
     dim_selected = Signal(int)
     projection_changed = Signal()
-    path_changed = Signal(object)  # (k, 2) map points, or None
+    path_changed = Signal(object, object)  # (k, 2) map points, or None; the names of its two ends
     decoding_changed = Signal()  # text models: how sentences are generated changed
 
     def __init__(self, parent=None):
@@ -88,10 +88,10 @@ class Session(QObject):
         self.explorer.restore_stored_map()
         self.projection_changed.emit()
 
-    def show_path(self, points: np.ndarray | None) -> None:
-        """Draw map points (k, 2) as a path on the map (placed in a worker with ``explorer.project_new``); None
-        clears it."""
-        self.path_changed.emit(points)
+    def show_path(self, points: np.ndarray | None, ends: tuple[str, str] = ("A", "B")) -> None:
+        """Draw map points (k, 2) as a path on the map (placed in a worker with ``explorer.project_new``), its
+        ends named ``ends``; None clears it."""
+        self.path_changed.emit(points, ends)
 
     # What decoding starts from
     def start_latent(self, from_selection: bool = True) -> np.ndarray:

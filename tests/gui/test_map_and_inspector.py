@@ -146,3 +146,30 @@ def test_a_file_that_is_not_an_image_is_refused_with_a_dialog(vae_window, prompt
     prompts.next_path = str(path)
     vae_window.place_input_dialog()
     assert prompts.errors and "notes.png" in prompts.errors[0][1]
+
+
+def path_on_map(scatter):
+    x, y = scatter._path_item.getData()
+    return np.stack([x, y], 1), [end.textItem.toPlainText() for end in scatter.path_ends.values()]
+
+
+def test_a_traversal_and_an_analogy_are_placed_on_the_map_by_its_head(vae_window, qtbot):
+    from tests.gui.conftest import show_tab
+
+    explorer, session, scatter = vae_window.session.explorer, vae_window.session, vae_window.map_panel.scatter
+    session.select(5)
+    traversal = vae_window.traversal
+    show_tab(qtbot, vae_window, traversal)
+    points, ends = path_on_map(scatter)
+    dim = session.dim
+    latents = explorer.traversal_latents(explorer.means[5], dim, traversal.values[0])
+    assert len(points) == traversal.steps.value() and np.allclose(points, explorer.project_new(latents), atol=1e-5)
+    assert ends == [f"z{dim} −3.0σ", "+3.0σ"]
+    arithmetic = vae_window.arithmetic
+    for name, index in zip("ABC", (1, 2, 3)):
+        arithmetic.set_operand(name, index)
+    show_tab(qtbot, vae_window, arithmetic)
+    points, ends = path_on_map(scatter)
+    result = explorer.analogy_latent(explorer.means[1], explorer.means[2], explorer.means[3])
+    assert np.allclose(points, explorer.project_new(np.stack([explorer.means[3], result])), atol=1e-5)
+    assert ends == ["C", "A − B + C"]

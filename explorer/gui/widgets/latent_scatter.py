@@ -173,9 +173,9 @@ class LatentScatter(pg.PlotWidget):
         else:
             self._group_item.setData(self.points[self.group, 0], self.points[self.group, 1])
 
-    def set_path(self, path: np.ndarray | None) -> None:
-        """Draw a path (k, 2) in map coordinates, e.g. an interpolation, with its ends marked A and B; None
-        clears it."""
+    def set_path(self, path: np.ndarray | None, ends: tuple[str, str] = ("A", "B")) -> None:
+        """Draw a path (k, 2) in map coordinates (an interpolation, a traversal, an analogy's step) with its ends
+        marked ``ends``; None clears it."""
         if path is None or len(path) == 0:
             self._path_item.clear()
             for end in self.path_ends.values():
@@ -183,7 +183,8 @@ class LatentScatter(pg.PlotWidget):
             return
         path = np.asarray(path, dtype=np.float64)
         self._path_item.setData(path[:, 0], path[:, 1])
-        for end, (x, y) in zip(self.path_ends.values(), (path[0], path[-1])):
+        for end, text, (x, y) in zip(self.path_ends.values(), ends, (path[0], path[-1])):
+            end.setText(text)
             end.setPos(x, y)
             end.show()
 
