@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 QT_SYSTEM_LIBS := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0 \
 	libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0 libxcb-xinerama0 libxcb-randr0
 
-.PHONY: run test setup system-libs shipped-models bench clean icon desktop-entry
+.PHONY: run test setup system-libs shipped-models maps bench clean icon desktop-entry
 
 run: setup
 	$(BIN)/python main.py
@@ -69,6 +69,11 @@ desktop-entry: setup
 	sed -e 's|@EXEC@|$(abspath $(BIN))/latent-explorer|' -e 's|@ICON@|$(CURDIR)/resources/icon.png|' \
 	  resources/latent-explorer.desktop.in > "$(APPLICATIONS)/latent-explorer.desktop"
 	@echo "installed $(APPLICATIONS)/latent-explorer.desktop"
+
+# Add the UMAP map and its head to shipped checkpoints saved before maps were computed at save (runs trained now
+# carry theirs), so the app opens them on UMAP at once.
+maps: setup
+	OMP_NUM_THREADS=1 $(BIN)/python -m explorer.analysis.map_file trained/*.safetensors
 
 bench: setup
 	$(BIN)/python bench/train_throughput.py
