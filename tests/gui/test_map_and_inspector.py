@@ -82,9 +82,12 @@ def test_pca_is_computed_in_the_background_and_the_saved_umap_comes_back_at_once
     assert explorer.map_method == "pca" and np.allclose(panel.scatter.points, explorer.projection)
     assert not np.allclose(panel.scatter.points, saved)
     assert panel.status.text() == "PCA · computed here" and panel.keep_button.isHidden()
+    pca = explorer.projection.copy()
     panel.method.setCurrentText("UMAP")  # the file's own map: no fit
     assert not panel.busy and np.array_equal(panel.scatter.points, saved)
     assert panel.status.text().startswith("UMAP · saved with the model")
+    panel.method.setCurrentText("PCA")  # fitted once this session: shown again at once
+    assert not panel.busy and np.array_equal(panel.scatter.points, pca)
 
 
 def test_an_image_file_is_placed_where_its_item_lies_on_the_map(vae_window, prompts, tmp_path, qtbot):
@@ -138,6 +141,9 @@ def test_a_read_only_file_is_not_written_and_the_user_is_told(window, vae_path, 
     assert prompts.errors and "read-only" in prompts.errors[-1][1] and "Save As" in prompts.errors[-1][1]
     assert open(path, "rb").read() == before and os.listdir(tmp_path / "shipped") == ["model.safetensors"]
     assert window.map_panel.keep_button.isVisible()  # the map is still there to be saved elsewhere
+    fitted = window.session.explorer.projection.copy()
+    assert window.open_checkpoint(path)  # opened again: the map fitted this session shows at once
+    assert not window.map_panel.busy and np.array_equal(window.session.explorer.projection, fitted)
 
 
 def test_a_file_that_is_not_an_image_is_refused_with_a_dialog(vae_window, prompts, tmp_path):

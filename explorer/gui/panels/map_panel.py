@@ -5,6 +5,8 @@ item, box or lasso selects a group shown in a small grid; new inputs are encoded
 map's head."""
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter,
@@ -19,6 +21,7 @@ from explorer.gui.widgets.latent_scatter import LatentScatter
 from explorer.io.display import printable
 
 GROUP_PREVIEW_LIMIT = 64
+KEPT_MAPS = 16  # maps fitted in this session, kept to show again at once
 COLOUR_LABEL, COLOUR_LENGTH = "label", "sentence length"
 # What a dataset's labels are, where "label" alone would not say: WordNet's example sentences are labelled with
 # the part of speech of the entry they illustrate.
@@ -53,6 +56,8 @@ class MapPanel(QWidget):
         self.place_task = TaskRunner(session.model_thread, self._on_placed, parent=self)
         self._refit_pending = False  # a later epoch arrived while the map of an earlier one was being fitted
         self._last_fit = None  # the last map fitted here, shown for a later epoch until its own map is ready
+        self._kept: dict[tuple[bytes, str], object] = {}  # (digest of the latents, method) -> Projection
+        self._fitting: tuple[bytes, str] | None = None  # the key of the map being fitted
         self._file_preview = None  # (preview, class names) of the map drawn from the file while the model loads
 
         self.method = QComboBox()
@@ -205,13 +210,24 @@ class MapPanel(QWidget):
             self.compute_projection()
 
     def compute_projection(self) -> None:
-        """Fit the chosen map in the map worker; the newest request wins."""
+        """Show the chosen map: one fitted earlier in this session at once, else fitted in the background (the
+        newest request wins)."""
         if not self.session.has_model:
             return
         self._refit_pending = False
+        means = self.session.explorer.means
+        key = (hashlib.sha1(np.ascontiguousarray(means)).digest(), self.chosen_method)
+        if key in self._kept:
+            self.projection_task.cancel()
+            self.progress.hide()
+            self._last_fit = self._kept[key]
+            self.session.set_projection(self._last_fit)
+            self._show_map_status()
+            return
+        self._fitting = key
         self.progress.setValue(0)
         self.progress.show()
-        self.projection_task.start(fit_map, self.session.map_worker, self.session.explorer.means, self.chosen_method)
+        self.projection_task.start(fit_map, self.session.map_worker, means, self.chosen_method)
         self._show_map_status()
 
     def _on_progress(self, fraction: float, text: str) -> None:
@@ -219,7 +235,9 @@ class MapPanel(QWidget):
         self._show_map_status(text)
 
     def _on_projection_done(self, projection) -> None:
-        self._last_fit = projection
+        self._last_fit = self._kept[self._fitting] = projection
+        while len(self._kept) > KEPT_MAPS:
+            del self._kept[next(iter(self._kept))]
         self.progress.hide()
         self.session.set_projection(projection)
         if self._refit_pending:
