@@ -179,3 +179,21 @@ def test_a_traversal_and_an_analogy_are_placed_on_the_map_by_its_head(vae_window
     result = explorer.analogy_latent(explorer.means[1], explorer.means[2], explorer.means[3])
     assert np.allclose(points, explorer.project_new(np.stack([explorer.means[3], result])), atol=1e-5)
     assert ends == ["C", "A − B + C"]
+
+
+def test_at_1280x720_the_map_is_the_largest_view(vae_window, qtbot):
+    from tests.gui.conftest import show_tab
+
+    vae_window.default_layout((1280, 720))
+    show_tab(qtbot, vae_window, vae_window.traversal)
+    qtbot.waitUntil(lambda: vae_window.size().height() == 720)
+    qtbot.wait(50)
+    scatter = vae_window.map_panel.scatter
+
+    def area(widget):  # what shows of it on screen (the tools scroll on a small screen)
+        shown = widget.visibleRegion().boundingRect()
+        return shown.width() * shown.height()
+
+    assert scatter.height() >= 250 and scatter.width() >= 500
+    for other in (vae_window.traversal.view, vae_window.inspector, vae_window.model_panel):
+        assert scatter.width() * scatter.height() > area(other), other

@@ -94,7 +94,10 @@ class LatentScatter(pg.PlotWidget):
         self._tree = None  # a scipy cKDTree of the points in screen pixels
         self._tree_scale = (0.0, 0.0)
         self._hover = -1
-        self._legend = self.addLegend(offset=(-10, 10))
+        # The legend sits in its own column right of the plot, so it never covers a point.
+        self._legend = pg.LegendItem()
+        self.plotItem.layout.addItem(self._legend, 2, 3, Qt.AlignmentFlag.AlignTop)
+        self.plotItem.legend = self._legend  # named items are listed in it
         self.showGrid(x=True, y=True, alpha=0.15)
 
         self._group_item = pg.ScatterPlotItem(size=9, pen=pg.mkPen(ACCENT, width=1.5), brush=None)
