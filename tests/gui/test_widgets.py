@@ -196,9 +196,10 @@ def test_the_map_legend_is_beside_the_plot_never_over_its_points(qtbot):
     qtbot.waitExposed(scatter)
     points = np.random.default_rng(0).normal(size=(300, 2))
     scatter.set_points(points, np.arange(300) % 10, [f"class {c}" for c in range(10)])
+    qtbot.waitUntil(lambda: scatter._legend.sceneBoundingRect().left() > 0)  # laid out with its new entries
     legend = scatter._legend.sceneBoundingRect()
     assert len(scatter._legend.items) == 10 and legend.width() > 0
-    assert not legend.intersects(scatter.plotItem.vb.sceneBoundingRect())
+    assert legend.left() >= scatter.plotItem.vb.sceneBoundingRect().right() - 1  # beside it, not over it
 
 
 @pytest.mark.parametrize("suffix", [".png", ".svg"])
