@@ -8,7 +8,7 @@ import numpy as np
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QImage, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QMainWindow, QScrollArea, QTabWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QMainWindow, QScrollArea, QTabWidget, QToolButton
 
 from explorer.errors import ExplorerError
 from explorer.gui import lessons, settings
@@ -91,6 +91,8 @@ class MainWindow(QMainWindow):
             self.tabs.setTabToolTip(index, tip)
         self.model_dock = self._dock("Model", self.model_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.inspector_dock = self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        for button in self.tabs.tabBar().findChildren(QToolButton):  # its arrows, shown when the tabs do not fit
+            button.setToolTip("Scroll the tabs")
         # On a small screen the tools scroll rather than squeeze the map.
         tools = QScrollArea()
         tools.setWidget(self.tabs)
