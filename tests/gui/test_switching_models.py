@@ -21,7 +21,8 @@ def smaller_model(path, latent_dim=2):
     n = len(checkpoint.preview.labels)
     rng = np.random.default_rng(0)
     preview = dataclasses.replace(checkpoint.preview, means=rng.normal(size=(n, latent_dim)).astype(np.float32),
-                                  logvars=np.full((n, latent_dim), -2.0, np.float32))
+                                  logvars=np.full((n, latent_dim), -2.0, np.float32),
+                                  map_info=None, map_head=None)  # the other model's map head does not fit these
     return dataclasses.replace(checkpoint, model=tiny_model(latent_dim=latent_dim), preview=preview)
 
 

@@ -164,7 +164,8 @@ class MapPanel(QWidget):
                 self._refit_pending = True
             else:
                 self.compute_projection()
-            if explorer.map_method != self.chosen_method and self._last_fit is not None:
+            if (explorer.map_method != self.chosen_method and self._last_fit is not None
+                    and self._last_fit.input_dim == explorer.means.shape[1]):
                 explorer.set_projection(self._last_fit)  # the previous epoch's map until this one's is ready
             self._redraw_points()
             self._show_map_status()
