@@ -105,8 +105,10 @@ def run(argv_checkpoint: str | None = None, screenshot: str | None = None) -> in
 
 
 def _show_and_run(app, window, argv_checkpoint: str | None, screenshot: str | None) -> int:
-    window.show()
     path = checkpoint_to_open(argv_checkpoint)
+    if path:
+        window.show_exploring()  # not the Training tab, whose form loads torch before the map could show
+    window.show()
     if path:
         window.statusBar().showMessage(f"Opening {path}…")
         app.processEvents()  # first paint before anything loads

@@ -236,6 +236,10 @@ class MainWindow(QMainWindow):
         self.tabs_dock.show()
         self.tabs.setCurrentIndex(self.sender().data())
 
+    def show_exploring(self) -> None:
+        """Bring the first exploring tab (Traversal) to the front."""
+        self.tabs.setCurrentWidget(self.traversal)
+
     def show_training(self) -> None:
         self.tabs_dock.show()
         self.tabs.setCurrentWidget(self.training)
