@@ -14,6 +14,7 @@ from explorer.analysis import captions
 from explorer.gui.panels.base import ExplorerPanel
 from explorer.gui.widgets.controls import float_box, int_box
 from explorer.gui.widgets.items_view import ItemsView
+from explorer.gui.widgets.scrolling import vertical_scroll
 
 MODES = {"±kσ around the start": "sigma", "prior quantiles 0.05–0.95": "quantiles", "data range": "data"}
 SLIDER_STEPS = 100
@@ -97,7 +98,7 @@ class TraversalPanel(ExplorerPanel):
         self.view = ItemsView()
         self.view.setToolTip("Decodes along the traversal: one row per dimension, one column per step.")
         splitter = QSplitter()
-        splitter.addWidget(controls)
+        splitter.addWidget(vertical_scroll(controls))
         splitter.addWidget(self.view)
         splitter.addWidget(scrub)
         splitter.setStretchFactor(1, 3)
