@@ -8,7 +8,7 @@ import numpy as np
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QImage, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QMainWindow, QScrollArea, QTabWidget, QToolButton
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabWidget, QToolButton
 
 from explorer.errors import ExplorerError
 from explorer.gui import lessons, settings
@@ -27,6 +27,7 @@ from explorer.gui.panels.sentence_panel import SentencePanel
 from explorer.gui.panels.training_panel import TrainingPanel
 from explorer.gui.panels.traversal_panel import TraversalPanel
 from explorer.gui.session import Session
+from explorer.gui.widgets.scrolling import vertical_scroll
 
 CHECKPOINT_FILTER = "Checkpoints (*.safetensors)"
 
@@ -94,11 +95,7 @@ class MainWindow(QMainWindow):
         for button in self.tabs.tabBar().findChildren(QToolButton):  # its arrows, shown when the tabs do not fit
             button.setToolTip("Scroll the tabs")
         # On a small screen the tools scroll rather than squeeze the map.
-        tools = QScrollArea()
-        tools.setWidget(self.tabs)
-        tools.setWidgetResizable(True)
-        tools.setFrameShape(QFrame.Shape.NoFrame)
-        self.tabs_dock = self._dock("Tools", tools, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabs_dock = self._dock("Tools", vertical_scroll(self.tabs), Qt.DockWidgetArea.BottomDockWidgetArea)
 
         self.status_device, self.status_model, self.status_dataset = QLabel(), QLabel(), QLabel()
         for label in (self.status_device, self.status_model, self.status_dataset):
