@@ -105,6 +105,7 @@ def main() -> None:
     meta, preview = read_preview(args.checkpoint)
     if not preview.map_info or preview.map_info.get("method") != "umap":
         raise SystemExit(f"{args.checkpoint} carries no UMAP map: run `make maps` first")
+    load_before = os.getloadavg()[0]
     times: dict[str, list[float]] = {"saved": [], "fitted": [], "first": [], "refit": []}
     with tempfile.TemporaryDirectory() as folder:
         mapless = mapless_copy(args.checkpoint, Path(folder) / "mapless.safetensors")
@@ -116,6 +117,7 @@ def main() -> None:
             times["first"].append(first)
             times["refit"].append(refit)
             print(f"run {repeat + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
+    load = f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores"
     median = {name: statistics.median(values) for name, values in times.items()}
     spread = {name: f"{min(values):.2f}–{max(values):.2f}" for name, values in times.items()}
     name = Path(args.checkpoint).name
@@ -123,8 +125,8 @@ def main() -> None:
     body = f"""
 ## Launch to the map (`bench/map_launch.py`)
 
-Machine: {machine()}; shared with other engineers' jobs and a background training while this ran, so absolute times
-are inflated and noisy; the ratios are measured side by side (the variants alternate). {name}: {n} preview items,
+Machine: {machine()}; shared with other engineers' jobs and a background training while this ran ({load}), so
+absolute times are inflated and noisy; the ratios are measured side by side (the variants alternate). {name}: {n} preview items,
 {dims}-dimensional latents, map head R² {preview.map_info.get('r2', float('nan')):.3f} on held-out latents. Medians of
 {args.repeats} (range in brackets); whole processes, from the command to the drawn map, offscreen.
 
