@@ -82,6 +82,8 @@ bench: setup
 	$(BIN)/python bench/train_process.py
 	$(BIN)/python bench/gui_training.py
 	$(BIN)/python bench/gui_responsiveness.py
+	$(BIN)/python bench/map_launch.py
+	$(BIN)/python bench/map_heads.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
