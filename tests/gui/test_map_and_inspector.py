@@ -2,7 +2,6 @@
 import os
 
 import numpy as np
-import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from tests.gui.conftest import settle
