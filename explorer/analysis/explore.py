@@ -37,6 +37,7 @@ class ModelExplorer:
         self.map_method = (preview.map_info or {}).get("method", "pca")  # files before maps at save hold a PCA
         self.map_saved = preview.map_info is not None  # the map on show is the one in the file
         self._kl_per_dim: np.ndarray | None = None
+        self.preview_explorer: ModelExplorer | None = None  # set on an explorer of the whole dataset: the preview's
         self._projection_lock = threading.Lock()  # project_new runs in a worker thread while the GUI reads
 
     # What is loaded
@@ -263,6 +264,17 @@ class ModelExplorer:
             self.projection = np.asarray(preview.projection, dtype=np.float32)
             self.map_method = preview.map_info["method"]
             self.map_saved = True
+
+    @property
+    def checkpoint_to_save(self) -> Checkpoint:
+        """What saving writes: the checkpoint with its preview set (never the whole dataset mapped here)."""
+        return self.checkpoint if self.preview_explorer is None else self.preview_explorer.checkpoint_to_save
+
+    def adopt_map_of(self, other: "ModelExplorer") -> None:
+        """Place new latents as ``other``'s map does (this explorer's points were placed on that map)."""
+        with self._projection_lock:
+            self._fitted_projection = other._fitted_projection
+            self.map_method, self.map_saved = other.map_method, other.map_saved
 
     def keep_map(self) -> None:
         """Put the map on show into the checkpoint's preview (points, method, head), so saving writes it."""

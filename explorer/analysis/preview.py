@@ -26,18 +26,20 @@ def build_preview(model: LatentModel, split: Split, size: int = PREVIEW_SIZE, ma
     part = split.subset(slice(0, min(size, len(split))))
     means, logvars = posterior_stats(model, part)
     means_np = means.cpu().numpy().astype(np.float32)
-    if part.lengths is None:
-        inputs = (part.x[:, 0] * 255.0 + 0.5).clamp(0, 255).to(torch.uint8).numpy()
-        lengths = None
-    else:
-        inputs = part.x.numpy().astype(np.int64)
-        lengths = part.lengths.numpy().astype(np.int64)
+    inputs, lengths = stored_inputs(part)
     preview = Preview(inputs=inputs, labels=part.y.numpy().astype(np.int64), means=means_np,
                       logvars=None if logvars is None else logvars.cpu().numpy().astype(np.float32),
                       projection=np.zeros((len(means_np), 2), dtype=np.float32), lengths=lengths)
     if means_np.shape[1]:  # a language model has no latents to map
         set_map(preview, map_means(means_np, map_method, worker, seed))
     return preview
+
+
+def stored_inputs(part: Split) -> tuple[np.ndarray, np.ndarray | None]:
+    """Items as a preview stores them: uint8 images (N, H, W), or int64 token ids (N, T) with their lengths."""
+    if part.lengths is None:
+        return (part.x[:, 0] * 255.0 + 0.5).clamp(0, 255).to(torch.uint8).numpy(), None
+    return part.x.numpy().astype(np.int64), part.lengths.numpy().astype(np.int64)
 
 
 def map_means(means: np.ndarray, method: str = DEFAULT_METHOD, worker=None, seed: int = 0) -> Projection:

@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         self.sentences.placed.connect(self.map_panel.scatter.set_extra_points)
         self.map_panel.placed.connect(self._on_placed)
         self.map_panel.keep_map_requested.connect(self.save_map_in_file)
+        self.map_panel.explorer_ready.connect(self._show_explorer)
         self._show_domain_tabs()
         self._update_actions()
         self.default_layout()
@@ -302,6 +303,10 @@ class MainWindow(QMainWindow):
 
         self._show(ModelExplorer(checkpoint), path, keep_selection)
 
+    def _show_explorer(self, explorer) -> None:
+        """The open model over other items (the whole dataset, or its preview set again)."""
+        self._show(explorer, self.session.path)
+
     def _show(self, explorer, path: str | None, keep_selection: bool = False) -> None:
         self.session.set_model(explorer, path, continued=keep_selection)
         if self.session.selected < 0 and len(explorer.labels):
@@ -335,7 +340,7 @@ class MainWindow(QMainWindow):
             self.prompts.error("Could not save", f"{path}\n\nis a shipped model, kept read-only: save the model "
                                                  "under another name or in another folder")
             return
-        checkpoint = self.session.explorer.checkpoint
+        checkpoint = self.session.explorer.checkpoint_to_save
         try:
             written = save_checkpoint(path, checkpoint.model, checkpoint.meta, checkpoint.preview,
                                       checkpoint.optimizer_state)
@@ -353,8 +358,10 @@ class MainWindow(QMainWindow):
         a read-only file is left untouched and the map stays for this session."""
         from explorer.analysis.map_file import refuse_read_only, save_with_map
 
-        explorer, path = self.session.explorer, self.session.path
+        explorer, path = self.session.explorer.preview_explorer or self.session.explorer, self.session.path
         try:
+            if self.read_only:
+                raise ExplorerError(f"{path} is a shipped model, kept read-only: the map was not saved into it")
             refuse_read_only(path)
             explorer.keep_map()
             save_with_map(explorer.checkpoint, path)

@@ -54,3 +54,18 @@ def test_a_read_only_file_is_refused_untouched(mapless, tmp_path, capsys):
         add_map(path)
     assert main([str(path)]) == 2 and "is read-only" in capsys.readouterr().err
     assert path.read_bytes() == mapless.read_bytes() and os.listdir(tmp_path / "shipped") == ["model.safetensors"]
+
+
+def test_the_whole_dataset_is_placed_on_the_map_by_its_head(mapless):
+    from explorer.analysis.explore import ModelExplorer
+    from explorer.analysis.whole_dataset import whole_dataset_explorer
+
+    preview = ModelExplorer(load_checkpoint(mapless.parent / "run.safetensors"))
+    steps = []
+    whole = whole_dataset_explorer(preview, progress=lambda fraction, text: steps.append(fraction))
+    assert len(whole.labels) == 1797 and whole.items([0]).shape == (1, 8, 8) and steps[-1] == 1.0
+    assert whole.preview_explorer is preview and whole.checkpoint_to_save is preview.checkpoint
+    assert np.allclose(whole.projection, preview.project_new(whole.means))
+    test_items = whole.means[-len(preview.means):]  # the test split comes last: the preview's items among them
+    assert np.allclose(test_items, preview.means, atol=1e-5)
+    assert np.array_equal(whole.project_new(preview.means[:3]), preview.project_new(preview.means[:3]))

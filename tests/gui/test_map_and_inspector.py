@@ -196,3 +196,27 @@ def test_at_1280x720_the_map_is_the_largest_view(vae_window, qtbot):
     assert scatter.height() >= 250 and scatter.width() >= 500
     for other in (vae_window.traversal.view, vae_window.inspector, vae_window.model_panel):
         assert scatter.width() * scatter.height() > area(other), other
+
+
+def test_the_whole_dataset_on_the_map_selects_inspects_and_is_never_saved(vae_window, prompts, qtbot, tmp_path):
+    from explorer.io.checkpoint import load_checkpoint
+
+    panel, session = vae_window.map_panel, vae_window.session
+    preview = session.explorer
+    with qtbot.waitSignal(panel.explorer_ready, timeout=60_000):
+        panel.whole_button.click()
+    settle(qtbot, vae_window)
+    whole = session.explorer
+    assert whole.preview_explorer is preview and len(panel.scatter.points) == len(whole.labels) == 1797
+    assert np.array_equal(panel.scatter.points, whole.projection) and panel.whole_button.isChecked()
+    assert "the dataset's 1,797 items placed on it by its head" in panel.status.text()
+    assert not panel.method.isEnabled() and panel._preview(1500) is not None
+    session.select(1500)  # a training item, not in the preview set
+    settle(qtbot, vae_window)
+    assert np.array_equal(vae_window.inspector.input_view.items, whole.items([1500]))
+    prompts.next_path = str(tmp_path / "saved.safetensors")
+    vae_window.save_as()
+    assert len(load_checkpoint(tmp_path / "saved.safetensors").preview.labels) == len(preview.labels)
+    panel.whole_button.click()  # back to the preview set
+    settle(qtbot, vae_window)
+    assert session.explorer is preview and len(panel.scatter.points) == len(preview.labels)

@@ -40,6 +40,13 @@ def fit_map(worker, means: np.ndarray, method: str, state):
     return worker.fit(means, method, 0, progress=state.set_progress, check=state.check)
 
 
+def map_dataset(explorer, state):
+    """The explorer of every item of the model's dataset placed on its map."""
+    from explorer.analysis.whole_dataset import whole_dataset_explorer
+
+    return whole_dataset_explorer(explorer, progress=state.set_progress, check=state.check)
+
+
 def encode_and_place(explorer, items, cond, name: str, state) -> tuple[str, np.ndarray]:
     """New inputs' points on the map (k, 2), with the name they are announced by."""
     return name, explorer.project_new(explorer.encode_items(items, cond=cond))
@@ -48,6 +55,7 @@ def encode_and_place(explorer, items, cond, name: str, state) -> tuple[str, np.n
 class MapPanel(QWidget):
     placed = Signal(str, object)  # what was placed, its map points (k, 2)
     keep_map_requested = Signal()  # the user asks to save the map computed here into the model's file
+    explorer_ready = Signal(object)  # a ModelExplorer to show: the whole dataset's, or the preview set's again
 
     def __init__(self, session, parent=None):
         super().__init__(parent)
@@ -84,6 +92,12 @@ class MapPanel(QWidget):
         self.keep_button.setToolTip("This file was saved without a map: save the map computed here into it, so it "
                                     "opens on this map next time.")
         self.keep_button.hide()
+        self.whole_button = QPushButton("Whole Dataset")
+        self.whole_button.setCheckable(True)
+        self.whole_button.setToolTip("Encode every item of the model's dataset (when it is on this machine) and place "
+                                     "them on this map with its head; press again for the preview set.")
+        self.dataset_task = TaskRunner(session.background_thread, self.explorer_ready.emit,
+                                       on_failed=self._on_dataset_failed, on_progress=self._on_progress, parent=self)
         self.modes = QButtonGroup(self)
         mode_row = QHBoxLayout()
         mode_row.addWidget(QLabel("Map:"))
@@ -103,6 +117,7 @@ class MapPanel(QWidget):
         mode_row.addWidget(self.progress)
         mode_row.addWidget(self.status, 1)
         mode_row.addWidget(self.keep_button)
+        mode_row.addWidget(self.whole_button)
 
         self.scatter = LatentScatter()
         self.scatter.preview_provider = self._preview
@@ -128,6 +143,7 @@ class MapPanel(QWidget):
         self.colour_by.currentTextChanged.connect(self._redraw_points)
         self.modes.buttonClicked.connect(self._on_mode)
         self.keep_button.clicked.connect(self.keep_map_requested)
+        self.whole_button.toggled.connect(self._on_whole_dataset)
         self.scatter.point_clicked.connect(session.select)
         self.scatter.group_selected.connect(session.set_group)
         self.group_view.item_clicked.connect(self._on_group_item_clicked)
@@ -173,7 +189,13 @@ class MapPanel(QWidget):
         self.projection_task.cancel()
         self._refit_pending, self._last_fit = False, None
         self.method.blockSignals(True)
-        self.method.setCurrentIndex(self.method.findData(DEFAULT_METHOD))
+        whole = explorer.preview_explorer is not None  # its map is the preview's, never refitted on every item
+        self.method.setCurrentIndex(self.method.findData(explorer.map_method if whole else DEFAULT_METHOD))
+        self.method.setEnabled(not whole)
+        self.whole_button.blockSignals(True)
+        self.whole_button.setChecked(whole)
+        self.whole_button.blockSignals(False)
+        self.whole_button.setVisible(explorer.domain_name == "image")
         self.method.blockSignals(False)
         is_text = explorer.domain_name == "text"
         self.colour_by.setVisible(is_text)
@@ -258,9 +280,14 @@ class MapPanel(QWidget):
         """Which map is on show, how it came about, and what is being computed."""
         explorer = self.session.explorer
         shown = METHODS.get(explorer.map_method, explorer.map_method)
-        if self.projection_task.busy:
+        if self.dataset_task.busy:
+            text = "Whole dataset: " + (doing or "starting…")
+        elif self.projection_task.busy:
             note = f"computing {self.method.currentText()}" + (f": {doing}" if doing else "…")
             text = note if shown == self.method.currentText() else f"{note} ({shown} shown until it is ready)"
+        elif explorer.preview_explorer is not None:
+            text = (f"{shown} of the preview set · the dataset's {len(explorer.labels):,} items placed on it by its "
+                    "head")
         else:
             text = f"{shown} · {'saved with the model' if explorer.map_saved else 'computed here'}"
             if explorer.map_r2 is not None:
@@ -270,13 +297,35 @@ class MapPanel(QWidget):
         self.keep_button.setVisible(not self.projection_task.busy and not explorer.map_in_file
                                     and explorer.map_method == DEFAULT_METHOD)
 
+    # The whole dataset
+    def _on_whole_dataset(self, checked: bool) -> None:
+        explorer = self.session.explorer
+        if not checked:
+            self.dataset_task.cancel()
+            self.progress.hide()
+            if explorer.preview_explorer is not None:
+                self.explorer_ready.emit(explorer.preview_explorer)
+            else:
+                self._show_map_status()
+            return
+        self.progress.setValue(0)
+        self.progress.show()
+        self.dataset_task.start(map_dataset, explorer)
+
+    def _on_dataset_failed(self, error: BaseException) -> None:
+        self.progress.hide()
+        self.whole_button.blockSignals(True)
+        self.whole_button.setChecked(False)
+        self.whole_button.blockSignals(False)
+        self.status.setText(f"Whole dataset: {str(error).splitlines()[0] if str(error) else repr(error)}")
+
     def map_saved(self) -> None:
         """The map on show was saved into the file."""
         self._show_map_status()
 
     @property
     def busy(self) -> bool:
-        return self.projection_task.busy
+        return self.projection_task.busy or self.dataset_task.busy
 
     # New inputs
     def place_items(self, items, name: str) -> None:
