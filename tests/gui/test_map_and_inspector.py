@@ -209,6 +209,7 @@ def test_the_whole_dataset_on_the_map_selects_inspects_and_is_never_saved(vae_wi
     whole = session.explorer
     assert whole.preview_explorer is preview and len(panel.scatter.points) == len(whole.labels) == 1797
     assert np.array_equal(panel.scatter.points, whole.projection) and panel.whole_button.isChecked()
+    assert panel.progress.isHidden()
     assert "the dataset's 1,797 items placed on it by its head" in panel.status.text()
     assert not panel.method.isEnabled() and panel._preview(1500) is not None
     session.select(1500)  # a training item, not in the preview set

@@ -96,7 +96,7 @@ class MapPanel(QWidget):
         self.whole_button.setCheckable(True)
         self.whole_button.setToolTip("Encode every item of the model's dataset (when it is on this machine) and place "
                                      "them on this map with its head; press again for the preview set.")
-        self.dataset_task = TaskRunner(session.background_thread, self.explorer_ready.emit,
+        self.dataset_task = TaskRunner(session.background_thread, self._on_dataset_mapped,
                                        on_failed=self._on_dataset_failed, on_progress=self._on_progress, parent=self)
         self.modes = QButtonGroup(self)
         mode_row = QHBoxLayout()
@@ -311,6 +311,10 @@ class MapPanel(QWidget):
         self.progress.setValue(0)
         self.progress.show()
         self.dataset_task.start(map_dataset, explorer)
+
+    def _on_dataset_mapped(self, explorer) -> None:
+        self.progress.hide()
+        self.explorer_ready.emit(explorer)
 
     def _on_dataset_failed(self, error: BaseException) -> None:
         self.progress.hide()
