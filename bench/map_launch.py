@@ -89,6 +89,22 @@ def worker_fits(means) -> tuple[float, float]:
         worker.close()
 
 
+def placing_ms(path: str, repeats: int = 50) -> float:
+    """Median milliseconds to place one new item of ``path``'s kind on its map (encode it, then the map head): an
+    image as dropped on the window, or a sentence as typed."""
+    from explorer.analysis.explore import ModelExplorer
+    from explorer.io.checkpoint import load_checkpoint
+
+    explorer = ModelExplorer(load_checkpoint(path))
+    times = []
+    for i in range(repeats):
+        item = explorer.items([i])  # a preview image, or a preview sentence as text
+        start = time.perf_counter()
+        explorer.project_new(explorer.encode_items(item))
+        times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", default=str(ROOT / "trained" / "vae-mnist5k.safetensors"))
@@ -117,6 +133,10 @@ def main() -> None:
             times["first"].append(first)
             times["refit"].append(refit)
             print(f"run {repeat + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
+    sentences = ROOT / "trained" / "sentence-vae-wordnet.safetensors"
+    placing = {"image": placing_ms(args.checkpoint)}
+    if sentences.exists():
+        placing["sentence"] = placing_ms(str(sentences))
     load = f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores"
     median = {name: statistics.median(values) for name, values in times.items()}
     spread = {name: f"{min(values):.2f}–{max(values):.2f}" for name, values in times.items()}
@@ -137,6 +157,8 @@ absolute times are inflated and noisy; the ratios are measured side by side (the
 | map in the file vs fitted after launch | **{median['fitted'] / median['saved']:.1f}x sooner** | |
 | UMAP of the preview in a fresh map worker: first fit, from the worker's start | {median['first']:.2f} s ({spread['first']}) | |
 | UMAP of the preview, refit in the same worker | {median['refit']:.2f} s ({spread['refit']}) | |
+""" + "".join(f"| placing a new {kind} on the map (encode + map head), median of 50 | **{ms:.1f} ms** | < 100 ms |\n"
+              for kind, ms in placing.items()) + f"""
 
 The worker imports umap-learn and loads numba's compiled code from its on-disk cache once per launch; a fit after
 that costs the fit and the map head. On a machine whose cache is cold the first fit also compiles (20–55 s, once).
