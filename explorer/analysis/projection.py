@@ -10,7 +10,7 @@ import numpy as np
 
 from explorer.errors import ConfigError
 
-METHODS = ("pca", "umap", "tsne")
+METHODS = ("latent", "pca", "umap", "tsne")  # latent: a 2-D latent is its own map
 
 
 @dataclass
@@ -39,7 +39,11 @@ def configure_numba_cache() -> None:
 
 def project(points: np.ndarray, method: str = "pca", seed: int = 0) -> Projection:
     points = _as_2d_input(points)
-    if method == "pca":
+    if method == "latent":
+        if points.shape[1] != 2:
+            raise ConfigError(f"only a 2-D latent is its own map; this one has {points.shape[1]} dimensions")
+        model, result = _Identity(), points.copy()
+    elif method == "pca":
         from sklearn.decomposition import PCA
 
         model = PCA(n_components=2, random_state=seed).fit(points)
@@ -59,6 +63,12 @@ def project(points: np.ndarray, method: str = "pca", seed: int = 0) -> Projectio
     else:
         raise ConfigError(f"unknown projection {method!r}; expected one of {', '.join(METHODS)}")
     return Projection(method, np.asarray(result, dtype=np.float32), points, model)
+
+
+class _Identity:
+    @staticmethod
+    def transform(points: np.ndarray) -> np.ndarray:
+        return points
 
 
 def _as_2d_input(points) -> np.ndarray:

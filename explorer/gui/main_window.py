@@ -17,6 +17,7 @@ from explorer.gui.dialogs import Prompts
 from explorer.gui.panels.arithmetic_panel import ArithmeticPanel
 from explorer.gui.panels.inspector_panel import InspectorPanel
 from explorer.gui.panels.interpolation_panel import InterpolationPanel
+from explorer.gui.panels.manifold_panel import ManifoldPanel
 from explorer.gui.panels.map_panel import MapPanel
 from explorer.gui.panels.model_panel import ModelPanel
 from explorer.gui.panels.samples_panel import SamplesPanel
@@ -57,6 +58,7 @@ class MainWindow(QMainWindow):
         self.inspector = InspectorPanel(self.session)
         self.training = TrainingPanel(self.session)
         self.traversal = TraversalPanel(self.session)
+        self.manifold = ManifoldPanel(self.session)
         self.interpolation = InterpolationPanel(self.session)
         self.samples = SamplesPanel(self.session)
         self.arithmetic = ArithmeticPanel(self.session)
@@ -67,6 +69,7 @@ class MainWindow(QMainWindow):
         for panel, name, tip in (
                 (self.training, "Training", "Train a model and watch its curves."),
                 (self.traversal, "Traversal", "Sweep latent dimensions one at a time."),
+                (self.manifold, "Manifold", "Two dimensions swept over the prior's quantiles, as a grid."),
                 (self.interpolation, "Interpolation", "Walk the latent space between two items."),
                 (self.samples, "Samples", "Draw new items from the prior."),
                 (self.arithmetic, "Arithmetic", "Analogies and attribute vectors in latent space."),
@@ -149,6 +152,7 @@ class MainWindow(QMainWindow):
             ("Training curves (PNG/SVG)…", self.export_curves, "Save the training plots as a picture."),
             ("Posterior bars (PNG/SVG)…", self.export_posterior, "Save the inspector's bar chart as a picture."),
             ("Traversal grid…", self.export_traversal, "Save the traversal's decodes."),
+            ("Manifold grid…", self.export_manifold, "Save the 2-D manifold's decodes."),
             ("Interpolation strip…", self.export_interpolation, "Save the interpolation's decodes."),
             ("Samples grid…", self.export_samples, "Save the samples."),
         )
@@ -380,6 +384,9 @@ class MainWindow(QMainWindow):
 
     def export_traversal(self) -> None:
         self._export_items(self.traversal.view, "traversal")
+
+    def export_manifold(self) -> None:
+        self._export_items(self.manifold.view, "manifold")
 
     def export_interpolation(self) -> None:
         self._export_items(self.interpolation.view, "interpolation")

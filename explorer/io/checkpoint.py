@@ -36,13 +36,14 @@ class Preview:
 
     inputs: np.ndarray  # uint8 (N, H, W) images, or int64 (N, T) token ids
     labels: np.ndarray  # int64 (N,)
-    means: np.ndarray  # float32 (N, D)
+    means: np.ndarray  # float32 (N, D + ΣK): the posterior's point, continuous means then category probabilities
     logvars: np.ndarray | None  # float32 (N, D); None for deterministic encoders
     projection: np.ndarray  # float32 (N, 2)
     lengths: np.ndarray | None = None  # int64 (N,) for text
+    logits: np.ndarray | None = None  # float32 (N, ΣK): each categorical variable's logits, side by side
 
     def arrays(self) -> dict[str, np.ndarray]:
-        names = ("inputs", "labels", "means", "logvars", "projection", "lengths")
+        names = ("inputs", "labels", "means", "logvars", "projection", "lengths", "logits")
         return {name: getattr(self, name) for name in names if getattr(self, name) is not None}
 
 
@@ -268,4 +269,5 @@ def _load_preview(path: Path, valid: ValidMeta, arrays: dict[str, torch.Tensor])
         raise CheckpointError(f"{path}: {problem}")
     numpy = {name: array.numpy() for name, array in arrays.items()}
     return Preview(inputs=numpy["inputs"], labels=numpy["labels"], means=numpy["means"],
-                   logvars=numpy.get("logvars"), projection=numpy["projection"], lengths=numpy.get("lengths"))
+                   logvars=numpy.get("logvars"), projection=numpy["projection"], lengths=numpy.get("lengths"),
+                   logits=numpy.get("logits"))

@@ -1,11 +1,12 @@
 """The latent map: the preview set's projection coloured by label, PCA at once and UMAP or t-SNE computed in the
-background and swapped in; click selects an item, box or lasso selects a group shown in a small grid; new inputs
-are encoded in a worker and marked where they land."""
+background and swapped in (a 2-D latent is its own map); click selects an item, box or lasso selects a group shown
+in a small grid; new inputs are encoded in a worker and marked where they land; samples of the prior can be drawn
+beside the codes."""
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QButtonGroup, QComboBox, QHBoxLayout, QLabel, QSplitter, QToolButton, QVBoxLayout,
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QLabel, QSplitter, QToolButton, QVBoxLayout,
                                QWidget)
 
 from explorer.gui.concurrent import TaskRunner
@@ -14,6 +15,8 @@ from explorer.gui.widgets.items_view import ItemsView
 from explorer.gui.widgets.latent_scatter import LatentScatter
 
 PROJECTIONS = {"PCA": "pca", "UMAP": "umap", "t-SNE": "tsne"}
+LATENT = "Latent (2-D)"  # offered for a 2-D latent, which is its own map
+PRIOR_SAMPLES = 1000
 GROUP_PREVIEW_LIMIT = 64
 COLOUR_LABEL, COLOUR_LENGTH = "label", "sentence length"
 
@@ -23,6 +26,10 @@ def fit_projection(means: np.ndarray, method: str, state):
 
     configure_numba_cache()
     return project(means, method, seed=0)
+
+
+def prior_on_map(explorer, state) -> np.ndarray:
+    return explorer.prior_on_map(PRIOR_SAMPLES)
 
 
 def encode_and_place(explorer, items, cond, name: str, state) -> tuple[str, np.ndarray]:
@@ -39,6 +46,7 @@ class MapPanel(QWidget):
         self.projection_task = TaskRunner(session.background_thread, self._on_projection_done,
                                           on_failed=self._on_projection_failed, parent=self)
         self.place_task = TaskRunner(session.model_thread, self._on_placed, parent=self)
+        self.prior_task = TaskRunner(session.model_thread, self._on_prior_points, parent=self)
 
         self.method = QComboBox()
         self.method.addItems(list(PROJECTIONS))
@@ -48,6 +56,10 @@ class MapPanel(QWidget):
         self.colour_by.addItems([COLOUR_LABEL, COLOUR_LENGTH])
         self.colour_by.setToolTip("Colour sentences by their label or by their length.")
         self.colour_label = QLabel("Colour:")
+        self.show_prior = QCheckBox("Prior samples")
+        self.show_prior.setToolTip("Draw samples of the model's prior (grey) beside the data's codes: how well do "
+                                   "the codes fill the prior? Exact for a 2-D latent, placed by the projection "
+                                   "otherwise.")
         self.status = QLabel("")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.modes = QButtonGroup(self)
@@ -56,6 +68,7 @@ class MapPanel(QWidget):
         mode_row.addWidget(self.method)
         mode_row.addWidget(self.colour_label)
         mode_row.addWidget(self.colour_by)
+        mode_row.addWidget(self.show_prior)
         for name, tip in (("pan", "Drag to pan the map."), ("box", "Drag a rectangle to select a group."),
                           ("lasso", "Draw a free shape to select a group.")):
             button = QToolButton()
@@ -91,6 +104,8 @@ class MapPanel(QWidget):
 
         self.method.currentTextChanged.connect(self.compute_projection)
         self.colour_by.currentTextChanged.connect(self._redraw_points)
+        self.show_prior.toggled.connect(self.draw_prior)
+        session.projection_changed.connect(self.draw_prior)
         self.modes.buttonClicked.connect(self._on_mode)
         self.scatter.point_clicked.connect(session.select)
         self.scatter.group_selected.connect(session.set_group)
@@ -106,14 +121,24 @@ class MapPanel(QWidget):
         self.projection_task.cancel()  # a fit for the previous model is not shown
         self.place_task.cancel()
         if self.session.continued:  # a later epoch keeps the map's method, colours, selection and marks
-            if self.method.currentText() == "PCA":
+            if self.method.currentText() in ("PCA", LATENT):
                 self._redraw_points()
             else:  # the previous map stays until the refit replaces it
                 self.compute_projection()
+            self.draw_prior()
             return
+        flat = self.session.explorer.means.shape[1] == 2
         self.method.blockSignals(True)
-        self.method.setCurrentText("PCA")
+        if flat and self.method.findText(LATENT) < 0:
+            self.method.insertItem(0, LATENT)
+        elif not flat and self.method.findText(LATENT) >= 0:
+            self.method.removeItem(self.method.findText(LATENT))
+        self.method.setCurrentText(LATENT if flat else "PCA")
         self.method.blockSignals(False)
+        self.show_prior.blockSignals(True)
+        self.show_prior.setChecked(flat)
+        self.show_prior.blockSignals(False)
+        self.draw_prior()
         self.status.setText("")
         is_text = self.session.explorer.domain_name == "text"
         self.colour_by.setVisible(is_text)
@@ -141,7 +166,7 @@ class MapPanel(QWidget):
             return
         name = name or self.method.currentText()
         self.status.setText(f"computing {name}…")
-        self.projection_task.start(fit_projection, self.session.explorer.means, PROJECTIONS[name])
+        self.projection_task.start(fit_projection, self.session.explorer.means, PROJECTIONS.get(name, "latent"))
 
     def _on_projection_done(self, projection) -> None:
         self.status.setText(f"{self.method.currentText()} ready")
@@ -153,6 +178,17 @@ class MapPanel(QWidget):
     @property
     def busy(self) -> bool:
         return self.projection_task.busy
+
+    def draw_prior(self) -> None:
+        """Prior samples on the map (drawn and placed in a worker) when the box is ticked."""
+        self.prior_task.cancel()
+        if self.session.has_model and self.show_prior.isChecked():
+            self.prior_task.start(prior_on_map, self.session.explorer)
+        else:
+            self.scatter.set_prior_points(None)
+
+    def _on_prior_points(self, points) -> None:
+        self.scatter.set_prior_points(points)
 
     # New inputs
     def place_items(self, items, name: str) -> None:

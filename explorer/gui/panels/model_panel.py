@@ -1,4 +1,5 @@
-"""What is loaded: model kind and label, dataset, latent size, key metrics; New training…, Open, Save."""
+"""What is loaded: model kind and label, dataset, latent size, key metrics (with the confusion matrix of a
+categorical latent against the labels); New training…, Open, Save."""
 from __future__ import annotations
 
 import html
@@ -7,13 +8,15 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from explorer.gui.widgets.confusion_matrix import ConfusionMatrix
 from explorer.io.display import printable
 
 SHOWN_CHARS = 80  # a dataset id can hold a long path
 
 METRICS = (("elbo", "test −ELBO (nats)"), ("recon", "reconstruction (nats)"), ("kl", "KL (nats)"),
            ("active_units", "active units"), ("mutual_info", "mutual information (nats)"),
-           ("nll_iw", "IW NLL (nats)"), ("conditional_accuracy", "class accuracy"), ("ppl", "perplexity"))
+           ("nll_iw", "IW NLL (nats)"), ("conditional_accuracy", "class accuracy"), ("ppl", "perplexity"),
+           ("discrete_accuracy", "code accuracy (unsupervised)"), ("component_fit", "codes in their label's petal"))
 
 
 CONTINUE_TIP = ("Train the open model further, with its settings, optimizer state and history (the Training tab is "
@@ -62,6 +65,9 @@ class ModelPanel(QWidget):
         layout.addLayout(self.metrics)
         layout.addLayout(buttons)
         layout.addWidget(self.continue_button)
+        self.confusion = ConfusionMatrix()
+        self.confusion.hide()
+        layout.addWidget(self.confusion, 1)
         layout.addStretch(1)
         session.model_changed.connect(self.refresh)
 
@@ -89,3 +95,12 @@ class ModelPanel(QWidget):
             text = format_metric(values.get(key))
             if text is not None:
                 self.metrics.addRow(name, QLabel(text))
+        self._show_confusion(explorer)
+
+    def _show_confusion(self, explorer) -> None:
+        found = explorer.code_confusion()
+        self.confusion.setVisible(found is not None)
+        if found is not None:
+            self.confusion.set_confusion(found["confusion"], found["assignment"], explorer.class_names,
+                                         f"c{found['variable']} against the labels: {found['accuracy']:.1%} "
+                                         f"({found['source']})")

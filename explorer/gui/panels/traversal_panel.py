@@ -1,6 +1,7 @@
 """Latent traversal: one dimension swept over ±kσ, the prior's quantiles or the data's range, from the selected
 item or the origin; an all-dimensions grid sorted by KL, filled in row by row; a slider that scrubs one dimension
-live. Decodes run in a worker."""
+live. A categorical variable is traversed by its categories (one style, every category), and can be crossed with a
+continuous dimension (a row per category). Decodes run in a worker."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,6 +40,20 @@ def decode_traversal(explorer, z0, dims, mode: str, steps: int, k: float, cond, 
     return rows
 
 
+def decode_categories(explorer, z0, variable: int, cond, state) -> TraversalRows:
+    """One decode per category of a categorical variable (the row's values are the categories)."""
+    k = explorer.discrete_sizes[variable]
+    return TraversalRows([-1 - variable], [explorer.category_row(z0, variable, cond)], [np.arange(k)], k)
+
+
+def decode_crossed(explorer, z0, variable: int, dim: int, mode: str, steps: int, k: float, cond,
+                   state) -> TraversalRows:
+    """A row per category of ``variable``, each sweeping the continuous ``dim``."""
+    items, values = explorer.category_grid(z0, variable, dim, mode, steps, k, cond)
+    rows = explorer.discrete_sizes[variable]
+    return TraversalRows([dim] * rows, list(items.reshape(rows, steps, *items.shape[1:])), [values] * rows, steps)
+
+
 def decode_one(explorer, z, cond, state):
     return explorer.decode(z[None], cond)
 
@@ -62,12 +77,18 @@ class TraversalPanel(ExplorerPanel):
         self.k = float_box(0.5, 6.0, 3.0, 0.5, "How many standard deviations the sweep goes each way (±kσ mode).")
         self.all_dims = QCheckBox("All dimensions (sorted by KL)")
         self.all_dims.setToolTip("Show one row per dimension, active dimensions first.")
+        self.variable: int | None = None  # the categorical variable picked in the list, if one is
+        self.cross = QComboBox()
+        self.cross.setToolTip("Cross the dimension with a categorical variable: one row per category, each "
+                              "sweeping the dimension in the same style.")
         form = QFormLayout()
         form.addRow("Values", self.mode)
         form.addRow("Start from", self.start)
         form.addRow("Steps", self.steps)
         form.addRow("k", self.k)
+        form.addRow("Rows", self.cross)
         form.addRow(self.all_dims)
+        self.cross_label = form.labelForField(self.cross)
 
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(-SLIDER_STEPS, SLIDER_STEPS)
@@ -98,7 +119,7 @@ class TraversalPanel(ExplorerPanel):
 
         self.dims.currentRowChanged.connect(self._on_dim_row)
         for signal in (self.mode.currentIndexChanged, self.start.currentIndexChanged, self.steps.valueChanged,
-                       self.k.valueChanged, self.all_dims.toggled):
+                       self.k.valueChanged, self.all_dims.toggled, self.cross.currentIndexChanged):
             signal.connect(self.request_refresh)
         self.slider.valueChanged.connect(self.request_scrub)
         session.decoding_changed.connect(self.request_refresh)
@@ -115,14 +136,33 @@ class TraversalPanel(ExplorerPanel):
             item = QListWidgetItem(f"z{dim}   KL {kl[dim]:.3f}" + ("   (inactive)" if kl[dim] < 0.01 else ""))
             item.setData(Qt.ItemDataRole.UserRole, int(dim))
             self.dims.addItem(item)
+        # Categorical variables after the dimensions, told apart by a negative role: -1 - variable.
+        for variable, (size, kl_c) in enumerate(zip(explorer.discrete_sizes, explorer.kl_discrete)):
+            item = QListWidgetItem(f"c{variable}   {size} categories   KL {kl_c:.3f}")
+            item.setData(Qt.ItemDataRole.UserRole, -1 - variable)
+            self.dims.addItem(item)
         self.dims.blockSignals(False)
+        self.cross.blockSignals(True)
+        self.cross.clear()
+        self.cross.addItem("one (the dimension alone)")
+        self.cross.addItems([f"every category of c{v}" for v in range(len(explorer.discrete_sizes))])
+        self.cross.blockSignals(False)
+        self.cross.setVisible(bool(explorer.discrete_sizes))
+        self.cross_label.setVisible(bool(explorer.discrete_sizes))
         self._on_dim_selected(self.session.dim)
 
     def _on_dim_row(self, row: int) -> None:
-        if row >= 0:
-            self.session.select_dim(self.dims.item(row).data(Qt.ItemDataRole.UserRole))
+        if row < 0:
+            return
+        role = self.dims.item(row).data(Qt.ItemDataRole.UserRole)
+        if role < 0:
+            self.variable = -1 - role
+            self.request_refresh()
+        else:
+            self.session.select_dim(role)
 
     def _on_dim_selected(self, dim: int) -> None:
+        self.variable = None
         for row in range(self.dims.count()):
             if self.dims.item(row).data(Qt.ItemDataRole.UserRole) == dim:
                 self.dims.blockSignals(True)
@@ -144,10 +184,16 @@ class TraversalPanel(ExplorerPanel):
         if not self.session.has_model:
             return
         explorer = self.session.explorer
-        dims = explorer.dims_by_kl if self.all_dims.isChecked() else [self.session.dim]
-        self.grid_task.start(decode_traversal, explorer, self.start_latent(), list(dims),
-                             MODES[self.mode.currentText()], self.steps.value(), self.k.value(),
-                             self.session.condition())
+        mode, steps, cond = MODES[self.mode.currentText()], self.steps.value(), self.session.condition()
+        if self.variable is not None:
+            self.grid_task.start(decode_categories, explorer, self.start_latent(), self.variable, cond)
+        elif self.cross.currentIndex() > 0 and not self.all_dims.isChecked():
+            self.grid_task.start(decode_crossed, explorer, self.start_latent(), self.cross.currentIndex() - 1,
+                                 self.session.dim, mode, steps, self.k.value(), cond)
+        else:
+            dims = explorer.dims_by_kl if self.all_dims.isChecked() else [self.session.dim]
+            self.grid_task.start(decode_traversal, explorer, self.start_latent(), list(dims), mode, steps,
+                                 self.k.value(), cond)
         self.scrub()
 
     def _show_rows(self, rows: TraversalRows) -> None:

@@ -1,0 +1,132 @@
+"""The model zoo in the window: a JointVAE's categories in the inspector, traversal, samples and the Model panel's
+confusion matrix; the 2-D manifold; an adversarial autoencoder's 2-D code as its own map beside its prior; a
+sparse code's activation frequencies; KL_z and KL_c beside their capacity targets."""
+import numpy as np
+import pytest
+
+from explorer.training.run import RunSpec, TrainingRun
+from tests.gui.conftest import settle, show_tab
+
+
+def train(out, **options):
+    spec = RunSpec.create(dataset="digits", hidden=[32], epochs=2, batch_size=64, device="cpu", out=str(out),
+                          **options)
+    TrainingRun(spec).execute()
+    return str(out)
+
+
+@pytest.fixture(scope="module")
+def joint_path(tmp_path_factory):
+    return train(tmp_path_factory.mktemp("zoo") / "joint.safetensors", model="joint-vae", latent_dim=3,
+                 discrete=[6, 3], capacity=2.0, capacity_c=1.0, gamma=10.0, capacity_steps=20)
+
+
+@pytest.fixture(scope="module")
+def aae_path(tmp_path_factory):
+    return train(tmp_path_factory.mktemp("zoo") / "aae.safetensors", model="aae", latent_dim=2, prior="mixture",
+                 label_prior=True)
+
+
+@pytest.fixture
+def joint_window(window, joint_path, qtbot):
+    assert window.open_checkpoint(joint_path)
+    settle(qtbot, window)
+    return window
+
+
+def test_inspector_shows_each_categorical_variables_probabilities(joint_window, qtbot):
+    explorer, inspector = joint_window.session.explorer, joint_window.inspector
+    joint_window.session.select(7)
+    settle(qtbot, joint_window)
+    shown = inspector.categories.probabilities
+    assert [len(p) for p in shown] == [6, 3] and inspector.categories.isVisible()
+    for (expected, _), probabilities in zip(explorer.discrete_posterior(7), shown):
+        assert np.allclose(probabilities, expected) and probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+    assert len(inspector.bars.mean) == 3  # the bars hold the continuous dimensions
+
+
+def test_a_categorical_variable_traverses_by_its_categories(joint_window, qtbot):
+    explorer, panel = joint_window.session.explorer, joint_window.traversal
+    show_tab(qtbot, joint_window, panel)
+    labels = [panel.dims.item(row).text() for row in range(panel.dims.count())]
+    assert labels[-2].startswith("c0   6 categories") and labels[-1].startswith("c1   3 categories")
+    panel.dims.setCurrentRow(panel.dims.count() - 2)
+    settle(qtbot, joint_window)
+    assert panel.view.count == 6 and panel.view.grid.ncols == 6
+    assert np.array_equal(panel.view.items, explorer.category_row(panel.start_latent(), 0))
+    joint_window.session.select_dim(1)  # a continuous dimension, crossed with c1's categories
+    panel.cross.setCurrentIndex(2)
+    settle(qtbot, joint_window)
+    assert panel.view.count == 3 * panel.steps.value() and panel.view.grid.ncols == panel.steps.value()
+    expected, _ = explorer.category_grid(panel.start_latent(), 1, 1, steps=panel.steps.value())
+    assert np.array_equal(panel.view.items, expected)
+
+
+def test_samples_can_fix_a_category(joint_window, qtbot):
+    explorer, panel = joint_window.session.explorer, joint_window.samples
+    show_tab(qtbot, joint_window, panel)
+    assert len(panel.category_choices) == 2
+    panel.category_choices[0].setCurrentIndex(3)  # category 2 of c0
+    settle(qtbot, joint_window)
+    assert panel.categories() == {0: 2}
+    assert np.array_equal(panel.view.items, explorer.samples(panel.count.value(), seed=panel.seed.value(),
+                                                             categories={0: 2}))
+
+
+def test_the_model_panel_shows_the_codes_confusion_matrix(joint_window):
+    panel, explorer = joint_window.model_panel, joint_window.session.explorer
+    assert panel.confusion.isVisible()
+    found = explorer.code_confusion()
+    assert panel.confusion.counts.sum() == sum(map(sum, found["confusion"]))
+    assert panel.confusion.counts.shape == (10, 6)
+    assert any("code accuracy" in panel.metrics.itemAt(row, panel.metrics.ItemRole.LabelRole).widget().text()
+               for row in range(panel.metrics.rowCount()))
+
+
+def test_training_curves_put_each_kl_beside_its_capacity(joint_window):
+    plot = joint_window.training.kl_plot
+    assert {"kl_z", "kl_c", "C(t)", "C_c(t)"} <= set(plot.curves)
+    assert "β(t)" in joint_window.training.weight_plot.curves and "C(t)" not in joint_window.training.weight_plot.curves
+
+
+def test_the_manifold_decodes_a_grid_of_prior_quantiles(vae_window, qtbot):
+    explorer, panel = vae_window.session.explorer, vae_window.manifold
+    show_tab(qtbot, vae_window, panel)
+    panel.steps.setValue(5)
+    settle(qtbot, vae_window)
+    assert panel.view.count == 25 and panel.view.grid.ncols == 5
+    dims = explorer.manifold_dims()
+    assert [panel.dim_x.currentData(), panel.dim_y.currentData()] == dims
+    expected, _ = explorer.manifold(vae_window.session.start_latent(), dims, 5)
+    assert np.array_equal(panel.view.items, expected)
+    panel.start.setCurrentIndex(1)  # the rest at the origin
+    settle(qtbot, vae_window)
+    assert np.array_equal(panel.view.items, explorer.manifold(explorer.origin(), dims, 5)[0])
+
+
+def test_an_aae_code_is_its_own_map_beside_its_prior(window, aae_path, qtbot):
+    assert window.open_checkpoint(aae_path)
+    settle(qtbot, window)
+    explorer, map_panel = window.session.explorer, window.map_panel
+    assert map_panel.method.currentText() == "Latent (2-D)" and map_panel.show_prior.isChecked()
+    assert np.allclose(map_panel.scatter.points, explorer.means)
+    assert len(map_panel.scatter._prior_item.data) == 1000
+    map_panel.show_prior.setChecked(False)
+    assert len(map_panel.scatter._prior_item.data) == 0
+    panel = window.manifold
+    show_tab(qtbot, window, panel)
+    assert [panel.condition.itemText(i) for i in range(panel.condition.count())] == explorer.class_names
+    panel.condition.setCurrentIndex(4)
+    settle(qtbot, window)
+    z0, dims, steps, _, component = panel.settings()
+    assert component == 4
+    assert np.array_equal(panel.view.items, explorer.manifold(z0, dims, steps, component=4)[0])
+
+
+def test_a_sparse_code_shows_how_often_each_unit_fires(window, tmp_path, qtbot):
+    assert window.open_checkpoint(train(tmp_path / "sparse.safetensors", model="sparse-ae", latent_dim=6))
+    settle(qtbot, window)
+    bars, explorer = window.inspector.bars, window.session.explorer
+    assert np.allclose(bars.kl, explorer.unit_activity())
+    assert bars.kl_plot.getAxis("left").labelText.startswith("active in")
+    assert not window.inspector.categories.isVisible() and not window.model_panel.confusion.isVisible()
