@@ -278,10 +278,12 @@ class ModelExplorer:
         return latent.dims_by_kl(spread)[:2]
 
     def component_names(self) -> list[str]:
-        """What to call the prior's mixture components: the classes when there is one per class."""
-        count = self.model.prior_components
-        names = self.class_names
-        return names if count and len(names) == count else [f"component {c}" for c in range(count)]
+        """What to call the prior's mixture components (with the class each stands for when there is one per
+        class)."""
+        count, names = self.model.prior_components, self.class_names
+        if count and len(names) == count:
+            return [f"component {c} (class {name})" for c, name in enumerate(names)]
+        return [f"component {c}" for c in range(count)]
 
     def interpolation(self, z_a, z_b, steps: int = 10, method: str = "lerp", cond=None):
         path = self.interpolation_path(z_a, z_b, steps, method)

@@ -57,9 +57,7 @@ class Objective:
                 raise ConfigError(f"{name} and gamma must be >= 0, got {name}={value} nats, gamma={config.gamma}")
         self.config = config
         self.weight = make_schedule(config.schedule)
-        self.max_capacity_c = None
-        if config.capacity_c is not None and discrete:
-            self.max_capacity_c = min(config.capacity_c, sum(math.log(k) for k in discrete))
+        self.most_c = sum(math.log(k) for k in discrete) if config.capacity_c is not None and discrete else None
 
     def _ramp(self, step: int) -> float:
         """C(t) / C_max: linear from 0 to 1 over capacity_steps, then held."""
@@ -74,8 +72,8 @@ class Objective:
         values = {"beta": self.config.beta * self.weight(step)}
         if capacity is not None:
             values = {"beta": self.config.gamma, "capacity": capacity}
-        if self.max_capacity_c is not None:
-            values["capacity_c"] = self.max_capacity_c * self._ramp(step)
+        if self.most_c is not None:  # Dupont 2018: the ramp, never above what the categories can carry
+            values["capacity_c"] = min(self.config.capacity_c * self._ramp(step), self.most_c)
         return values
 
     def __call__(self, terms: dict[str, torch.Tensor], step: int) -> torch.Tensor:

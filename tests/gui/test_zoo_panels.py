@@ -115,7 +115,8 @@ def test_an_aae_code_is_its_own_map_beside_its_prior(window, aae_path, qtbot):
     assert len(map_panel.scatter._prior_item.data) == 0
     panel = window.manifold
     show_tab(qtbot, window, panel)
-    assert [panel.condition.itemText(i) for i in range(panel.condition.count())] == explorer.class_names
+    assert [panel.condition.itemText(i) for i in range(panel.condition.count())] == explorer.component_names()
+    assert panel.condition.itemText(4) == "component 4 (class 4)"
     panel.condition.setCurrentIndex(4)
     settle(qtbot, window)
     z0, dims, steps, _, component = panel.settings()

@@ -86,6 +86,6 @@ def test_a_trained_aae_maps_its_codes_and_reports_their_fit(tmp_path):
     assert items.shape == (16, 8, 8)
     angles = np.arctan2(values[..., 1], values[..., 0])
     assert np.allclose(angles, 2 * np.pi * 3 / 10, atol=0.15)  # the grid spans petal 3
-    assert explorer.component_names() == explorer.class_names
+    assert explorer.component_names()[3] == "component 3 (class 3)"
     resumed = RunSpec.create(resume=str(out), epochs=1, device="cpu", out=str(tmp_path / "more.safetensors"))
     assert len(TrainingRun(resumed).execute().history) == 4

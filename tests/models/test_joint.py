@@ -57,10 +57,11 @@ def test_temperature_anneals_from_one_to_its_final_value():
 
 
 def test_each_part_has_its_own_capacity_and_c_is_capped_at_sum_log_k():
-    config = ObjectiveConfig(capacity=5.0, capacity_c=50.0, gamma=30.0, capacity_steps=100)
+    config = ObjectiveConfig(capacity=5.0, capacity_c=4.0, gamma=30.0, capacity_steps=100)
     objective = Objective(config, discrete=(10, 3))
-    cap = math.log(10) + math.log(3)
-    assert objective.schedule_at(50) == {"beta": 30.0, "capacity": 2.5, "capacity_c": pytest.approx(cap / 2)}
+    cap = math.log(10) + math.log(3)  # 3.4 nats
+    assert objective.schedule_at(50) == {"beta": 30.0, "capacity": 2.5, "capacity_c": pytest.approx(2.0)}
+    assert objective.schedule_at(90)["capacity_c"] == pytest.approx(cap)
     assert objective.schedule_at(10_000)["capacity_c"] == pytest.approx(cap)
     assert set(objective.schedule_at(0)) <= set(SCHEDULE_KEYS)
     terms = {"recon": torch.tensor([10.0, 12.0]), "kl": torch.tensor([4.0, 6.0]),

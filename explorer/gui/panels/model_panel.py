@@ -102,5 +102,4 @@ class ModelPanel(QWidget):
         self.confusion.setVisible(found is not None)
         if found is not None:
             self.confusion.set_confusion(found["confusion"], found["assignment"], explorer.class_names,
-                                         f"c{found['variable']} against the labels: {found['accuracy']:.1%} "
-                                         f"({found['source']})")
+                                         f"c{found['variable']} vs labels: {found['accuracy']:.1%}", found["source"])

@@ -7,6 +7,7 @@ import pyqtgraph as pg
 
 from explorer.gui.widgets.style import ACCENT, class_color
 
+PLOT_HEIGHT = 110  # px per variable
 
 class CategoryBars(pg.GraphicsLayoutWidget):
     def __init__(self, parent=None):
@@ -17,7 +18,6 @@ class CategoryBars(pg.GraphicsLayoutWidget):
         self._bars: list[pg.BarGraphItem] = []
         self.probabilities: list[np.ndarray] = []
         self._brush, self._top = pg.mkBrush(class_color(0)), pg.mkBrush(ACCENT)
-        self.setMinimumHeight(90)
 
     def set_variables(self, variables: list[tuple[np.ndarray, float]]) -> None:
         """``variables``: (probabilities (K,), KL in nats) per categorical variable; empty hides the chart."""
@@ -27,8 +27,8 @@ class CategoryBars(pg.GraphicsLayoutWidget):
             for v in range(len(variables)):
                 plot = self.addPlot(row=v, col=0)
                 plot.setMouseEnabled(x=False, y=False)
-                plot.setYRange(0.0, 1.0)
-                plot.setLabel("left", "q(c|x)")
+                plot.setYRange(0.0, 1.0, padding=0.05)
+                plot.getAxis("left").setTicks([[(0.0, "0"), (0.5, ".5"), (1.0, "1")]])
                 bars = pg.BarGraphItem(x=[], height=[], width=0.7)
                 plot.addItem(bars)
                 self.plots.append(plot)
@@ -38,7 +38,8 @@ class CategoryBars(pg.GraphicsLayoutWidget):
             top = int(np.argmax(probs))
             bars.setOpts(x=np.arange(len(probs)), height=probs,
                          brushes=[self._top if k == top else self._brush for k in range(len(probs))])
-            plot.setTitle(f"c{v}: category {top} ({probs[top]:.0%}), KL {kl:.2f} nats")
+            plot.setTitle(f"q(c{v}|x): {top} at {probs[top]:.0%} · KL {kl:.2f} nats")
             plot.getAxis("bottom").setTicks([[(k, str(k)) for k in range(len(probs))]])
             plot.setXRange(-0.6, len(probs) - 0.4)
+        self.setMinimumHeight(PLOT_HEIGHT * len(variables))
         self.setVisible(bool(variables))

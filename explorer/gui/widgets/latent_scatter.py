@@ -193,6 +193,7 @@ class LatentScatter(pg.PlotWidget):
         else:
             points = np.asarray(points, dtype=np.float64)
             self._prior_item.setData(points[:, 0], points[:, 1])
+            self.plotItem.autoRange()  # the prior may reach where no code does
 
     # Selection
     def select_polygon(self, polygon: np.ndarray) -> np.ndarray:
