@@ -112,7 +112,7 @@ def _option_args(parser: argparse.ArgumentParser) -> None:
             section.add_argument(*option.flags, dest=option.name, action=argparse.BooleanOptionalAction, help=text)
         elif option.type == "choice":
             section.add_argument(*option.flags, dest=option.name, choices=option.choices, help=text)
-        elif option.type == "int_list":  # --discrete 10,3 or --discrete 10 --discrete 3
+        elif option.repeatable:  # --discrete 10,3 or --discrete 10 --discrete 3
             section.add_argument(*option.flags, dest=option.name, action="append", metavar=option.name.upper(),
                                  help=text)
         else:

@@ -33,6 +33,7 @@ class Option:
     domains: tuple[str, ...] = ()
     section: str = "model"  # model | objective | training | data | output
     aliases: tuple[str, ...] = ()  # other names the command line accepts for it (e.g. capacity_z for capacity)
+    repeatable: bool = False  # an int_list whose flag, given twice, adds values (--discrete 10 --discrete 3)
 
     def __post_init__(self):
         if self.type not in TYPES or self.group not in GROUPS:

@@ -19,7 +19,8 @@ from explorer.options import Option
 
 DISCRETE = Option("discrete", "int_list", [10], "JointVAE: the number of categories of each categorical latent variable "
            "(--discrete 10 for one 10-way variable; --discrete 10,3 or --discrete 10 --discrete 3 for two).",
-           label="Categorical variables", low=2, high=MAX_CLASSES, max_items=MAX_DISCRETE_VARIABLES)
+           label="Categorical variables", low=2, high=MAX_CLASSES, max_items=MAX_DISCRETE_VARIABLES,
+           repeatable=True)
 TEMPERATURE = Option("gumbel_temperature", "float", 0.67, "JointVAE: the Gumbel-softmax temperature τ of the relaxed "
            "categories in training (Dupont used 0.67): lower is closer to one-hot, with noisier gradients.",
            label="Gumbel temperature τ", low=0.01, high=10.0)

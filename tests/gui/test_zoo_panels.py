@@ -83,6 +83,18 @@ def test_the_model_panel_shows_the_codes_confusion_matrix(joint_window):
                for row in range(panel.metrics.rowCount()))
 
 
+def test_the_codes_charts_scroll_or_shrink_rather_than_make_the_window_taller(window, vae_path, joint_path, qtbot):
+    assert window.open_checkpoint(vae_path)
+    settle(qtbot, window)
+    inspector_height = window.inspector.minimumSizeHint().height()
+    assert window.open_checkpoint(joint_path)
+    settle(qtbot, window)
+    bars = window.inspector.categories
+    assert window.model_panel.minimumSizeHint().height() < window.model_panel.confusion.minimumHeight()
+    assert 0 < bars.minimumSizeHint().height() < bars.sizeHint().height()  # two variables, each still shown
+    assert window.inspector.minimumSizeHint().height() <= inspector_height + bars.minimumSizeHint().height() + 8
+
+
 def test_training_curves_put_each_kl_beside_its_capacity(joint_window):
     plot = joint_window.training.kl_plot
     assert {"kl_z", "kl_c", "C(t)", "C_c(t)"} <= set(plot.curves)

@@ -33,6 +33,7 @@ class ManifoldPanel(ExplorerPanel):
         self.start.setToolTip("What every other coordinate is held at: the selected item's posterior mean, or the "
                               "prior's centre.")
         self.condition = QComboBox()
+        self.condition.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # "component 3 (class 3)"
         self.condition.setToolTip("A conditional model's class (its prior p(z|c) gives the quantiles), or the "
                                   "mixture component whose quantiles the grid spans.")
         self.category_choices: list[QComboBox] = []

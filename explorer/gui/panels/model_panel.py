@@ -6,7 +6,7 @@ import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from explorer.gui.widgets.confusion_matrix import ConfusionMatrix
 from explorer.io.display import printable
@@ -60,7 +60,8 @@ class ModelPanel(QWidget):
         self.continue_button = QPushButton("Continue training…")
         self.continue_button.setToolTip(CONTINUE_TIP)
         self.continue_button.setEnabled(False)
-        layout = QVBoxLayout(self)
+        content = QWidget()
+        layout = QVBoxLayout(content)
         layout.addWidget(self.summary)
         layout.addLayout(self.metrics)
         layout.addLayout(buttons)
@@ -69,6 +70,15 @@ class ModelPanel(QWidget):
         self.confusion.hide()
         layout.addWidget(self.confusion, 1)
         layout.addStretch(1)
+        # Scrolls when the dock is short (a confusion matrix is tall) rather than making the window taller.
+        scroll = QScrollArea()
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
         session.model_changed.connect(self.refresh)
 
     def refresh(self) -> None:

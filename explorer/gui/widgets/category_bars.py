@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QSize
 
 from explorer.gui.widgets.style import ACCENT, class_color
 
-PLOT_HEIGHT = 110  # px per variable
+PLOT_HEIGHT, LEAST_HEIGHT = 110, 50  # px per variable: preferred, and the least that still shows the bars
+
 
 class CategoryBars(pg.GraphicsLayoutWidget):
     def __init__(self, parent=None):
@@ -18,6 +20,12 @@ class CategoryBars(pg.GraphicsLayoutWidget):
         self._bars: list[pg.BarGraphItem] = []
         self.probabilities: list[np.ndarray] = []
         self._brush, self._top = pg.mkBrush(class_color(0)), pg.mkBrush(ACCENT)
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), PLOT_HEIGHT * max(1, len(self.plots)))
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(super().minimumSizeHint().width(), LEAST_HEIGHT * len(self.plots))
 
     def set_variables(self, variables: list[tuple[np.ndarray, float]]) -> None:
         """``variables``: (probabilities (K,), KL in nats) per categorical variable; empty hides the chart."""
@@ -41,5 +49,5 @@ class CategoryBars(pg.GraphicsLayoutWidget):
             plot.setTitle(f"q(c{v}|x): {top} at {probs[top]:.0%} · KL {kl:.2f} nats")
             plot.getAxis("bottom").setTicks([[(k, str(k)) for k in range(len(probs))]])
             plot.setXRange(-0.6, len(probs) - 0.4)
-        self.setMinimumHeight(PLOT_HEIGHT * len(variables))
+        self.updateGeometry()
         self.setVisible(bool(variables))
