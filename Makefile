@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 QT_SYSTEM_LIBS := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0 \
 	libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0 libxcb-xinerama0 libxcb-randr0
 
-.PHONY: run test setup system-libs shipped-models bench clean
+.PHONY: run test setup system-libs shipped-models bench clean icon desktop-entry
 
 run: setup
 	$(BIN)/python main.py
@@ -44,14 +44,31 @@ SHIP := $(BIN)/python main.py train --dataset mnist-5k --epochs 60 --autosave-ev
 # minutes each on 2 CPU cores); the baseline is kept out of trained/ and only feeds docs/QUALITY.md.
 TEXT_SHIP := $(BIN)/python main.py train --dataset wordnet-examples --min-count 5 --embed-dim 128 --hidden-dim 256 \
 	--epochs 6 --batch-size 128 --autosave-every 0
+# The lessons' models (Lessons menu, bench/lessons.py): the shipped VAE's autoencoder twin, and a VAE given more
+# dimensions than it uses, trained long enough for the unused ones to fall back onto the prior.
 shipped-models: setup
 	$(SHIP) --model vae --latent-dim 16 --out trained/vae-mnist5k.safetensors
 	$(SHIP) --model vae --beta 4 --latent-dim 10 --out trained/beta-vae-mnist5k.safetensors
 	$(SHIP) --model cvae --latent-dim 4 --epochs 100 --out trained/cvae-mnist5k.safetensors
+	$(SHIP) --model ae --latent-dim 16 --out trained/ae-mnist5k.safetensors
+	$(SHIP) --model vae --latent-dim 64 --epochs 300 --out trained/vae-z64-mnist5k.safetensors
 	$(TEXT_SHIP) --model sentence-vae --latent-dim 32 --word-dropout 0.25 --kl-schedule cyclical --cycles 3 \
 	  --free-bits 0.125 --no-optimizer-state --out trained/sentence-vae-wordnet.safetensors
 	mkdir -p build && $(TEXT_SHIP) --model lm --out build/lm-wordnet.safetensors
 	$(BIN)/python bench/quality.py --lm build/lm-wordnet.safetensors
+	$(BIN)/python bench/lessons.py
+
+# resources/icon.png is rendered from resources/icon.svg with Qt's SVG renderer.
+icon: setup
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m explorer.gui.appearance
+
+# A menu entry (and taskbar icon) for Linux desktops: ~/.local/share/applications/latent-explorer.desktop.
+APPLICATIONS := $(or $(XDG_DATA_HOME),$(HOME)/.local/share)/applications
+desktop-entry: setup
+	mkdir -p "$(APPLICATIONS)"
+	sed -e 's|@EXEC@|$(abspath $(BIN))/latent-explorer|' -e 's|@ICON@|$(CURDIR)/resources/icon.png|' \
+	  resources/latent-explorer.desktop.in > "$(APPLICATIONS)/latent-explorer.desktop"
+	@echo "installed $(APPLICATIONS)/latent-explorer.desktop"
 
 bench: setup
 	$(BIN)/python bench/train_throughput.py

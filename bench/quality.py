@@ -25,7 +25,7 @@ def fmt(value, digits=2):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nll-samples", type=int, default=100)
-    parser.add_argument("--text-nll-samples", type=int, default=20)
+    parser.add_argument("--text-nll-samples", type=int, default=100)
     parser.add_argument("--lm", help="a language-model checkpoint trained on the same split with the same budget: "
                                      "the sentence VAE's baseline")
     args = parser.parse_args(argv)
@@ -47,11 +47,12 @@ def main(argv=None) -> int:
         f"`python bench/quality.py --nll-samples {args.nll_samples}`: each model on its dataset's test split. "
         "Rebuild them with `make shipped-models` (the exact commands are in the Makefile).",
         "",
-        "| file | model | dataset | z | epochs | -ELBO | recon | KL | IW-NLL (k) | AU | MI | PPL | conditional accuracy "
-        "| code accuracy | component fit |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| file | model | dataset | z | epochs | -ELBO | recon | KL | IW-NLL (k) | AU | MI | PPL | reconstruction BLEU-4 "
+        "/ token acc. | conditional accuracy | code accuracy | component fit |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, checkpoint, m, accuracy in rows:
+        recon = "–" if "recon_bleu" not in m else f"{m['recon_bleu']:.1f} / {100 * m['recon_token_accuracy']:.0f}%"
         acc = "–" if accuracy is None else (f"**{accuracy['accuracy']:.3f}** (classifier on real test digits: "
                                              f"{accuracy['classifier_test_accuracy']:.3f})")
         code = m.get("discrete_accuracy")
@@ -60,7 +61,7 @@ def main(argv=None) -> int:
             f"{len(checkpoint.history)} | {fmt(m['elbo'])} | {fmt(m['recon'])} | {fmt(m['kl'])} | "
             f"{fmt(m.get('nll_iw'))} ({args.text_nll_samples if m.get('ppl') else args.nll_samples}) | "
             f"{m['active_units']}/{checkpoint.model.latent_layout.continuous} | "
-            f"{fmt(m['mutual_info'])} | {fmt(m.get('ppl'))} | {acc} | "
+            f"{fmt(m['mutual_info'])} | {fmt(m.get('ppl'))} | {recon} | {acc} | "
             f"{'–' if code is None else f'**{code['accuracy']:.3f}**'} | "
             f"{'–' if m.get('component_fit') is None else f'**{m['component_fit']:.3f}**'} |")
     lines += ["", "Conditional accuracy: 100 samples per class drawn from p(z|c) and decoded, then labelled by a "
@@ -73,9 +74,13 @@ def main(argv=None) -> int:
     zoo = [row for row in rows if "discrete_accuracy" in row[2] or "component_fit" in row[2]]
     if zoo:
         write_zoo_section(zoo)
-    sentence_rows = [row for row in rows if row[1].model.kind == "sentence-vae"]
-    if args.lm and sentence_rows:
-        write_sentence_section(sentence_rows[0], load_checkpoint(args.lm), args.text_nll_samples)
+    by_kind = {row[1].model.kind: row for row in rows}
+    if args.lm and "sentence-vae" in by_kind:
+        from bench.sentence_quality import write_sentence_section
+
+        _, vae, vae_metrics, _ = by_kind["sentence-vae"]
+        ae = by_kind["sentence-ae"][1] if "sentence-ae" in by_kind else None
+        write_sentence_section(vae, vae_metrics, ae, load_checkpoint(args.lm), args.text_nll_samples)
     return 0
 
 
@@ -120,47 +125,6 @@ def write_zoo_section(rows) -> None:
                       "|" + "---|" * len(per_class),
                       "| " + " | ".join(fmt(v, 3) for v in per_class) + " |", ""]
     print(f"wrote {write_section('model_zoo', chr(10).join(lines), doc='QUALITY.md')}")
-
-
-def write_sentence_section(row, lm, k: int) -> None:
-    """The sentence VAE against the LM baseline, and a few of its interpolations (Bowman's homotopies)."""
-    from explorer.analysis.explore import ModelExplorer
-
-    name, checkpoint, m, _ = row
-    info = checkpoint.dataset
-    dataset = load_dataset(info["id"], **info.get("options", {}))
-    lm_metrics = evaluate(lm.model, dataset.test)
-    ppl_iw, lm_ppl = m["ppl_iw"], lm_metrics["ppl"]
-    schedule = checkpoint.train_config["objective"]
-    lines = [
-        "## The sentence VAE against its language-model baseline",
-        "",
-        f"Both on `{info['id']}` ({info['train_size']:,} train / {info['test_size']:,} test sentences, "
-        f"vocabulary {len(info['vocab']):,}), the same decoder size and {len(checkpoint.history)} epochs each. "
-        f"The VAE: {checkpoint.model.latent_dim} latent dims, KL schedule `{schedule['schedule']['kind']}`, "
-        f"free bits {schedule['free_bits']} nats/dim, word dropout {checkpoint.model.config['word_dropout']}.",
-        "",
-        "| | −ELBO (nats/sentence) | KL | active units | MI | PPL (ELBO) | PPL (IW, k=%d) |" % k,
-        "|---|---|---|---|---|---|---|",
-        f"| sentence VAE | {m['elbo']:.2f} | **{m['kl']:.2f}** | **{m['active_units']}/{checkpoint.model.latent_dim}** | "
-        f"{m['mutual_info']:.2f} | {m['ppl']:.2f} | **{ppl_iw:.2f}** |",
-        f"| LM baseline | {lm_metrics['elbo']:.2f} (exact NLL) | – | – | – | **{lm_ppl:.2f}** | – |",
-        "",
-        f"Targets: KL ≥ 3 nats ({'met' if m['kl'] >= 3 else 'missed'}), ≥ 8 active units of 32 "
-        f"({'met' if m['active_units'] >= 8 else 'missed'}), PPL within 10% of the LM: the importance-weighted "
-        f"perplexity is {100 * (ppl_iw / lm_ppl - 1):+.1f}% from the LM's "
-        f"({'met' if ppl_iw <= 1.1 * lm_ppl else 'missed'}); the ELBO perplexity, an upper bound, is "
-        f"{100 * (m['ppl'] / lm_ppl - 1):+.1f}%.",
-        "",
-        "Interpolations between held-out sentences (posterior means, lerp, greedy decoding):",
-        "",
-    ]
-    explorer = ModelExplorer(checkpoint)
-    for a, b in ((0, 1), (2, 3), (4, 5)):
-        sentences, _ = explorer.interpolation(explorer.means[a], explorer.means[b], steps=6)
-        lines += [f"- *{explorer.items([a])[0]}* → *{explorer.items([b])[0]}*"]
-        lines += [f"  {i}. {sentence}" for i, sentence in enumerate(sentences, 1)]
-    print(f"wrote {write_section('sentence_vae', chr(10).join(lines), doc='QUALITY.md')}")
 
 
 if __name__ == "__main__":

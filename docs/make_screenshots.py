@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "docs" / "screenshots"
 
-from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtCore import QSettings, Qt  # noqa: E402
 
 
 def settle(app, seconds: float = 0.6, window=None) -> None:
@@ -25,6 +25,11 @@ def settle(app, seconds: float = 0.6, window=None) -> None:
 
 def shoot(app, window, name: str) -> None:
     settle(app, window=window)
+    grab(app, window, name)
+
+
+def grab(app, window, name: str) -> None:
+    """Save what the X screen shows of ``window``."""
     screen = app.primaryScreen()
     geometry = window.frameGeometry()
     pixmap = screen.grabWindow(0, geometry.x(), geometry.y(), geometry.width(), geometry.height())
@@ -38,6 +43,39 @@ def set_interpolation(window, a: int, b: int) -> None:
         window.session.select(index)
         use()
     window.tabs.setCurrentWidget(window.interpolation)
+
+
+def shoot_compare(app, window, name: str) -> None:
+    compare = window.compare_window
+    compare.move(0, 0)
+    compare.resize(1400, 900)
+    settle(app, 1.0)
+    while compare.busy:
+        settle(app, 0.2)
+    settle(app, 0.5)
+    grab(app, compare, name)
+    compare.close()
+
+
+def shoot_lessons(app, window) -> None:
+    """The Lessons menu's views, and the latent-size sweep in Compare when bench/lessons.py has trained it."""
+    from explorer.gui import lessons
+
+    by_title = {lesson.title: lesson for lesson in lessons.LESSONS}
+    lessons.show(window, by_title["Why not a plain autoencoder?"])
+    shoot_compare(app, window, "compare-ae-vae")
+    lessons.show(window, by_title["Inactive dimensions"])
+    window.session.select(7)
+    window.resizeDocks([window.tabs_dock], [560], Qt.Orientation.Vertical)  # room for 64 rows
+    shoot(app, window, "lesson-inactive-dimensions")
+    window.resizeDocks([window.tabs_dock], [330], Qt.Orientation.Vertical)
+    sweep = sorted((ROOT / "build" / "latent-sizes").glob("*/checkpoint.safetensors"),
+                   key=lambda path: int(path.parent.name.split("-")[0].removeprefix("latent_dim")))
+    if sweep:
+        window.training.ensure_form()
+        window.training.presets.setCurrentIndex(window.training.presets.findData("vae-latent-sizes"))
+        window.training.sweep_finished.emit([str(path) for path in sweep])  # as when the app has trained them
+        shoot_compare(app, window, "compare-latent-sizes")
 
 
 def main() -> int:
@@ -85,11 +123,13 @@ def main() -> int:
         set_interpolation(window, 0, 4)
         shoot(app, window, "sentences-interpolation")
 
+    shoot_lessons(app, window)
+
     window.tabs.setCurrentWidget(window.training)
-    form = window.training
-    form.dataset.setCurrentText("mnist-5k")
-    form.epochs.setValue(30)
-    form.start()
+    form = window.training.ensure_form()
+    form.fields["dataset"].set("mnist-5k")
+    form.fields["epochs"].set(30)
+    window.training.start()
     settle(app, 12.0)
     shoot(app, window, "training")
     window.training.stop_and_wait()

@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--top-p", type=float, default=1.0)
     export.add_argument("--repetition-penalty", type=float, default=1.0)
     export.add_argument("--allow-unk", action="store_true", help="text: let sentences contain <unk>")
+    export.add_argument("--beside", metavar="CHECKPOINT",
+                        help="text interpolation: another model of the same corpus (e.g. the sentence AE beside "
+                             "the VAE) whose homotopy between the same two sentences is written beside")
 
     info = commands.add_parser("info", help="what a checkpoint holds")
     info.add_argument("checkpoint")
@@ -451,7 +454,10 @@ def cmd_export(args) -> int:
         if explorer.domain_name == "text":
             explorer.decode_config = _decode_config(args)
         if args.what == "latents":
-            export.save_latents(out, explorer.means, explorer.labels, explorer.projection, explorer.class_names)
+            export.save_latents(out, explorer.means, explorer.labels, explorer.projection, explorer.class_names,
+                                explorer.stds)
+        elif args.beside:
+            _export_homotopies(explorer, args, out)
         else:
             items, ncols = _export_items(explorer, args)
             if explorer.domain_name == "text":
@@ -460,6 +466,37 @@ def cmd_export(args) -> int:
                 export.save_image_grid(out, items, ncols=args.ncols or ncols, scale=args.scale)
     print(f"wrote {printable(out, MAX_MESSAGE_CHARS)}")
     return 0
+
+def _export_homotopies(explorer, args, out: Path) -> None:
+    """Two models' homotopies between the same two sentences, one column each."""
+    from explorer.analysis.explore import ModelExplorer
+    from explorer.analysis.homotopy import homotopies
+    from explorer.io import export
+    from explorer.io.checkpoint import load_checkpoint
+
+    other = ModelExplorer(load_checkpoint(args.beside))
+    if args.what != "interpolation" or explorer.domain_name != "text" or other.domain_name != "text":
+        raise ConfigError("--beside compares the homotopies of two sentence models: use it with --what "
+                          "interpolation on text checkpoints")
+    other.decode_config = explorer.decode_config
+    a, b = (_sentence_of(explorer, source) for source in (args.source or "0", args.target or "1"))
+    beside = other.label if other.label != explorer.label else f"{other.label} ({Path(args.beside).name})"
+    paths = homotopies({explorer.label: explorer, beside: other}, a, b, _positive(args.steps, "--steps"),
+                       args.method)
+    first, second = paths.values()
+    if out.suffix.lower() == ".csv":
+        export.save_sentences(out, first, {beside: second})
+    else:
+        export.save_sentences(out, [f"{x}\t{y}" for x, y in zip(first, second)])
+
+def _sentence_of(explorer, source: str) -> str:
+    """A typed sentence as it is, or the text of a preview item given by its index."""
+    if source.strip().lstrip("-").isdigit():
+        index = int(source)
+        if not 0 <= index < len(explorer.means):
+            raise ConfigError(f"preview index {index} out of range 0..{len(explorer.means) - 1}")
+        return explorer.items([index])[0]
+    return source
 
 def _require_history(checkpoint, path) -> None:
     if not checkpoint.history:
@@ -488,11 +525,10 @@ def _export_items(explorer, args):
         inputs, recons = explorer.items(indices), explorer.reconstruct(indices)
         if explorer.domain_name == "text":
             return [f"{a}\t{b}" for a, b in zip(inputs, recons)], 2
+        from explorer.io.export import pair_rows
+
         ncols = min(len(indices), 16)
-        rows = []
-        for start in range(0, len(indices), ncols):
-            rows += [inputs[start:start + ncols], recons[start:start + ncols]]
-        return _pad_rows(rows, ncols), ncols
+        return pair_rows(inputs, recons, ncols)[0], ncols
     if args.what == "traversal":
         z0, cond = _latent_of(explorer, args.source, args)
         dims = (_int_list(args.dims, "--dims", 0, explorer.latent_dim - 1, MAX_PATH_STEPS) if args.dims
@@ -566,16 +602,6 @@ def _concat(parts):
         return [item for part in parts for item in part]
     return np.concatenate(parts)
 
-def _pad_rows(rows, ncols):
-    """Stack rows of images, padding a short last pair of rows with blank images."""
-    padded = []
-    for row in rows:
-        if len(row) < ncols:
-            blank = np.zeros((ncols - len(row),) + row.shape[1:], dtype=row.dtype)
-            row = np.concatenate([row, blank])
-        padded.append(row)
-    return np.concatenate(padded)
-
 # info
 def cmd_info(args) -> int:
     from explorer.io.checkpoint import read_metadata
@@ -597,7 +623,8 @@ def cmd_info(args) -> int:
         + (" (stopped early)" if meta.get("stopped_early") else ""),
         f"saved:        {meta.get('saved', meta.get('created', '?'))}, format {meta.get('format_version')}",
     ]
-    for key in ("elbo", "recon", "kl", "active_units", "mutual_info", "nll_iw", "ppl", "conditional_accuracy"):
+    for key in ("elbo", "recon", "kl", "active_units", "mutual_info", "nll_iw", "ppl", "ppl_iw", "recon_bleu",
+                "recon_token_accuracy", "recon_exact", "conditional_accuracy"):
         if metrics.get(key) is not None:
             value = metrics[key]
             if isinstance(value, dict):  # conditional accuracy carries its per-class details

@@ -147,6 +147,6 @@ def _beam(model, z, config: DecodeConfig) -> list[int]:
         beams = torch.cat([beams[index], torch.tensor(keep_token, device=model.device).unsqueeze(1)], dim=1)
         scores = torch.tensor(keep_score, device=model.device)
         last = beams[:, -1]
-        state = tuple(s[:, index] for s in state) if isinstance(state, tuple) else state[:, index]
+        state = model.select_state(state, index)
     best = max(done, key=lambda item: item[0]) if done else (0.0, beams[0].tolist())
     return [i for i in best[1] if i != c["pad_id"]]

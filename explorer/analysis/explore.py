@@ -409,3 +409,18 @@ class ModelExplorer:
                 self._fitted_projection = project(self.means, "latent" if self.means.shape[1] == 2 else "pca")
             projection = self._fitted_projection
         return np.asarray(projection.transform(np.atleast_2d(means)), dtype=np.float32)
+
+    @property
+    def stds(self) -> np.ndarray | None:
+        """The preview items' posterior σ per continuous dimension; None for a deterministic encoder."""
+        return None if self.logvars is None else np.exp(0.5 * self.logvars)
+
+    def same_items(self, other: "ModelExplorer | None") -> bool:
+        """Whether ``other`` explores the same preview items in the same order (two models of one dataset and
+        split), so an item index means the same item in both."""
+        if other is None:
+            return False
+        mine, theirs = self.checkpoint.preview, other.checkpoint.preview
+        return (mine.inputs.shape == theirs.inputs.shape and np.array_equal(mine.inputs, theirs.inputs)
+                and (mine.lengths is None) == (theirs.lengths is None)
+                and (mine.lengths is None or np.array_equal(mine.lengths, theirs.lengths)))

@@ -1,6 +1,7 @@
 """Evaluation of a trained model on a split: -ELBO and its terms, KL per dimension (and per categorical variable),
-active units, mutual information I(x;z), the importance-weighted NLL bound, perplexity for sentences, a CVAE's
-conditional accuracy, and the unsupervised accuracy of a categorical latent against the labels."""
+active units, mutual information I(x;z), the importance-weighted NLL bound, perplexity and reconstruction (BLEU,
+token accuracy) for sentences, a CVAE's conditional accuracy, and the unsupervised accuracy of a categorical latent
+against the labels."""
 from __future__ import annotations
 
 import math
@@ -175,6 +176,10 @@ def evaluate(model: LatentModel, split: Split, nll_samples: int = 0, batch_size:
         metrics["ppl"] = perplexity(recon + kl, split.lengths)
         if "nll_iw" in metrics:
             metrics["ppl_iw"] = perplexity(nll, split.lengths)
+        if model.latent_dim:
+            from explorer.analysis.reconstruction import reconstruction_scores
+
+            metrics.update(reconstruction_scores(model, split).as_metrics())
     return metrics
 
 

@@ -36,12 +36,13 @@ def checkpoint_to_open(argv_checkpoint: str | None) -> str | None:
 def make_application():
     from PySide6.QtWidgets import QApplication
 
-    from explorer.gui import settings
+    from explorer.gui import appearance, settings
     from explorer.gui.widgets.style import configure_pyqtgraph
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(settings.ORGANIZATION)
     app.setApplicationName(settings.APPLICATION)
+    appearance.apply(app)
     configure_pyqtgraph()
     return app
 

@@ -11,9 +11,11 @@ from PySide6.QtGui import QAction, QImage, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabWidget
 
 from explorer.errors import ExplorerError
+from explorer.gui import lessons, settings
 from explorer.io.display import printable
-from explorer.gui import settings
+from explorer.gui.compare_window import CompareWindow
 from explorer.gui.dialogs import Prompts
+from explorer.gui.exports import Exports
 from explorer.gui.panels.arithmetic_panel import ArithmeticPanel
 from explorer.gui.panels.inspector_panel import InspectorPanel
 from explorer.gui.panels.interpolation_panel import InterpolationPanel
@@ -25,7 +27,6 @@ from explorer.gui.panels.sentence_panel import SentencePanel
 from explorer.gui.panels.training_panel import TrainingPanel
 from explorer.gui.panels.traversal_panel import TraversalPanel
 from explorer.gui.session import Session
-from explorer.gui.widgets.export import IMAGE_FILTERS, export_widget
 
 CHECKPOINT_FILTER = "Checkpoints (*.safetensors)"
 
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow):
         self.remember_layout = True  # off for unattended screenshots, which use the default layout
         self._closing = False
         self.session = Session(self)
+        self.compare_window = None  # made when first asked for
 
         self.map_panel = MapPanel(self.session)
         self.model_panel = ModelPanel(self.session)
@@ -96,6 +98,7 @@ class MainWindow(QMainWindow):
         self.training.run_finished.connect(self._on_run_finished)
         self.training.checkpoint_written.connect(self._on_epoch_checkpoint)
         self.training.run_failed.connect(self._on_run_failed)
+        self.training.sweep_finished.connect(self._on_sweep_finished)
         self.session.model_changed.connect(self._update_status)
         self.session.model_changed.connect(self._show_domain_tabs)
         self.sentences.placed.connect(self.map_panel.scatter.set_extra_points)
@@ -134,6 +137,9 @@ class MainWindow(QMainWindow):
         self.watch_action = self._action("&Watch a Run…", self.watch_run_dialog, "Ctrl+Shift+W",
                                          "Follow a run folder written by train --run-dir (here, or synced from a "
                                          "GPU server): live curves and its latest checkpoint.")
+        self.compare_action = self._action("&Compare Runs…", self.compare_dialog, "Ctrl+Shift+C",
+                                           "Open checkpoints side by side with the open model: curves overlaid, "
+                                           "metrics in one table, samples from each.")
         self.place_action = self._action("&Place a New Input on the Map…", self.place_input_dialog, "Ctrl+I",
                                          "Encode an image file or a sentence and mark where it lands on the map.")
         self.recent_menu = file_menu.addMenu("Open &Recent")
@@ -143,24 +149,12 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.save_as_action)
         file_menu.addAction(self.watch_action)
         file_menu.addAction(self.place_action)
+        file_menu.addAction(self.compare_action)
         self.export_menu = file_menu.addMenu("&Export")
-        exports = (
-            ("Latent map (PNG/SVG)…", self.export_map, "Save the latent map as a picture."),
-            ("Latents with labels (CSV/NPZ)…", self.export_latents,
-             "Save the preview set's latent means, labels and map coordinates."),
-            ("Training history (CSV)…", self.export_history, "Save the per-epoch training history as a table."),
-            ("Training curves (PNG/SVG)…", self.export_curves, "Save the training plots as a picture."),
-            ("Posterior bars (PNG/SVG)…", self.export_posterior, "Save the inspector's bar chart as a picture."),
-            ("Traversal grid…", self.export_traversal, "Save the traversal's decodes."),
-            ("Manifold grid…", self.export_manifold, "Save the 2-D manifold's decodes."),
-            ("Interpolation strip…", self.export_interpolation, "Save the interpolation's decodes."),
-            ("Samples grid…", self.export_samples, "Save the samples."),
-        )
-        self.export_actions = [self._action(text, slot, tip=tip) for text, slot, tip in exports]
-        for action in self.export_actions:
-            self.export_menu.addAction(action)
+        self.exports = Exports(self, self.export_menu)
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "Close the app."))
+        self._build_lessons_menu()
         view_menu = self.menuBar().addMenu("&View")
         for dock in (self.model_dock, self.inspector_dock, self.tabs_dock):
             view_menu.addAction(dock.toggleViewAction())
@@ -172,6 +166,21 @@ class MainWindow(QMainWindow):
             view_menu.addAction(action)
         for menu in (file_menu, self.recent_menu, self.export_menu, view_menu):
             menu.setToolTipsVisible(True)
+
+    def _build_lessons_menu(self) -> None:
+        self.lessons_menu = self.menuBar().addMenu("&Lessons")
+        self.lessons_menu.setToolTipsVisible(True)
+        for lesson in lessons.LESSONS:
+            action = self.lessons_menu.addAction(lesson.title)
+            action.setToolTip(lesson.text)
+            action.setStatusTip(lesson.text)
+            action.setData(lesson.title)
+            action.setEnabled(lessons.available(lesson))
+            action.triggered.connect(self._show_lesson)
+
+    def _show_lesson(self) -> None:
+        title = self.sender().data()
+        lessons.show(self, next(lesson for lesson in lessons.LESSONS if lesson.title == title))
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
@@ -187,8 +196,9 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         loaded = self.session.has_model
-        for action in (self.save_action, self.save_as_action, *self.export_actions):
+        for action in (self.save_action, self.save_as_action):
             action.setEnabled(loaded)
+        self.exports.set_enabled(loaded)
         self.place_action.setEnabled(loaded)
         self.model_panel.save_button.setEnabled(loaded)
 
@@ -235,8 +245,13 @@ class MainWindow(QMainWindow):
             self.session.select(0)
         self._update_actions()
 
+    @property
+    def read_only(self) -> bool:
+        """A shipped model is never overwritten: Save asks for a new file."""
+        return self.session.path is not None and settings.is_shipped(self.session.path)
+
     def save(self) -> None:
-        if self.session.path:
+        if self.session.path and not self.read_only:
             self._save_to(self.session.path)
         else:
             self.save_as()
@@ -253,6 +268,10 @@ class MainWindow(QMainWindow):
     def _save_to(self, path: str) -> None:
         from explorer.io.checkpoint import save_checkpoint
 
+        if settings.is_shipped(path):
+            self.prompts.error("Could not save", f"{path}\n\nis a shipped model, kept read-only: save the model "
+                                                 "under another name or in another folder")
+            return
         checkpoint = self.session.explorer.checkpoint
         try:
             written = save_checkpoint(path, checkpoint.model, checkpoint.meta, checkpoint.preview,
@@ -263,7 +282,27 @@ class MainWindow(QMainWindow):
         self.session.path = str(written)
         settings.add_recent_file(str(Path(written).resolve()))
         self.model_panel.refresh()
+        self._update_title()
         self.statusBar().showMessage(f"Saved {written}", 10_000)
+
+    # Comparing runs
+    def compare_dialog(self) -> None:
+        paths = self.prompts.open_paths("Compare checkpoints", settings.last_folder(), CHECKPOINT_FILTER)
+        if paths:
+            opened = [self.session.path] if self.session.path else []
+            self.compare_runs(opened + paths)
+
+    def compare_runs(self, paths) -> CompareWindow:
+        """Show checkpoints side by side in the Compare window (made on first use); returns it."""
+        if self.compare_window is None or self.compare_window.closed:  # a closed one has stopped its worker
+            if self.compare_window is not None:
+                self.compare_window.deleteLater()
+            self.compare_window = CompareWindow(self.prompts, parent=self)
+            self.compare_window.setWindowFlag(Qt.WindowType.Window)
+        self.compare_window.show()
+        self.compare_window.raise_()
+        self.compare_window.add_paths([str(path) for path in paths])
+        return self.compare_window
 
     # New inputs
     def place_input_dialog(self) -> None:
@@ -328,87 +367,25 @@ class MainWindow(QMainWindow):
         words = "Training stopped early" if status == "stopped" else "Training finished"
         self.statusBar().showMessage(f"{words}; saved to {path}" if path else words, 10_000)
 
+    def train_preset(self, preset_id: str) -> None:
+        """Choose a preset in the Training tab and start it (a sweep trains each of its runs in turn)."""
+        self.show_training()
+        self.training.ensure_form()
+        self.training.presets.setCurrentIndex(self.training.presets.findData(preset_id))
+        self.training.start()
+
+    def _on_sweep_finished(self, paths: list) -> None:
+        """A sweep preset's runs are trained: side by side in Compare, with what the preset shows."""
+        preset = self.training.selected_preset()
+        compare = self.compare_runs(paths)
+        if preset is not None:
+            compare.set_note(f"{preset.name}: {preset.description}")
+
     def _on_epoch_checkpoint(self, path: str) -> None:
         self.open_checkpoint(path, keep_selection=True, remember=False)
 
     def _on_run_failed(self, title: str, message: str) -> None:
         self.prompts.error(title, message)
-
-    # Exports
-    def _ask_export_path(self, caption: str, suffix_name: str, filters: str) -> str | None:
-        stem = Path(self.session.path).stem if self.session.path else "latent-explorer"
-        default = Path(settings.last_folder()) / f"{stem}-{suffix_name}"
-        path = self.prompts.save_path(caption, str(default), filters)
-        if path:
-            settings.set_last_folder(path)
-        return path
-
-    def _export(self, write, path: str) -> None:
-        try:
-            written = write(path)
-        except (ExplorerError, OSError) as error:
-            self.prompts.error("Export failed", f"{path}\n\n{error}")
-            return
-        self.statusBar().showMessage(f"Wrote {written or path}", 10_000)
-
-    def _export_widget(self, widget, caption: str, name: str) -> None:
-        path = self._ask_export_path(caption, f"{name}.png", IMAGE_FILTERS)
-        if path:
-            self._export(lambda p: export_widget(widget, p), path)
-
-    def export_map(self) -> None:
-        self._export_widget(self.map_panel.scatter, "Export latent map", "map")
-
-    def export_curves(self) -> None:
-        self._export_widget(self.training.plots_widget, "Export training curves", "curves")
-
-    def export_posterior(self) -> None:
-        self._export_widget(self.inspector.bars, "Export posterior bars", "posterior")
-
-    def export_latents(self) -> None:
-        from explorer.io.export import save_latents
-
-        explorer = self.session.explorer
-        path = self._ask_export_path("Export latents", "latents.csv", "CSV table (*.csv);;NumPy archive (*.npz)")
-        if path:
-            self._export(lambda p: save_latents(p, explorer.means, explorer.labels, explorer.projection,
-                                                explorer.class_names), path)
-
-    def export_history(self) -> None:
-        from explorer.io.export import save_history_csv
-
-        history = self.session.explorer.checkpoint.history or self.training.history
-        path = self._ask_export_path("Export training history", "history.csv", "CSV table (*.csv)")
-        if path:
-            self._export(lambda p: save_history_csv(p, history), path)
-
-    def export_traversal(self) -> None:
-        self._export_items(self.traversal.view, "traversal")
-
-    def export_manifold(self) -> None:
-        self._export_items(self.manifold.view, "manifold")
-
-    def export_interpolation(self) -> None:
-        self._export_items(self.interpolation.view, "interpolation")
-
-    def export_samples(self) -> None:
-        self._export_items(self.samples.view, "samples")
-
-    def _export_items(self, view, name: str) -> None:
-        """A grid of images as a PNG at the images' own resolution, or sentences as text."""
-        from explorer.io.export import save_image_grid, save_sentences
-
-        if not view.count:
-            self.statusBar().showMessage(f"Nothing to export: the {name} view is empty", 10_000)
-            return
-        if view.is_images():
-            path = self._ask_export_path(f"Export {name}", f"{name}.png", "PNG image (*.png)")
-            if path:
-                self._export(lambda p: save_image_grid(p, view.items, view.grid.ncols), path)
-        else:
-            path = self._ask_export_path(f"Export {name}", f"{name}.txt", "Text (*.txt);;CSV table (*.csv)")
-            if path:
-                self._export(lambda p: save_sentences(p, list(view.items)), path)
 
     # Status, drag-and-drop, closing
     def _show_domain_tabs(self) -> None:
@@ -421,9 +398,14 @@ class MainWindow(QMainWindow):
         self.status_device.setText(f"device: {explorer.model.device}")
         self.status_model.setText(f"model: {printable(explorer.label, 60)} (z={explorer.latent_dim})")
         self.status_dataset.setText(f"dataset: {printable(explorer.checkpoint.dataset.get('id', '?'), 60)}")
-        name = Path(self.session.path).name if self.session.path else "unsaved run"
-        self.setWindowTitle(f"{name} — {TITLE}")
+        self._update_title()
         self.statusBar().clearMessage()
+
+    def _update_title(self) -> None:
+        name = Path(self.session.path).name if self.session.path else "unsaved run"
+        self.setWindowTitle(f"{name}{' (read-only)' if self.read_only else ''} — {TITLE}")
+        self.save_action.setStatusTip("A shipped model is read-only: Save asks for a new file." if self.read_only
+                                      else "Save the loaded model to its file (or choose one).")
 
     def dragEnterEvent(self, event) -> None:
         if any(url.toLocalFile().endswith(".safetensors") for url in event.mimeData().urls()):
@@ -454,6 +436,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Stopping training and saving before closing…")
         self.training.stop_and_wait()
         self.session.stop()
+        if self.compare_window is not None:
+            self.compare_window.close()
         if self.remember_layout:
             values = settings.app_settings()
             values.setValue("window/geometry", self.saveGeometry())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from explorer.analysis import captions
 from explorer.gui.concurrent import WorkerThread
 
 
@@ -25,7 +26,7 @@ class Session(QObject):
         self.selected = -1
         self.group = np.zeros(0, dtype=np.int64)
         self.dim = 0
-        self.continued = False  # the model is a later epoch of the previous one: panels keep their operands
+        self.continued = False  # the new model explores the same items: panels keep their operands
         self.model_thread = WorkerThread("model work", self)
         self.background_thread = WorkerThread("background work", self)
 
@@ -34,12 +35,16 @@ class Session(QObject):
         return self.explorer is not None
 
     def set_model(self, explorer, path: str | None, continued: bool = False) -> None:
-        """Show another model. ``continued``: the same run a few epochs later, with the same preview items."""
-        self.continued = (continued and self.explorer is not None
-                          and np.array_equal(self.explorer.labels, explorer.labels))
+        """Show another model. ``continued``: the same run a few epochs later, with the same preview items.
+        Another model of the same preview items and the same conditioning continues too, so the selection, the
+        group, A and B and the operands follow the switch; the chosen dimension does where the model has it."""
+        previous = self.explorer
+        self.continued = previous is not None and np.array_equal(previous.labels, explorer.labels) and (
+            continued or (explorer.same_items(previous) and explorer.conditional == previous.conditional))
         self.explorer, self.path = explorer, path
         if not self.continued:
             self.selected, self.group = -1, np.zeros(0, dtype=np.int64)
+        if not self.continued or self.dim >= explorer.latent_dim:
             self.dim = explorer.dims_by_kl[0] if explorer.latent_dim else 0
         self.model_changed.emit()
 
@@ -94,8 +99,4 @@ class Session(QObject):
         return int(self.explorer.labels[index]) if index >= 0 else 0
 
     def describe_item(self, index: int) -> str:
-        label = int(self.explorer.labels[index])
-        names = self.explorer.class_names
-        if 0 <= label < len(names):
-            return f"#{index} · {names[label]}"
-        return f"#{index}" if label < 0 else f"#{index} · {label}"
+        return captions.item(index, int(self.explorer.labels[index]), self.explorer.class_names)

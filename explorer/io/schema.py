@@ -118,7 +118,7 @@ class ImageModelConfig(ModelConfig):
         return self
 
 
-@config_schema("sentence-vae", "lm")
+@config_schema("sentence-vae", "sentence-ae", "lm")
 class TextModelConfig(ModelConfig):
     domain: ClassVar[str] = "text"
     vocab_size: Int(len(SPECIAL_TOKENS), MAX_VOCAB)
@@ -135,11 +135,20 @@ class TextModelConfig(ModelConfig):
     unk_id: Literal[1]
     bos_id: Literal[2]
     eos_id: Literal[3]
+    # Absent in files written before pooling and the Transformer decoder: the last state, a recurrent decoder.
+    pool: Literal["last", "mean", "max"] = "last"
+    decoder: Literal["rnn", "transformer"] = "rnn"
+    inject: Literal["memory", "embedding", "both"] | None = None
+    heads: Int(1, MAX_HIDDEN) | None = None
+    dropout: Real(0.0, 0.99) = 0.0
+    reset_decoder: bool | None = None
 
     @model_validator(mode="after")
     def _latent(self):
-        if self.kind == "sentence-vae" and self.latent_dim < 1:
-            raise ValueError("a sentence VAE needs latent_dim >= 1")
+        if self.kind in ("sentence-vae", "sentence-ae") and self.latent_dim < 1:
+            raise ValueError(f"a {self.kind} needs latent_dim >= 1")
+        if self.decoder == "transformer" and (self.heads is None or self.hidden_dim % self.heads):
+            raise ValueError("a Transformer decoder needs a number of heads dividing hidden_dim")
         if self.kind == "lm" and self.latent_dim != 0:
             raise ValueError("a language model has latent_dim 0")
         return self
@@ -213,6 +222,7 @@ class ObjectiveSettings(Section):
     capacity_steps: Steps | None = None
     free_bits: Real(0.0, 1e6) | None = None
     capacity_c: Real(0.0, 1e6) | None = None
+    pretrain_steps: Steps | None = None
 
 
 class TrainSettings(Section):

@@ -1,5 +1,10 @@
-"""Sentence models (Bowman et al. 2016): an RNN encoder to q(z|x), an RNN decoder initialised from z (and optionally
-fed z at every step), word and embedding dropout; and the same decoder without a latent, the language-model baseline."""
+"""Sentence models: the sentence VAE (Bowman et al. 2016), the same encoder and decoder as a deterministic
+autoencoder, and the decoder alone as the language-model baseline.
+
+The encoder summarises a sentence by its last recurrent state or by pooling the states over time (mean or max,
+Long et al. 2019); the decoder is a recurrent network initialised from z and fed z at every step, or a small
+Transformer with z injected Optimus-style (``explorer.models.transformer_text``).
+"""
 from __future__ import annotations
 
 import torch
@@ -9,34 +14,64 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from explorer.errors import ConfigError
 from explorer.limits import MAX_HIDDEN, MAX_LATENT_DIM
-from explorer.models.base import Batch, LatentModel, Posterior, register_model
+from explorer.models.base import Batch, LatentModel, Posterior, StepContext, register_model
 from explorer.options import Option
 
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
 RNN_CELLS = ("gru", "lstm")
+POOLINGS = ("last", "mean", "max")
+DECODERS = ("rnn", "transformer")
+INJECTIONS = ("memory", "embedding", "both")
+DEFAULT_POOL = "max"
+TRANSFORMER_DEFAULTS = {"num_layers": 2, "heads": 4, "dropout": 0.1, "inject": "both"}
+# What a config written before these settings existed means: the last state, a recurrent decoder, no dropout.
+LEGACY_DEFAULTS = {"pool": "last", "decoder": "rnn", "dropout": 0.0}
+
 
 DECODER_OPTIONS = (
     Option("rnn", "choice", "gru", "Sentence models: the recurrent cell.", label="Recurrent cell", choices=RNN_CELLS,
            group="advanced"),
     Option("embed_dim", "int", 256, "Sentence models: word embedding size.", label="Embedding size", low=1,
            high=MAX_HIDDEN, group="advanced"),
-    Option("hidden_dim", "int", 256, "Sentence models: the recurrent layers' size.", label="RNN size", low=1,
-           high=MAX_HIDDEN, group="advanced"),
+    Option("hidden_dim", "int", 256, "Sentence models: the recurrent layers' size (a Transformer's width).",
+           label="RNN size", low=1, high=MAX_HIDDEN, group="advanced"),
     Option("word_dropout", "float", 0.0, "Sentence models: the chance each decoder input word is replaced by "
            "<unk>, forcing the decoder to use z.", label="Word dropout", low=0.0, high=1.0),
+    Option("embed_dropout", "float", 0.0, "Sentence models: dropout on the word embeddings the encoder and decoder "
+           "read.", label="Embedding dropout", low=0.0, high=0.9, group="advanced"),
+    Option("dropout", "float", None, "Sentence models: dropout on the decoder's states before the softmax (and "
+           "inside a Transformer's layers). Auto: 0 for a recurrent decoder, 0.1 for a Transformer.",
+           label="Dropout", low=0.0, high=0.9, group="advanced"),
+    Option("decoder", "choice", "rnn", "Sentence models: a recurrent decoder, or a small Transformer (2+2 layers; "
+           "experimental).", label="Decoder", choices=DECODERS, group="advanced"),
 )
-SENTENCE_VAE_OPTIONS = (
+ENCODER_OPTIONS = (
     Option("latent_dim", "int", None, "Number of latent dimensions (auto: 32).", label="Latent size", low=1,
            high=MAX_LATENT_DIM),
     *DECODER_OPTIONS,
     Option("bidirectional", "bool", False, "Sentence VAE: a bidirectional encoder.", label="Bidirectional encoder",
            group="advanced"),
+    Option("pool", "choice", DEFAULT_POOL, "Sentence VAE: the sentence's summary the code is read from: the "
+           "encoder's last state, or the mean or max of its states over time (Long et al. 2019).",
+           label="Encoder pooling", choices=POOLINGS, group="advanced"),
+    Option("inject", "choice", TRANSFORMER_DEFAULTS["inject"], "Transformer decoder: how z enters (Optimus): as "
+           "one extra key/value position every layer attends to (memory), added to every input embedding, or both.",
+           label="Latent injection", choices=INJECTIONS, group="advanced"),
 )
+
+
+SENTENCE_VAE_OPTIONS = ENCODER_OPTIONS + (
+    Option("reset_decoder", "bool", True, "Sentence VAE with AE pre-training: re-initialise the decoder when the "
+           "pre-training ends, keeping the encoder (Li et al. 2019).", label="Reset decoder after pre-training",
+           group="advanced"),
+)
+DECODER_PARTS = ("decoder.", "latent_to_state.", "output.")  # parameters a decoder reset draws afresh
 
 
 def text_model_config(kind: str, vocab_size: int, latent_dim: int | None = None, rnn: str | None = None,
                       max_len: int = 20, **options) -> dict:
     """A complete config; options given as None take their default."""
+    options = {key: value for key, value in options.items() if value is not None}
     config = {
         "kind": kind,
         "vocab_size": int(vocab_size),
@@ -48,18 +83,36 @@ def text_model_config(kind: str, vocab_size: int, latent_dim: int | None = None,
         "num_layers": 1,
         "word_dropout": 0.0,
         "embed_dropout": 0.0,
+        "dropout": 0.0,
         "z_every_step": True,
+        "pool": DEFAULT_POOL,
+        "decoder": "rnn",
         "max_len": int(max_len),
         "pad_id": PAD_ID, "unk_id": UNK_ID, "bos_id": BOS_ID, "eos_id": EOS_ID,
     }
-    config.update({key: value for key, value in options.items() if value is not None})
-    if config["rnn"] not in RNN_CELLS:
-        raise ConfigError(f"unknown recurrent cell {config['rnn']!r}; expected gru or lstm")
-    if not 0.0 <= float(config["word_dropout"]) <= 1.0:
-        raise ConfigError(f"word dropout must be in [0, 1], got {config['word_dropout']}")
+    if options.get("decoder") == "transformer":
+        config.update(TRANSFORMER_DEFAULTS)
+    else:
+        options.pop("inject", None)  # a recurrent decoder reads z one way
+    config.update(options)
+    _check(config)
     if kind == "lm":
         config["latent_dim"] = 0
     return config
+
+
+def _check(config: dict) -> None:
+    transformer = config["decoder"] == "transformer"
+    for key, what, choices in (("rnn", "recurrent cell", RNN_CELLS), ("pool", "encoder pooling", POOLINGS),
+                               ("decoder", "decoder", DECODERS)) \
+            + ((("inject", "latent injection", INJECTIONS),) if transformer else ()):
+        if config.get(key) not in choices:
+            raise ConfigError(f"unknown {what} {config.get(key)!r}; expected one of {', '.join(choices)}")
+    if not 0.0 <= float(config["word_dropout"]) <= 1.0:
+        raise ConfigError(f"word dropout must be in [0, 1], got {config['word_dropout']}")
+    if transformer and config["hidden_dim"] % config["heads"]:
+        raise ConfigError(f"a Transformer's width {config['hidden_dim']} must be a multiple of its "
+                          f"{config['heads']} attention heads")
 
 
 def _rnn(cell: str, input_size: int, hidden: int, layers: int, bidirectional: bool = False) -> nn.RNNBase:
@@ -67,8 +120,18 @@ def _rnn(cell: str, input_size: int, hidden: int, layers: int, bidirectional: bo
                                                   bidirectional=bidirectional)
 
 
+def pool_states(states: torch.Tensor, lengths: torch.Tensor, how: str) -> torch.Tensor:
+    """Mean or max of (N, T, H) states over each sentence's first ``lengths`` positions."""
+    valid = (torch.arange(states.shape[1], device=states.device) < lengths.unsqueeze(1)).unsqueeze(2)
+    if how == "max":
+        return states.masked_fill(~valid, float("-inf")).amax(1)
+    return (states * valid).sum(1) / lengths.clamp(min=1).unsqueeze(1).to(states.dtype)
+
+
+
 class SentenceDecoder(LatentModel):
-    """The decoder shared by the sentence VAE and the language model: p(w_t | w_<t, z)."""
+    """The decoder shared by every sentence model: p(w_t | w_<t, z). Recurrent: an RNN whose initial state is
+    tanh(W z) and whose input is [embedding; z] at every step; or a Transformer (``decoder: transformer``)."""
 
     domain = "text"
 
@@ -77,23 +140,33 @@ class SentenceDecoder(LatentModel):
         return text_model_config(cls.kind, len(dataset_info["vocab"]), max_len=dataset_info["max_len"], **options)
 
     def __init__(self, config: dict):
-        super().__init__(config)
-        c = config
+        super().__init__(dict(LEGACY_DEFAULTS, **config))
+        c = self.config
+        _check(c)
+        self.transformer = c["decoder"] == "transformer"
         self.embedding = nn.Embedding(c["vocab_size"], c["embed_dim"], padding_idx=c["pad_id"])
         self.embed_dropout = nn.Dropout(float(c["embed_dropout"]))
-        feed_z = self.latent_dim if c["z_every_step"] else 0
-        self.decoder = _rnn(c["rnn"], c["embed_dim"] + feed_z, c["hidden_dim"], c["num_layers"])
+        self.state_dropout = nn.Dropout(float(c["dropout"]))
+        if self.transformer:
+            from explorer.models.transformer_text import TransformerDecoder
+
+            self.decoder = TransformerDecoder(c, self.latent_dim)
+        else:
+            feed_z = self.latent_dim if c["z_every_step"] else 0
+            self.decoder = _rnn(c["rnn"], c["embed_dim"] + feed_z, c["hidden_dim"], c["num_layers"])
+            state_parts = 2 if c["rnn"] == "lstm" else 1
+            if self.latent_dim:
+                self.latent_to_state = nn.Linear(self.latent_dim, state_parts * c["num_layers"] * c["hidden_dim"])
         self.output = nn.Linear(c["hidden_dim"], c["vocab_size"])
-        state_parts = 2 if c["rnn"] == "lstm" else 1
-        if self.latent_dim:
-            self.latent_to_state = nn.Linear(self.latent_dim, state_parts * c["num_layers"] * c["hidden_dim"])
 
     @property
     def max_len(self) -> int:
         return int(self.config["max_len"])
 
-    # Decoder, step by step (used by explorer.analysis.decoding) and teacher-forced (training)
+    # Step by step (explorer.analysis.decoding)
     def init_state(self, z: torch.Tensor, cond: torch.Tensor | None = None):
+        if self.transformer:
+            return self.decoder.start(z)
         c, n = self.config, z.shape[0]
         if self.latent_dim:
             flat = torch.tanh(self.latent_to_state(z))
@@ -103,21 +176,30 @@ class SentenceDecoder(LatentModel):
                                 device=self.device)
         return (parts[0], parts[1]) if c["rnn"] == "lstm" else parts[0]
 
-    def _inputs(self, tokens: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        emb = self.embed_dropout(self.embedding(tokens))
+    def _with_z(self, emb: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         if self.config["z_every_step"] and self.latent_dim:
             emb = torch.cat([emb, z.unsqueeze(1).expand(-1, emb.shape[1], -1)], dim=2)
         return emb
 
     def step(self, tokens: torch.Tensor, state, z: torch.Tensor):
         """One decoding step: tokens (N,) -> logits (N, V), new state."""
-        out, state = self.decoder(self._inputs(tokens.unsqueeze(1), z), state)
-        return self.output(out[:, 0]), state
+        emb = self.embed_dropout(self.embedding(tokens.unsqueeze(1)))
+        if self.transformer:
+            hidden, state = self.decoder.step(emb, state, z)
+        else:
+            out, state = self.decoder(self._with_z(emb, z), state)
+            hidden = out[:, 0]
+        return self.output(self.state_dropout(hidden)), state
 
-    def decode(self, z, cond=None, tokens=None, lengths=None, **kwargs) -> torch.Tensor:
-        """Teacher-forced logits (N, T+1, V) for the sentences ``tokens`` (without <bos>/<eos>) of ``lengths``."""
-        if tokens is None or lengths is None:
-            raise ConfigError("a sentence decoder scores given tokens; use explorer.analysis.decoding to generate")
+    def select_state(self, state, index: torch.Tensor):
+        """The decoding state of the rows ``index`` (beam search keeps its best hypotheses)."""
+        if self.transformer:
+            return state[index]
+        return tuple(s[:, index] for s in state) if isinstance(state, tuple) else state[:, index]
+
+    # Teacher-forced (training and scoring)
+    def _decoder_states(self, z: torch.Tensor, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """States (N, T+1, H) predicting each token of ``tokens`` (without <bos>/<eos>) and the <eos>."""
         n = tokens.shape[0]
         bos = torch.full((n, 1), self.config["bos_id"], dtype=torch.long, device=tokens.device)
         inputs = torch.cat([bos, tokens], dim=1)
@@ -125,11 +207,19 @@ class SentenceDecoder(LatentModel):
             drop = torch.rand(inputs.shape, device=inputs.device) < float(self.config["word_dropout"])
             drop[:, 0] = False
             inputs = inputs.masked_fill(drop & (inputs != self.config["pad_id"]), self.config["unk_id"])
-        packed = pack_padded_sequence(self._inputs(inputs, z), (lengths + 1).cpu(), batch_first=True,
+        emb = self.embed_dropout(self.embedding(inputs))
+        if self.transformer:
+            return self.state_dropout(self.decoder(emb, z))
+        packed = pack_padded_sequence(self._with_z(emb, z), (lengths + 1).cpu(), batch_first=True,
                                       enforce_sorted=False)
         out, _ = self.decoder(packed, self.init_state(z))
-        out, _ = pad_packed_sequence(out, batch_first=True, total_length=inputs.shape[1])
-        return self.output(out)
+        return self.state_dropout(pad_packed_sequence(out, batch_first=True, total_length=inputs.shape[1])[0])
+
+    def decode(self, z, cond=None, tokens=None, lengths=None, **kwargs) -> torch.Tensor:
+        """Teacher-forced logits (N, T+1, V) for the sentences ``tokens`` (without <bos>/<eos>) of ``lengths``."""
+        if tokens is None or lengths is None:
+            raise ConfigError("a sentence decoder scores given tokens; use explorer.analysis.decoding to generate")
+        return self.output(self._decoder_states(z, tokens, lengths))
 
     def _targets(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """The tokens followed by <eos>, padded: (N, T+1)."""
@@ -139,47 +229,101 @@ class SentenceDecoder(LatentModel):
         return targets
 
     def log_likelihood(self, batch: Batch, z: torch.Tensor) -> torch.Tensor:
-        logits = self.decode(z, tokens=batch.x, lengths=batch.lengths)
+        states = self._decoder_states(z, batch.x, batch.lengths)
         targets = self._targets(batch.x, batch.lengths)
-        nll = F.cross_entropy(logits.transpose(1, 2), targets, ignore_index=self.config["pad_id"], reduction="none")
-        return -nll.sum(1)
+        # The softmax over the vocabulary is the costliest part: it is computed at real positions only.
+        real = targets != self.config["pad_id"]
+        nll = F.cross_entropy(self.output(states[real]), targets[real], reduction="none")
+        rows = torch.arange(len(targets), device=targets.device).unsqueeze(1).expand_as(targets)[real]
+        return -torch.zeros(len(targets), dtype=nll.dtype, device=nll.device).index_add_(0, rows, nll)
 
 
-@register_model
-class SentenceVAE(SentenceDecoder):
-    """Bowman et al. 2016: an RNN encoder to q(z|x), the decoder initialised from z and fed z at every step."""
-
-    kind = "sentence-vae"
-    display_name = "Sentence VAE"
-    description = "Bowman et al.'s sentence VAE: a recurrent encoder and decoder around a Gaussian latent."
-    options = SENTENCE_VAE_OPTIONS
+class SentenceEncoderDecoder(SentenceDecoder):
+    """The decoder with an encoder in front: an RNN (or a Transformer) over the sentence, summarised by its last
+    state or by pooling its states over time, then a linear head to the code."""
 
     def __init__(self, config: dict):
         super().__init__(config)
         if self.latent_dim < 1:
-            raise ConfigError("a sentence VAE needs latent_dim >= 1")
-        c = config
-        self.encoder = _rnn(c["rnn"], c["embed_dim"], c["hidden_dim"], c["num_layers"], c["bidirectional"])
-        directions = 2 if c["bidirectional"] else 1
-        self.latent_head = nn.Linear(directions * c["hidden_dim"], 2 * self.latent_dim)
+            raise ConfigError(f"a {self.kind} needs latent_dim >= 1")
+        c = self.config
+        if self.transformer:
+            from explorer.models.transformer_text import TransformerEncoder
+
+            self.encoder = TransformerEncoder(c)
+            width = c["hidden_dim"]
+        else:
+            self.encoder = _rnn(c["rnn"], c["embed_dim"], c["hidden_dim"], c["num_layers"], c["bidirectional"])
+            width = (2 if c["bidirectional"] else 1) * c["hidden_dim"]
+        self.latent_head = nn.Linear(width, (2 if self.variational else 1) * self.latent_dim)
+
+    def _summary(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        emb = self.embed_dropout(self.embedding(x))
+        if self.transformer:
+            return self.encoder(emb, lengths)
+        packed = pack_padded_sequence(emb, lengths.clamp(min=1).cpu(), batch_first=True, enforce_sorted=False)
+        out, state = self.encoder(packed)
+        if self.config["pool"] == "last":
+            h = state[0] if isinstance(state, tuple) else state  # (layers * directions, N, H)
+            directions = 2 if self.config["bidirectional"] else 1
+            return h[-directions:].transpose(0, 1).reshape(x.shape[0], -1)
+        out, _ = pad_packed_sequence(out, batch_first=True)
+        return pool_states(out, lengths.clamp(min=1).to(out.device), self.config["pool"])
 
     def encode(self, x, cond=None, lengths=None) -> Posterior:
         if lengths is None:
             raise ConfigError("encoding sentences needs their lengths")
-        packed = pack_padded_sequence(self.embed_dropout(self.embedding(x)), lengths.clamp(min=1).cpu(),
-                                      batch_first=True, enforce_sorted=False)
-        _, state = self.encoder(packed)
-        h = state[0] if isinstance(state, tuple) else state  # (layers * directions, N, H)
-        directions = 2 if self.config["bidirectional"] else 1
-        last = h[-directions:].transpose(0, 1).reshape(x.shape[0], -1)
-        mean, logvar = self.latent_head(last).chunk(2, dim=1)
+        stats = self.latent_head(self._summary(x, lengths))
+        if not self.variational:
+            return Posterior(stats)
+        mean, logvar = stats.chunk(2, dim=1)
         return Posterior(mean, logvar)
 
     def loss_terms(self, batch: Batch, step: int | None = None) -> dict[str, torch.Tensor]:
         posterior = self.encode(batch.x, None, batch.lengths)
-        z = posterior.sample()
         kl_per_dim = self.kl_terms(posterior)["per_dim"]
-        return {"recon": -self.log_likelihood(batch, z), "kl": kl_per_dim.sum(1), "kl_per_dim": kl_per_dim}
+        return {"recon": -self.log_likelihood(batch, posterior.sample()), "kl": kl_per_dim.sum(1),
+                "kl_per_dim": kl_per_dim}
+
+
+@register_model
+class SentenceVAE(SentenceEncoderDecoder):
+    """Bowman et al. 2016: an encoder to q(z|x), the decoder initialised from z and fed z at every step."""
+
+    kind = "sentence-vae"
+    display_name = "Sentence VAE"
+    description = "Bowman et al.'s sentence VAE: an encoder and a decoder around a Gaussian latent."
+    options = SENTENCE_VAE_OPTIONS
+
+    def training_step(self, batch: Batch, step: int, ctx: StepContext) -> dict[str, torch.Tensor]:
+        if self.config.get("reset_decoder") and step == ctx.objective.config.pretrain_steps > 0:
+            self.reset_decoder(ctx.optimizers.values())
+        return super().training_step(batch, step, ctx)
+
+    def reset_decoder(self, optimizers=()) -> None:
+        """Draw the decoder's weights afresh (the same on every rank: from a fixed seed) and forget what the
+        optimizers remembered of the old ones. The embedding, shared with the encoder, is kept."""
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            fresh = type(self)(self.config).state_dict()
+        with torch.no_grad():
+            for name, parameter in self.named_parameters():
+                if name.startswith(DECODER_PARTS):
+                    parameter.copy_(fresh[name])
+                    for optimizer in optimizers:
+                        optimizer.state.pop(parameter, None)
+
+
+@register_model
+class SentenceAE(SentenceEncoderDecoder):
+    """The same encoder and decoder with a deterministic code and no KL: the baseline whose homotopies show the
+    holes a VAE's prior fills (Bowman et al. 2016)."""
+
+    kind = "sentence-ae"
+    display_name = "Sentence AE"
+    description = "The sentence VAE's encoder and decoder with a deterministic code and no KL: the homotopy baseline."
+    variational = False
+    options = ENCODER_OPTIONS
 
 
 @register_model

@@ -1,8 +1,9 @@
 """The training objective over a model's per-example ELBO terms: β·w(t)·KL (β-VAE with a KL schedule), the
-capacity form γ·|KL − C(t)| (Burgess et al. 2018), and free bits per dimension (Kingma et al. 2016). It only reads
-the ``recon``, ``kl`` and ``kl_per_dim`` terms (and ``kl_discrete`` where a model has categorical latents), so image
-and sentence models share it. The categorical KL gets its own capacity C_c(t) when one is set (Dupont 2018,
-JointVAE: γ·|KL_z − C_z| + γ·|KL_c − C_c|), never more than Σ log K, the most it can be."""
+capacity form γ·|KL − C(t)| (Burgess et al. 2018), free bits per dimension (Kingma et al. 2016), and autoencoder
+pre-training, the reconstruction alone before any of those start (Li et al. 2019). It only reads the ``recon``,
+``kl`` and ``kl_per_dim`` terms (and ``kl_discrete`` where a model has categorical latents), so image and sentence
+models share it. The categorical KL gets its own capacity C_c(t) when one is set (Dupont 2018, JointVAE:
+γ·|KL_z − C_z| + γ·|KL_c − C_c|), never more than Σ log K, the most it can be."""
 from __future__ import annotations
 
 import math
@@ -23,6 +24,7 @@ class ObjectiveConfig:
     capacity_steps: int = 10000
     free_bits: float = 0.0  # nats per latent dimension
     capacity_c: float | None = None  # C_max of the categorical latents' KL (nats); None: counted in the KL
+    pretrain_steps: int = 0  # steps of autoencoder pre-training (β = 0); the schedule and capacity start after
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -52,6 +54,8 @@ class Objective:
     def __init__(self, config: ObjectiveConfig, discrete: tuple[int, ...] = ()):
         if config.beta < 0 or config.free_bits < 0:
             raise ConfigError(f"beta and free bits must be >= 0, got beta={config.beta}, free bits={config.free_bits}")
+        if config.pretrain_steps < 0:
+            raise ConfigError(f"pre-training steps must be >= 0, got {config.pretrain_steps}")
         for name, value in (("capacity", config.capacity), ("discrete capacity", config.capacity_c)):
             if value is not None and (value < 0 or config.gamma < 0):
                 raise ConfigError(f"{name} and gamma must be >= 0, got {name}={value} nats, gamma={config.gamma}")
@@ -67,7 +71,13 @@ class Objective:
         c = self.config
         return None if c.capacity is None else c.capacity * self._ramp(step)
 
+    def pretraining(self, step: int) -> bool:
+        return step < self.config.pretrain_steps
+
     def schedule_at(self, step: int) -> dict[str, float]:
+        if self.pretraining(step):
+            return {"beta": 0.0} if self.config.capacity is None else {"beta": 0.0, "capacity": 0.0}
+        step -= self.config.pretrain_steps
         capacity = self.capacity_at(step)
         values = {"beta": self.config.beta * self.weight(step)}
         if capacity is not None:

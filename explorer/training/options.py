@@ -44,6 +44,10 @@ RUN_OPTIONS = (
     Option("free_bits", "float", 0.0, "Free bits λ in nats per dimension: a dimension's KL below λ is not "
            "penalised, which keeps dimensions from collapsing.", label="Free bits (nats/dim)", low=0.0, high=100.0,
            section="objective"),
+    Option("pretrain_epochs", "int", 0, "Autoencoder pre-training (Li et al. 2019): the first N epochs of the run "
+           "minimise the reconstruction alone (β = 0); the KL schedule starts after them, and a sentence VAE's "
+           "decoder is re-initialised there.", label="AE pre-training epochs", low=0, high=MAX_EPOCHS,
+           group="advanced", section="objective"),
     # The optimisation
     Option("epochs", "int", 10, "How many passes over the training set.", label="Epochs", low=1, high=MAX_EPOCHS,
            section="training"),

@@ -148,8 +148,9 @@ class TrainingRun:
         train = spec.train
         self.distributed = dist_mod.from_environment(train.device)
         device = dist_mod.device_for(self.distributed, train.device)
-        _fill_schedule_length(train, len(self.dataset.train))
+        _fill_step_counts(train, len(self.dataset.train), self.options["pretrain_epochs"])
         if not spec.resume:
+            _check_pretraining(self.options)
             torch.manual_seed(train.seed)  # the initial weights: the same on every rank and for every autosave
             self.model = build_model_for(spec, self.dataset)
             self._label = run_label(self.model.kind, train.objective)
@@ -291,12 +292,22 @@ def _metrics_from_record(record: dict, preview, examples: int) -> dict:
     return metrics
 
 
-def _fill_schedule_length(train: TrainConfig, train_size: int) -> None:
-    """A cyclical schedule spans the whole run unless told otherwise."""
+def _fill_step_counts(train: TrainConfig, train_size: int, pretrain_epochs: int) -> None:
+    """Pre-training epochs become steps; a cyclical schedule spans the rest of the run unless told otherwise."""
+    steps_per_epoch = -(-train_size // train.batch_size)
+    train.objective.pretrain_steps = pretrain_epochs * steps_per_epoch
     schedule = train.objective.schedule
     if schedule.get("kind") == "cyclical" and not schedule.get("total_steps"):
-        steps_per_epoch = -(-train_size // train.batch_size)
-        schedule["total_steps"] = max(1, train.epochs * steps_per_epoch)
+        schedule["total_steps"] = max(steps_per_epoch, (train.epochs - pretrain_epochs) * steps_per_epoch)
+
+
+def _check_pretraining(options: dict) -> None:
+    pretrain, epochs = options["pretrain_epochs"], options["epochs"]
+    if pretrain and not model_class(options["model"]).variational:
+        raise ConfigError(f"--pretrain-epochs pre-trains a VAE as an autoencoder; {options['model']!r} has no KL term")
+    if pretrain >= epochs:
+        raise ConfigError(f"--pretrain-epochs {pretrain} leaves none of the {epochs} epochs for the VAE objective: "
+                          "give more --epochs")
 
 
 def to_jsonable(value):

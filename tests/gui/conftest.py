@@ -91,6 +91,8 @@ class RecordingPrompts:
         self.confirmations: list[str] = []
         self.next_path: str | None = None
         self.next_text: str | None = None
+        self.save_requests: list[tuple[str, str, str]] = []  # (caption, default path, filters) asked for
+        self.next_paths: list[str] = []  # what a multiple-file open dialog answers
 
     def error(self, title, text):
         self.errors.append((title, text))
@@ -103,6 +105,7 @@ class RecordingPrompts:
         return self.next_text
 
     def save_path(self, caption, default_path, filters):
+        self.save_requests.append((caption, default_path, filters))
         return self.next_path
 
     def open_path(self, caption, folder, filters):
@@ -110,6 +113,9 @@ class RecordingPrompts:
 
     def open_folder(self, caption, folder):
         return self.next_path
+
+    def open_paths(self, caption, folder, filters):
+        return list(self.next_paths)
 
 
 @pytest.fixture

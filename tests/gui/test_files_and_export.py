@@ -69,21 +69,21 @@ def readable_png(path):
 
 
 @pytest.mark.parametrize("name, export, check", [
-    ("map.png", "export_map", readable_png),
-    ("map.svg", "export_map", lambda p: "<svg" in p.read_text()),
-    ("curves.png", "export_curves", readable_png),
-    ("posterior.svg", "export_posterior", lambda p: "<svg" in p.read_text()),
-    ("traversal.png", "export_traversal", readable_png),
-    ("samples.png", "export_samples", readable_png),
-    ("history.csv", "export_history", lambda p: len(list(csv.reader(p.open()))) == 2),
-    ("latents.csv", "export_latents", lambda p: len(list(csv.reader(p.open()))) > 100),
-    ("latents.npz", "export_latents", lambda p: len(np.load(p)["labels"]) > 100),
+    ("map.png", "map", readable_png),
+    ("map.svg", "map", lambda p: "<svg" in p.read_text()),
+    ("curves.png", "curves", readable_png),
+    ("posterior.svg", "posterior", lambda p: "<svg" in p.read_text()),
+    ("traversal.png", "traversal", readable_png),
+    ("samples.png", "samples", readable_png),
+    ("history.csv", "history", lambda p: len(list(csv.reader(p.open()))) == 2),
+    ("latents.csv", "latents", lambda p: len(list(csv.reader(p.open()))) > 100),
+    ("latents.npz", "latents", lambda p: len(np.load(p)["labels"]) > 100),
 ])
 def test_each_export_writes_a_readable_file(vae_window, prompts, tmp_path, name, export, check, qtbot):
     show_tab(qtbot, vae_window, vae_window.samples)  # the tab whose decodes are exported is the one shown
     show_tab(qtbot, vae_window, vae_window.traversal)
     prompts.next_path = str(tmp_path / name)
-    getattr(vae_window, export)()
+    getattr(vae_window.exports, export)()
     assert not prompts.errors
     path = tmp_path / name
     assert path.exists() and check(path)
@@ -99,14 +99,15 @@ def test_interpolation_export_has_one_cell_per_step(vae_window, prompts, tmp_pat
     panel.use_selection_as_b()
     settle(qtbot, vae_window)
     prompts.next_path = str(tmp_path / "strip.png")
-    vae_window.export_interpolation()
+    vae_window.exports.interpolation()
     image = QImage(prompts.next_path)
-    height = vae_window.session.explorer.items([0]).shape[1]
+    cell = vae_window.session.explorer.items([0]).shape[1]
+    height = cell * vae_window.exports.grid_scale(cell)
     assert image.width() > panel.steps.value() * height > image.height()
 
 
 def test_export_into_a_read_only_place_says_why(vae_window, prompts, tmp_path):
     prompts.next_path = str(tmp_path / "missing-folder" / "map.svg")
-    vae_window.export_map()
+    vae_window.exports.map()
     assert prompts.errors and "map.svg" in prompts.errors[0][1]
     QApplication.processEvents()

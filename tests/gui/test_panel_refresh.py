@@ -81,6 +81,6 @@ def test_a_later_epoch_keeps_the_selection_the_operands_and_the_map_method(vae_w
     assert interpolation.view.count == interpolation.steps.value()
     assert np.array_equal(interpolation.view.items[0], session.explorer.reconstruct([3])[0])
 
-    window.open_checkpoint(vae_path)  # another model (even the same file opened anew) starts afresh
+    window.open_checkpoint(vae_path)  # another model of the same items keeps them too (test_switching_models.py)
     settle(qtbot, window)
-    assert (interpolation.a, interpolation.b) == (-1, -1) and window.map_panel.method.currentText() == "PCA"
+    assert (interpolation.a, interpolation.b) == (3, 11) and window.map_panel.method.currentText() == "UMAP"

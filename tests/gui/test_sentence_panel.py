@@ -20,6 +20,20 @@ def sentence_path(tmp_path_factory):
     return str(out)
 
 
+@pytest.fixture(scope="module")
+def sentence_pair(tmp_path_factory):
+    """A sentence VAE with a sentence AE of the same corpus beside it in one folder (as they are shipped)."""
+    from explorer.training.run import RunSpec, TrainingRun
+
+    folder = tmp_path_factory.mktemp("pair")
+    for kind in ("sentence-vae", "sentence-ae"):
+        spec = RunSpec.create(model=kind, dataset=CORPUS, latent_dim=4, out=str(folder / f"{kind}.safetensors"),
+                              embed_dim=16, hidden_dim=32, min_count=1, max_len=12, epochs=3, batch_size=16,
+                              device="cpu")
+        TrainingRun(spec).execute()
+    return str(folder / "sentence-vae.safetensors"), str(folder / "sentence-ae.safetensors")
+
+
 def test_sentences_tab_only_for_text_models(window, sentence_path, vae_path, qtbot):
     tab = window.tabs.indexOf(window.sentences)
     assert window.open_checkpoint(vae_path) and not window.tabs.isTabVisible(tab)
@@ -39,6 +53,7 @@ def test_typed_sentence_is_placed_reconstructed_and_has_neighbours(window, sente
     assert panel.neighbours.count() == min(10, len(explorer.means))
     assert "zebra" in panel.unknown.text()
     assert panel.reconstruction.text() != ""
+    assert "BLEU" in panel.score.text()  # "the cat sat on the <unk> ." against its reconstruction
     assert len(window.map_panel.scatter._extra_item.data) == 1
     panel.neighbours.setCurrentRow(0)
     assert window.session.selected == int(panel._neighbour_indices[0])
@@ -73,3 +88,32 @@ def test_interpolation_between_two_typed_sentences(window, sentence_path, qtbot)
     assert len(panel.view.items) == 5
     assert panel.view.items[0] == ends[0] and panel.view.items[-1] == ends[1]
     assert "“the cat sat on the mat .”" in panel.a_label.text()
+
+
+def test_ae_beside_the_vae_between_the_same_typed_sentences(window, sentence_pair, vae_path, qtbot):
+    vae_file, ae_file = sentence_pair
+    assert window.open_checkpoint(vae_file)
+    panel = window.interpolation
+    show_tab(qtbot, window, panel)
+    settle(qtbot, window)
+    assert panel.beside.isEnabled() and panel.beside.isChecked()  # the AE in the same folder was found
+    a, b = "the cat sat on the mat .", "she wrote a letter to her friend ."
+    panel.typed["A"].setText(a)
+    panel.use_typed_a()
+    panel.typed["B"].setText(b)
+    panel.use_typed_b()
+    panel.steps.setValue(5)
+    settle(qtbot, window)
+    autoencoder = panel.autoencoder
+    ends = autoencoder.decode(autoencoder.encode_items([a, b]))
+    beside = panel.beside_view.items
+    assert len(beside) == 5 and beside[0] == ends[0] and beside[-1] == ends[1]
+    rows = [panel.beside_view.sentences.item(i).text() for i in range(5)]
+    assert rows[0].startswith("A ") and rows[-1].startswith("B ")
+    assert panel.view.sentences.item(0).text().startswith("A ")
+    assert not panel.beside_view.isHidden() and panel.beside_title.text() == autoencoder.label
+    panel.beside.setChecked(False)
+    assert panel.beside_view.isHidden()
+    panel.use_autoencoder_file(vae_path)  # not a sentence model: refused, the AE in use stays
+    settle(qtbot, window)
+    assert "same vocabulary" in panel.autoencoder_label.text() and panel.autoencoder is autoencoder

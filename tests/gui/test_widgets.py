@@ -216,3 +216,72 @@ def test_metrics_are_formatted_short():
     assert format_metric(10) == "10"
     assert format_metric({"accuracy": 0.9222, "per_class": [0.9] * 10}) == "0.922"
     assert format_metric([1.0, 2.0]) is None and format_metric(None) is None
+
+
+def test_image_grid_draws_row_and_column_labels_and_keeps_clicks_on_cells(qtbot):
+    grid = ImageGrid()
+    qtbot.addWidget(grid)
+    grid.resize(400, 200)
+    grid.show()
+    qtbot.waitExposed(grid)
+    images = np.full((6, 8, 8), 255, np.uint8)
+    grid.set_images(images, ncols=3)
+    plain = grid.grab().toImage()
+    grid.set_images(images, ncols=3, row_labels=["z3  KL 1.20", "z0  KL 0.00"], col_labels=["−3σ", "0", "+3σ"],
+                    tips=[f"#{i}" for i in range(6)])
+    labelled = grid.grab().toImage()
+    assert grid._target.x() > 40 and grid._target.y() > 8  # room made for the labels
+    assert labelled != plain
+    centre = grid._target.center()
+    cell = grid.index_at(grid._target.x() + 2, grid._target.y() + 2)
+    assert cell == 0 and grid.index_at(centre.x(), grid._target.bottom() - 2) == 4
+    assert grid.index_at(5, centre.y()) == -1  # the label margin is not a cell
+
+
+def test_items_view_keeps_labels_for_export_and_tips_for_sentences(qtbot):
+    view = ItemsView()
+    qtbot.addWidget(view)
+    view.set_items(np.zeros((2, 8, 8), np.uint8), ncols=2, col_labels=["A", "B"])
+    assert view.col_labels == ["A", "B"] and view.grid.col_labels == ["A", "B"]
+    view.set_items(["a cat", "a dog"], tips=["#3 · noun", "#9 · noun"])
+    assert view.sentences.item(1).toolTip() == "#9 · noun" and view.col_labels == []
+
+
+def test_rows_lower_than_a_line_of_text_label_every_few_rows(qtbot):
+    grid = ImageGrid()
+    qtbot.addWidget(grid)
+    grid.resize(300, 120)
+    grid.show()
+    qtbot.waitExposed(grid)
+    grid.set_images(np.full((64 * 3, 8, 8), 255, np.uint8), ncols=3, row_labels=[f"z{d}" for d in range(64)])
+    drawn = []
+    from PySide6.QtGui import QPainter
+
+    original = QPainter.drawText
+
+    def record(painter, *args):
+        drawn.append(args[-1])
+        return original(painter, *args)
+
+    QPainter.drawText = record
+    try:
+        grid.grab()
+    finally:
+        QPainter.drawText = original
+    assert "z0" in drawn and 1 < len(drawn) < 64
+
+
+def test_a_path_is_drawn_apart_from_the_group_with_its_ends_marked(qtbot):
+    from explorer.gui.widgets.style import ACCENT, PATH
+
+    scatter, points = make_scatter(qtbot)
+    scatter.set_group(np.arange(5))
+    scatter.set_path(np.array([[0.0, 0.0], [0.5, 0.5], [1.0, 2.0]]))
+    assert scatter._path_item.opts["pen"].color() == PATH != ACCENT
+    assert scatter._group_item.opts["pen"].color() == ACCENT
+    a, b = scatter.path_ends["A"], scatter.path_ends["B"]
+    assert a.isVisible() and b.isVisible()
+    assert (a.pos().x(), a.pos().y(), b.pos().x(), b.pos().y()) == (0.0, 0.0, 1.0, 2.0)
+    assert a.textItem.toPlainText() == "A" and b.textItem.toPlainText() == "B"
+    scatter.set_path(None)
+    assert not a.isVisible() and not b.isVisible()

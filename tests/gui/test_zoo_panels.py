@@ -3,6 +3,7 @@ confusion matrix; the 2-D manifold; an adversarial autoencoder's 2-D code as its
 sparse code's activation frequencies; KL_z and KL_c beside their capacity targets."""
 import numpy as np
 import pytest
+from PySide6.QtGui import QImage
 
 from explorer.training.run import RunSpec, TrainingRun
 from tests.gui.conftest import settle, show_tab
@@ -101,7 +102,7 @@ def test_training_curves_put_each_kl_beside_its_capacity(joint_window):
     assert "β(t)" in joint_window.training.weight_plot.curves and "C(t)" not in joint_window.training.weight_plot.curves
 
 
-def test_the_manifold_decodes_a_grid_of_prior_quantiles(vae_window, qtbot):
+def test_the_manifold_decodes_a_grid_of_prior_quantiles(vae_window, prompts, tmp_path, qtbot):
     explorer, panel = vae_window.session.explorer, vae_window.manifold
     show_tab(qtbot, vae_window, panel)
     panel.steps.setValue(5)
@@ -114,6 +115,11 @@ def test_the_manifold_decodes_a_grid_of_prior_quantiles(vae_window, qtbot):
     panel.start.setCurrentIndex(1)  # the rest at the origin
     settle(qtbot, vae_window)
     assert np.array_equal(panel.view.items, explorer.manifold(explorer.origin(), dims, 5)[0])
+    prompts.next_path = str(tmp_path / "manifold.png")
+    vae_window.exports.manifold()  # File > Export > Manifold grid
+    image = QImage(prompts.next_path)
+    cell = explorer.items([0]).shape[1] * vae_window.exports.grid_scale(explorer.items([0]).shape[1])
+    assert not prompts.errors and 5 * cell <= image.width() < 6 * cell and 5 * cell <= image.height() < 6 * cell
 
 
 def test_an_aae_code_is_its_own_map_beside_its_prior(window, aae_path, qtbot):

@@ -54,3 +54,17 @@ def test_objective_settings_are_checked_and_round_trip():
         ObjectiveConfig.from_dict({"beta": 2.0, "betta": 3.0})
     config = ObjectiveConfig(beta=2.0, schedule={"kind": "logistic", "k": 0.1, "x0": 5}, free_bits=0.25)
     assert ObjectiveConfig.from_dict(config.to_dict()) == config
+
+
+def test_pretraining_is_the_reconstruction_alone_then_the_schedule_starts():
+    objective = Objective(ObjectiveConfig(schedule={"kind": "linear", "warmup_steps": 10}, free_bits=0.5,
+                                          pretrain_steps=20))
+    assert objective.pretraining(19) and not objective.pretraining(20)
+    assert float(objective(terms([[1.0, 2.0]]), step=19).detach()) == pytest.approx(10.0)
+    assert objective.schedule_at(19) == {"beta": 0.0}
+    assert objective.schedule_at(25)["beta"] == pytest.approx(0.5)  # 5 steps into the warm-up
+    capacity = Objective(ObjectiveConfig(capacity=20.0, capacity_steps=10, pretrain_steps=5))
+    assert capacity.schedule_at(0) == {"beta": 0.0, "capacity": 0.0}
+    assert capacity.schedule_at(10)["capacity"] == pytest.approx(10.0)
+    with pytest.raises(ConfigError, match="pre-training steps"):
+        Objective(ObjectiveConfig(pretrain_steps=-1))

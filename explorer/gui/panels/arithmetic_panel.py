@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider,
                                QVBoxLayout)
 
+from explorer.analysis import captions
 from explorer.gui.panels.base import ExplorerPanel
 from explorer.gui.widgets.items_view import ItemsView
 
@@ -138,9 +139,9 @@ class ArithmeticPanel(ExplorerPanel):
 
     def _show_analogy(self, items) -> None:
         if isinstance(items, np.ndarray):
-            self.analogy_view.set_items(items, ncols=4)
+            self.analogy_view.set_items(items, ncols=4, col_labels=captions.ANALOGY_COLUMNS)
         else:
-            self.analogy_view.set_items(items, prefixes=["A", "B", "C", "A − B + C"])
+            self.analogy_view.set_items(items, prefixes=captions.ANALOGY_COLUMNS)
 
     def refresh_attribute(self) -> None:
         if not self.session.has_model or self.session.selected < 0:
@@ -152,6 +153,6 @@ class ArithmeticPanel(ExplorerPanel):
 
     def _show_attribute(self, items) -> None:
         if isinstance(items, np.ndarray):
-            self.attribute_view.set_items(items, ncols=ATTRIBUTE_STEPS)
+            self.attribute_view.set_items(items, ncols=ATTRIBUTE_STEPS, col_labels=captions.strengths(self._strengths))
         else:
-            self.attribute_view.set_items(items, prefixes=[f"{s:+.1f}" for s in self._strengths])
+            self.attribute_view.set_items(items, prefixes=captions.strengths(self._strengths))

@@ -1,13 +1,17 @@
 """Interpolation between two items picked on the map (or, for sentence models, two typed sentences): a strip of
 decodes along a lerp or slerp path, the path drawn on the map; for a CVAE, A's latent decoded with every class
-(same style, another class). Encodes and decodes run in a worker; a later epoch of the same run keeps A and B."""
+(same style, another class). For a sentence VAE the rows that are A's and B's own reconstructions are marked, and
+"AE vs VAE" shows a sentence autoencoder's homotopy between the same two sentences beside (the AE shipped in the
+same folder, or one opened here). Encodes and decodes run in a worker; a later epoch of the same run keeps A and B."""
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
-                               QVBoxLayout)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QSpinBox, QVBoxLayout)
 
+from explorer.analysis import captions
+from explorer.analysis.homotopy import companion_autoencoder, end_marks, homotopy, open_autoencoder
 from explorer.errors import ExplorerError
 from explorer.gui.panels.base import ExplorerPanel, decode_progressively
 from explorer.gui.widgets.items_view import ItemsView
@@ -35,6 +39,21 @@ def decode_class_swap(explorer, z, state):
     return explorer.class_swap(z)
 
 
+def find_autoencoder(path, vocab, state):
+    """The explorer of the sentence AE shipped beside the checkpoint ``path``, or None."""
+    found = companion_autoencoder(path, vocab)
+    return None if found is None else open_autoencoder(found, vocab)
+
+
+def load_autoencoder(path, vocab, state):
+    return open_autoencoder(path, vocab)
+
+
+def decode_beside(autoencoder, decode_config, a: str, b: str, steps: int, method: str, state) -> list[str]:
+    autoencoder.decode_config = decode_config
+    return homotopy(autoencoder, a, b, steps, method)
+
+
 class InterpolationPanel(ExplorerPanel):
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
@@ -46,6 +65,9 @@ class InterpolationPanel(ExplorerPanel):
         self.swap_task = self.runner(self._show_swap)
         self.encode_tasks = {"A": self.runner(self._use_encoded_a, on_failed=self._encode_failed_a),
                              "B": self.runner(self._use_encoded_b, on_failed=self._encode_failed_b)}
+        self.autoencoder = None  # the sentence AE shown beside, a ModelExplorer
+        self.autoencoder_task = self.runner(self._use_autoencoder, on_failed=self._autoencoder_failed)
+        self.beside_task = self.runner(self._show_beside)
 
         self.set_a = QPushButton("Set A")
         self.set_a.setToolTip("Use the item selected on the map as the start A.")
@@ -72,14 +94,36 @@ class InterpolationPanel(ExplorerPanel):
         form.addRow(self.typed["B"])
         form.addRow("Steps", self.steps)
         form.addRow("Path", self.method)
+        self.beside = QCheckBox("AE vs VAE")
+        self.beside.setToolTip("Show a sentence autoencoder's homotopy between the same two sentences beside this "
+                               "model's: its midpoints fall in holes a VAE's prior fills.")
+        self.beside.setEnabled(False)
+        self.open_autoencoder = QPushButton("Open AE…")
+        self.open_autoencoder.setToolTip("Open a sentence AE checkpoint of the same corpus to compare with.")
+        self.autoencoder_label = QLabel()
+        self.autoencoder_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.autoencoder_label.setWordWrap(True)
+        form.addRow(self.beside, self.open_autoencoder)
+        form.addRow(self.autoencoder_label)
 
         self.view = ItemsView()
         self.view.setToolTip("Decodes along the path from A (left) to B (right).")
         self.swap_label = QLabel("Class swap (CVAE): A's latent decoded with each class")
         self.swap_view = ItemsView()
         self.swap_view.setToolTip("The same latent (A's style) decoded with every class.")
+        self.beside_view = ItemsView()
+        self.beside_view.setToolTip("The sentence AE's decodes between the same two sentences.")
+        self.view_title, self.beside_title = QLabel(), QLabel()
+        for title in (self.view_title, self.beside_title):
+            title.setTextFormat(Qt.TextFormat.PlainText)
+        columns = QHBoxLayout()
+        for title, view in ((self.view_title, self.view), (self.beside_title, self.beside_view)):
+            column = QVBoxLayout()
+            column.addWidget(title)
+            column.addWidget(view, 1)
+            columns.addLayout(column, 1)
         right = QVBoxLayout()
-        right.addWidget(self.view, 2)
+        right.addLayout(columns, 2)
         right.addWidget(self.swap_label)
         right.addWidget(self.swap_view, 1)
         layout = QHBoxLayout(self)
@@ -92,6 +136,8 @@ class InterpolationPanel(ExplorerPanel):
         self.typed["B"].returnPressed.connect(self.use_typed_b)
         self.steps.valueChanged.connect(self.request_refresh)
         self.method.currentIndexChanged.connect(self.request_refresh)
+        self.beside.toggled.connect(self._on_beside_toggled)
+        self.open_autoencoder.clicked.connect(self._choose_autoencoder)
         session.decoding_changed.connect(self.request_refresh)
         session.model_changed.connect(self._on_model_changed)
 
@@ -112,7 +158,8 @@ class InterpolationPanel(ExplorerPanel):
         for entry in self.typed.values():
             entry.setVisible(is_text)
             entry.clear()
-        for task in (self.strip_task, self.swap_task, *self.encode_tasks.values()):
+        for task in (self.strip_task, self.swap_task, self.autoencoder_task, self.beside_task,
+                     *self.encode_tasks.values()):
             task.cancel()
         self.view.clear()
         self.swap_view.clear()
@@ -120,6 +167,71 @@ class InterpolationPanel(ExplorerPanel):
         conditional = explorer.conditional
         self.swap_label.setVisible(conditional)
         self.swap_view.setVisible(conditional)
+        self._reset_autoencoder(explorer)
+
+    # The sentence AE beside a sentence VAE
+    def _reset_autoencoder(self, explorer) -> None:
+        self.autoencoder = None
+        comparable = explorer.domain_name == "text" and explorer.variational
+        for widget in (self.beside, self.open_autoencoder, self.autoencoder_label):
+            widget.setVisible(comparable)
+        self.beside.blockSignals(True)
+        self.beside.setChecked(False)
+        self.beside.blockSignals(False)
+        self.beside.setEnabled(False)
+        self.autoencoder_label.setText("")
+        self._show_columns()
+        if comparable and self.session.path:
+            self.autoencoder_task.start(find_autoencoder, self.session.path, self._vocab())
+
+    def _vocab(self) -> list[str]:
+        return list(self.session.explorer.checkpoint.dataset.get("vocab") or [])
+
+    def _choose_autoencoder(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a sentence AE", "", "Checkpoints (*.safetensors)")
+        if path:
+            self.use_autoencoder_file(path)
+
+    def use_autoencoder_file(self, path: str) -> None:
+        self.autoencoder_task.start(load_autoencoder, path, self._vocab())
+
+    def _use_autoencoder(self, autoencoder) -> None:
+        self.autoencoder = autoencoder
+        self.beside.setEnabled(autoencoder is not None)
+        if autoencoder is not None:
+            name = autoencoder.label + (f" ({autoencoder.latent_dim} dims)" if autoencoder.latent_dim else "")
+            self.autoencoder_label.setText(f"beside: {name}")
+            self.beside.setChecked(True)
+
+    def _autoencoder_failed(self, error: BaseException) -> None:
+        if not isinstance(error, ExplorerError):
+            raise error
+        self.autoencoder_label.setText(str(error))
+
+    def _on_beside_toggled(self, checked: bool) -> None:
+        self._show_columns()
+        self.request_refresh()
+
+    def _show_columns(self) -> None:
+        beside = self.beside.isChecked() and self.autoencoder is not None
+        self.beside_view.setVisible(beside)
+        self.beside_title.setVisible(beside)
+        self.view_title.setVisible(beside)
+        if beside:
+            self.view_title.setText(self.session.explorer.label)
+            self.beside_title.setText(self.autoencoder.label)
+        else:
+            self.beside_view.clear()
+
+    def _end_text(self, name: str) -> str | None:
+        """An end as a sentence: as typed, or the preview item's text."""
+        index = self.a if name == "A" else self.b
+        if self.sentences[name] is not None:
+            return self.sentences[name]
+        return self.session.explorer.items([index])[0] if index >= 0 else None
+
+    def _show_beside(self, sentences: list[str]) -> None:
+        self.beside_view.set_items(sentences, prefixes=end_marks(sentences))
 
     def use_selection_as_a(self) -> None:
         self.set_endpoints(self.session.selected, self.b)
@@ -194,12 +306,21 @@ class InterpolationPanel(ExplorerPanel):
             return
         self.strip_task.start(decode_path, explorer, z_a, z_b, self.steps.value(), self.method.currentText(),
                               self.session.condition(self.a))
+        ends = [self._end_text(name) for name in ENDS]
+        if self.beside.isChecked() and self.autoencoder is not None and None not in ends:
+            self.beside_task.start(decode_beside, self.autoencoder, explorer.decode_config, *ends,
+                                   self.steps.value(), self.method.currentText())
 
     def _show_path(self, result) -> None:
         self.path, points, items = result
         if len(items):
-            self.view.set_items(items, ncols=len(self.path))
+            text = not isinstance(items, np.ndarray)
+            done = text and len(items) == len(self.path)
+            self.view.set_items(items, ncols=len(self.path), prefixes=end_marks(list(items)) if done else None,
+                                col_labels=captions.interpolation_columns(len(self.path)))
         self.session.show_path(points)
 
     def _show_swap(self, items) -> None:
-        self.swap_view.set_items(items, ncols=self.session.explorer.num_classes)
+        explorer = self.session.explorer
+        self.swap_view.set_items(items, ncols=explorer.num_classes,
+                                 col_labels=captions.class_names(explorer.class_names, explorer.num_classes))

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, 
                                QWidget)
 
 from explorer.gui.concurrent import TaskRunner
-from explorer.gui.widgets.image_grid import thumbnail
+from explorer.gui.widgets.image_grid import captioned_thumbnail
 from explorer.gui.widgets.items_view import ItemsView
 from explorer.gui.widgets.latent_scatter import LatentScatter
 
@@ -19,6 +19,9 @@ LATENT = "Latent (2-D)"  # offered for a 2-D latent, which is its own map
 PRIOR_SAMPLES = 1000
 GROUP_PREVIEW_LIMIT = 64
 COLOUR_LABEL, COLOUR_LENGTH = "label", "sentence length"
+# What a dataset's labels are, where "label" alone would not say: WordNet's example sentences are labelled with
+# the part of speech of the entry they illustrate.
+LABEL_MEANINGS = {"wordnet-examples": "part of speech (WordNet)"}
 
 
 def fit_projection(means: np.ndarray, method: str, state):
@@ -54,7 +57,8 @@ class MapPanel(QWidget):
                                "the background.")
         self.colour_by = QComboBox()
         self.colour_by.addItems([COLOUR_LABEL, COLOUR_LENGTH])
-        self.colour_by.setToolTip("Colour sentences by their label or by their length.")
+        self.colour_by.setToolTip("Colour sentences by their label (for WordNet's examples: the part of speech of "
+                                  "the entry each sentence illustrates: noun, verb, adj, adv) or by their length.")
         self.colour_label = QLabel("Colour:")
         self.show_prior = QCheckBox("Prior samples")
         self.show_prior.setToolTip("Draw samples of the model's prior (grey) beside the data's codes: how well do "
@@ -144,7 +148,9 @@ class MapPanel(QWidget):
         self.colour_by.setVisible(is_text)
         self.colour_label.setVisible(is_text)
         self.colour_by.blockSignals(True)
-        self.colour_by.setCurrentText(COLOUR_LABEL if self.session.explorer.class_names else COLOUR_LENGTH)
+        dataset = self.session.explorer.checkpoint.dataset.get("id")
+        self.colour_by.setItemText(0, LABEL_MEANINGS.get(dataset, COLOUR_LABEL))
+        self.colour_by.setCurrentIndex(0 if self.session.explorer.class_names else 1)
         self.colour_by.blockSignals(False)
         self.scatter.set_path(None)
         self.scatter.set_extra_points(None)
@@ -209,7 +215,7 @@ class MapPanel(QWidget):
         item = explorer.items([index])[0]
         caption = self.session.describe_item(index)
         if isinstance(item, np.ndarray):
-            return thumbnail(item)
+            return captioned_thumbnail(item, caption, self.palette())
         return f"{caption}\n{item}"
 
     def _on_group_changed(self, group: np.ndarray) -> None:
@@ -221,7 +227,8 @@ class MapPanel(QWidget):
         shown = group[:GROUP_PREVIEW_LIMIT]
         self.group_label.setText(f"{len(group)} items selected" +
                                  (f" (first {len(shown)} shown)" if len(shown) < len(group) else ""))
-        self.group_view.set_items(self.session.explorer.items(shown), ncols=16)
+        self.group_view.set_items(self.session.explorer.items(shown), ncols=16,
+                                  tips=[self.session.describe_item(int(i)) for i in shown])
 
     def _on_group_item_clicked(self, position: int) -> None:
         if 0 <= position < len(self.session.group):

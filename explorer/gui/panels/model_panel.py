@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
+from explorer.gui.settings import is_shipped
 from explorer.gui.widgets.confusion_matrix import ConfusionMatrix
 from explorer.io.display import printable
 
@@ -16,6 +17,8 @@ SHOWN_CHARS = 80  # a dataset id can hold a long path
 METRICS = (("elbo", "test −ELBO (nats)"), ("recon", "reconstruction (nats)"), ("kl", "KL (nats)"),
            ("active_units", "active units"), ("mutual_info", "mutual information (nats)"),
            ("nll_iw", "IW NLL (nats)"), ("conditional_accuracy", "class accuracy"), ("ppl", "perplexity"),
+           ("ppl_iw", "perplexity (IW)"), ("recon_bleu", "reconstruction BLEU-4"),
+           ("recon_token_accuracy", "reconstruction token accuracy"), ("recon_exact", "exact reconstructions"),
            ("discrete_accuracy", "code accuracy (unsupervised)"), ("component_fit", "codes in their label's petal"))
 
 
@@ -48,6 +51,11 @@ class ModelPanel(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.metrics = QFormLayout()
+        self.note = QLabel()
+        self.note.setProperty("role", "note")
+        self.note.setTextFormat(Qt.TextFormat.PlainText)
+        self.note.setWordWrap(True)
+        self.note.hide()
         self.new_training = QPushButton("New training…")
         self.new_training.setToolTip("Set up and start training a new model.")
         self.open_button = QPushButton("Open…")
@@ -66,6 +74,7 @@ class ModelPanel(QWidget):
         layout.addLayout(self.metrics)
         layout.addLayout(buttons)
         layout.addWidget(self.continue_button)
+        layout.addWidget(self.note)
         self.confusion = ConfusionMatrix()
         self.confusion.hide()
         layout.addWidget(self.confusion, 1)
@@ -79,7 +88,16 @@ class ModelPanel(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
-        session.model_changed.connect(self.refresh)
+        session.model_changed.connect(self._on_model_changed)
+
+    def _on_model_changed(self) -> None:
+        self.note.hide()
+        self.refresh()
+
+    def set_note(self, text: str) -> None:
+        """A lesson's point, shown under the model until another model is opened."""
+        self.note.setText(text)
+        self.note.show()
 
     def refresh(self) -> None:
         explorer = self.session.explorer
@@ -90,6 +108,8 @@ class ModelPanel(QWidget):
         meta = explorer.checkpoint.meta
         dataset = meta.get("dataset", {})
         where = Path(self.session.path).name if self.session.path else "not saved yet"
+        if self.session.path and is_shipped(self.session.path):
+            where += " (shipped, read-only)"
         epochs = len(meta.get("history", []))
         self.summary.setText(  # rich text: every string from the checkpoint is escaped
             f"<b>{_escaped(explorer.label)}</b> ({explorer.domain_name})<br>"

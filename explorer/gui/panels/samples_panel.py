@@ -34,6 +34,8 @@ class SamplesPanel(ExplorerPanel):
         super().__init__(session, parent)
         self.task = self.runner(self._show, on_partial=self._show)
         self._row_names: list[str] = []
+        self._counts = {False: 64, True: 10}  # the count chosen for unconditional models, and per class
+        self._conditional = False
         self.temperature = float_box(0.1, 3.0, 1.0, 0.1, "Scales the prior's standard deviation: below 1 gives "
                                                          "typical samples, above 1 more varied ones.")
         self.count = int_box(1, 256, 64, "How many samples (per class for a conditional model).")
@@ -81,7 +83,11 @@ class SamplesPanel(ExplorerPanel):
         if explorer.conditional:
             self.class_choice.addItem(ALL_CLASSES)
             self.class_choice.addItems(explorer.class_names or [str(c) for c in range(explorer.num_classes)])
-            self.count.setValue(10)
+        self._counts[self._conditional] = self.count.value()
+        self._conditional = explorer.conditional
+        self.count.blockSignals(True)
+        self.count.setValue(self._counts[explorer.conditional])
+        self.count.blockSignals(False)
         self.class_choice.setEnabled(explorer.conditional)
         self.class_choice.blockSignals(False)
         self._make_category_choices(explorer.discrete_sizes)
@@ -134,7 +140,8 @@ class SamplesPanel(ExplorerPanel):
             return
         rows = len(self._row_names) > 1
         if isinstance(parts[0], np.ndarray):
-            self.view.set_items(np.concatenate(parts), ncols=self.count.value() if rows else None)
+            self.view.set_items(np.concatenate(parts), ncols=self.count.value() if rows else None,
+                                row_labels=self._row_names if rows else None)
             return
         prefixes = [self._row_names[i] for i, part in enumerate(parts) for _ in part] if rows else None
         self.view.set_items([s for part in parts for s in part], prefixes=prefixes)

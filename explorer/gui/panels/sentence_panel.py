@@ -1,5 +1,6 @@
 """For sentence models: how sentences are decoded (shared by every panel), and a box to type a sentence that is
-encoded, placed on the map, reconstructed and shown with its nearest neighbours in the preview set (in a worker)."""
+encoded, placed on the map, reconstructed (scored by BLEU against what was typed) and shown with its nearest
+neighbours in the preview set (in a worker)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton, QVBoxLayout
 
+from explorer.analysis.reconstruction import TypedReconstruction, typed_reconstruction
 from explorer.errors import ExplorerError
 from explorer.gui.panels.base import ExplorerPanel
 from explorer.gui.widgets.decode_options import DecodeOptions
@@ -18,7 +20,7 @@ NEIGHBOURS = 10
 @dataclass
 class TypedSentence:
     point: np.ndarray  # (1, 2) on the map
-    reconstruction: str
+    reconstruction: TypedReconstruction
     neighbours: np.ndarray  # preview indices, nearest first
     distances: np.ndarray
     neighbour_texts: list[str]
@@ -29,7 +31,8 @@ def encode_sentence(explorer, sentence: str, state) -> TypedSentence:
     point = explorer.project_new(mean)
     state.check()
     indices, distances = explorer.nearest(mean[0], NEIGHBOURS)
-    return TypedSentence(point, explorer.decode(mean)[0], indices, distances, explorer.items(indices))
+    return TypedSentence(point, typed_reconstruction(explorer, sentence, mean[0]), indices, distances,
+                         explorer.items(indices))
 
 
 class SentencePanel(ExplorerPanel):
@@ -53,9 +56,14 @@ class SentencePanel(ExplorerPanel):
         self.reconstruction.setTextFormat(Qt.TextFormat.PlainText)
         self.reconstruction.setWordWrap(True)
         self.reconstruction.setToolTip("The typed sentence decoded back from its posterior mean.")
+        self.score = QLabel()
+        self.score.setToolTip("The reconstruction against the sentence as the model read it (unknown words as "
+                              "<unk>): sentence BLEU-4 (sacrebleu) and the share of words in their place.")
         self.neighbours = QListWidget()
         self.neighbours.setToolTip("Preview sentences whose posterior means lie closest; click one to select it.")
         self._neighbour_indices = np.zeros(0, dtype=np.int64)
+        self.shown: tuple[str, TypedSentence] | None = None  # the sentence typed and what is shown for it (export)
+        self._query = ""
 
         decoding_box = QGroupBox("Decoding")
         QVBoxLayout(decoding_box).addWidget(self.decoding)
@@ -67,6 +75,7 @@ class SentencePanel(ExplorerPanel):
         right.addWidget(self.unknown)
         right.addWidget(QLabel("Reconstruction:"))
         right.addWidget(self.reconstruction)
+        right.addWidget(self.score)
         right.addWidget(QLabel(f"Nearest {NEIGHBOURS} in the preview set:"))
         right.addWidget(self.neighbours, 1)
         layout = QHBoxLayout(self)
@@ -87,8 +96,10 @@ class SentencePanel(ExplorerPanel):
             self.encode_typed()
             return
         self.task.cancel()
+        self.shown = None
         self.neighbours.clear()
         self.reconstruction.clear()
+        self.score.clear()
         self.unknown.clear()
 
     def _on_decoding_changed(self, config) -> None:
@@ -104,10 +115,15 @@ class SentencePanel(ExplorerPanel):
         explorer = self.session.explorer
         unknown = explorer.domain.unknown_words(sentence)
         self.unknown.setText(f"Not in the vocabulary (read as <unk>): {', '.join(unknown)}" if unknown else "")
+        self._query = sentence
         self.task.start(encode_sentence, explorer, sentence)
 
     def _show_typed(self, typed: TypedSentence) -> None:
-        self.reconstruction.setText(typed.reconstruction)
+        self.shown = (self._query, typed)
+        result = typed.reconstruction
+        self.reconstruction.setText(result.text)
+        self.score.setText("exact: BLEU 100" if result.exact else
+                           f"BLEU {result.bleu:.1f}, {100 * result.token_accuracy:.0f}% of words in place")
         self._neighbour_indices = typed.neighbours
         self.neighbours.blockSignals(True)
         self.neighbours.clear()

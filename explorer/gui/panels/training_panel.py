@@ -42,10 +42,20 @@ def uses_capacity(values) -> bool:
     return bool(np.any(np.nan_to_num(values) > 0))
 
 
-def run_folder_name(options: dict) -> str:
+def run_folder_name(options: dict, tail: str = "") -> str:
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    name = f"{options['model']}-{options['dataset']}-{stamp}"
+    name = f"{options['model']}-{options['dataset']}-{stamp}{tail}"
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def sweep_folder_names(runs) -> list[str]:
+    """A folder for each run of a sweep (all named in the same second), told apart by the settings that differ
+    (``...-latent_dim2``, ``...-latent_dim5``)."""
+    from explorer.training.options import complete
+
+    runs = [complete(dict(run)) for run in runs]
+    differing = [key for key in runs[0] if len({repr(run[key]) for run in runs}) > 1]
+    return [run_folder_name(run, "".join(f"-{key}{run[key]}" for key in differing)) for run in runs]
 
 
 class TrainingPanel(QWidget):
@@ -385,7 +395,9 @@ class TrainingPanel(QWidget):
             return
         preset = self.selected_preset()
         if preset is not None and len(preset.runs) > 1 and self.resume_path is None:
-            specs = [self.build_spec(values=dict(run)) for run in preset.runs]
+            names = sweep_folder_names(preset.runs)
+            specs = [self.build_spec(run_dir=str(self.runs_folder() / name), values=dict(run))
+                     for name, run in zip(names, preset.runs)]
             self._sweep_paths = []
             self._queue = specs[1:]
             self._sweep_then = preset.then

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QSlider, QSplitter, QVBoxLayout, QWidget)
 
+from explorer.analysis import captions
 from explorer.gui.panels.base import ExplorerPanel
 from explorer.gui.widgets.controls import float_box, int_box
 from explorer.gui.widgets.items_view import ItemsView
@@ -198,10 +199,14 @@ class TraversalPanel(ExplorerPanel):
 
     def _show_rows(self, rows: TraversalRows) -> None:
         self.values = np.array(rows.values) if rows.values else np.zeros((0, rows.steps))
+        kl = self.session.explorer.kl_per_dim
         if not rows.items:
             self.view.clear()
         elif isinstance(rows.items[0], np.ndarray):
-            self.view.set_items(np.concatenate(rows.items), ncols=rows.steps)
+            self.view.set_items(np.concatenate(rows.items), ncols=rows.steps,
+                                row_labels=[captions.dimension(d, kl[d]) for d in rows.dims],
+                                col_labels=captions.traversal_columns(MODES[self.mode.currentText()], rows.steps,
+                                                                      self.k.value()))
         else:
             prefixes = [f"z{d}={v:+.2f}" for d, row in zip(rows.dims, rows.values) for v in row]
             self.view.set_items([s for row in rows.items for s in row], ncols=rows.steps, prefixes=prefixes)
@@ -213,8 +218,8 @@ class TraversalPanel(ExplorerPanel):
         dim = self.session.dim
         z = np.array(self.start_latent(), dtype=np.float32)
         z[dim] = z[dim] + self.k.value() * self.slider.value() / SLIDER_STEPS
-        self.slider_label.setText(f"z{dim} = {z[dim]:+.2f}")
+        self.slider_label.setText(f"z{dim} = {captions.signed(z[dim], 2)}")
         self.scrub_task.start(decode_one, self.session.explorer, z, self.session.condition())
 
     def _show_scrub(self, items) -> None:
-        self.scrub_view.set_items(items, ncols=1)
+        self.scrub_view.set_items(items, ncols=1, row_labels=[self.slider_label.text()])

@@ -20,10 +20,11 @@ class CurvePlot(pg.PlotWidget):
         self.plotItem.setClipToView(True)
         self.setMinimumHeight(120)
 
-    def set_curve(self, name: str, x, y, symbol: str | None = None) -> None:
-        """Create the curve ``name`` on first use, then replace its points."""
+    def set_curve(self, name: str, x, y, symbol: str | None = None, color=None) -> None:
+        """Create the curve ``name`` on first use (in ``color``, else the next class colour), then replace its
+        points."""
         if name not in self.curves:
-            color = class_color(len(self.curves))
+            color = class_color(len(self.curves)) if color is None else color
             self.curves[name] = self.plot([], [], name=name, pen=pg.mkPen(color, width=1.5), symbolSize=6,
                                           symbolBrush=pg.mkBrush(color), symbolPen=None)
         curve = self.curves[name]

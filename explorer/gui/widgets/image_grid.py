@@ -1,14 +1,16 @@
-"""A grid of decoded images (uint8 (n, H, W) or (n, H, W, C)) drawn as one picture, scaled to fit."""
+"""A grid of decoded images (uint8 (n, H, W) or (n, H, W, C)) drawn as one picture, scaled to fit, with optional
+row labels on its left, column labels above it and a tooltip per cell."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QImage, QPainter, QPixmap
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QImage, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 PAD_VALUE = 128
+LABEL_GAP = 4  # pixels between a label and the images
 
 
 def montage(images: np.ndarray, ncols: int, pad: int = 1) -> np.ndarray:
@@ -39,6 +41,23 @@ def thumbnail(image: np.ndarray, size: int = 96) -> QPixmap:
     return pixmap.scaledToHeight(size, Qt.TransformationMode.FastTransformation)
 
 
+def captioned_thumbnail(image: np.ndarray, caption: str, palette: QPalette, size: int = 96) -> QPixmap:
+    """A thumbnail with ``caption`` written under it (as a hovered sentence shows its index and label)."""
+    picture = thumbnail(image, size)
+    metrics = QFontMetrics(QFont())
+    width = max(picture.width(), metrics.horizontalAdvance(caption) + 2 * LABEL_GAP)
+    height = picture.height() + metrics.height() + LABEL_GAP
+    captioned = QPixmap(width, height)
+    captioned.fill(palette.color(QPalette.ColorRole.ToolTipBase))
+    painter = QPainter(captioned)
+    painter.drawPixmap((width - picture.width()) // 2, 0, picture)
+    painter.setPen(palette.color(QPalette.ColorRole.ToolTipText))
+    painter.drawText(QRect(0, picture.height(), width, height - picture.height()), Qt.AlignmentFlag.AlignCenter,
+                     caption)
+    painter.end()
+    return captioned
+
+
 class ImageGrid(QWidget):
     """Shows images in ``nrows`` x ``ncols`` cells; clicking a cell emits its index."""
 
@@ -49,6 +68,9 @@ class ImageGrid(QWidget):
         self.pad = pad
         self.images = np.zeros((0, 1, 1), dtype=np.uint8)
         self.ncols = 1
+        self.row_labels: list[str] = []
+        self.col_labels: list[str] = []
+        self.tips: list[str] = []
         self._image: QImage | None = None
         self._target = QRect()
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -58,10 +80,14 @@ class ImageGrid(QWidget):
     def nrows(self) -> int:
         return max(1, math.ceil(len(self.images) / self.ncols)) if len(self.images) else 0
 
-    def set_images(self, images: np.ndarray, ncols: int | None = None) -> None:
+    def set_images(self, images: np.ndarray, ncols: int | None = None, row_labels: list[str] | None = None,
+                   col_labels: list[str] | None = None, tips: list[str] | None = None) -> None:
+        """Show ``images``; ``row_labels`` / ``col_labels`` are drawn beside the rows and above the columns,
+        ``tips[i]`` is the tooltip of cell i."""
         images = np.asarray(images, dtype=np.uint8)
         self.images = images
         self.ncols = max(1, ncols or math.ceil(math.sqrt(max(1, len(images)))))
+        self.row_labels, self.col_labels, self.tips = list(row_labels or []), list(col_labels or []), list(tips or [])
         self._image = to_qimage(montage(images, self.ncols, self.pad)) if len(images) else None
         self.update()
 
@@ -75,14 +101,45 @@ class ImageGrid(QWidget):
         if self._image is None:
             return
         painter = QPainter(self)
-        scale = min(self.width() / self._image.width(), self.height() / self._image.height())
+        metrics = painter.fontMetrics()
+        left = max((metrics.horizontalAdvance(text) for text in self.row_labels), default=0)
+        left += LABEL_GAP if self.row_labels else 0
+        top = metrics.height() + LABEL_GAP if self.col_labels else 0
+        width, height = max(1, self.width() - left), max(1, self.height() - top)
+        scale = min(width / self._image.width(), height / self._image.height())
         if scale >= 1:
             scale = math.floor(scale)  # whole-pixel scaling keeps pixels crisp
         w, h = int(self._image.width() * scale), int(self._image.height() * scale)
-        self._target = QRect((self.width() - w) // 2, (self.height() - h) // 2, w, h)
+        x, y = left + (width - w) // 2, top + (height - h) // 2
+        self._target = QRect(x, y, w, h)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         painter.drawImage(self._target, self._image)
+        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        cell_w, cell_h = w / self.ncols, h / max(1, self.nrows)
+        every = max(1, math.ceil(metrics.height() / max(cell_h, 1e-6)))  # rows lower than a line: every k-th
+        for row, text in enumerate(self.row_labels[:self.nrows]):
+            if row % every:
+                continue
+            middle = y + (row + 0.5) * cell_h  # a line of text centred on its row, however low the row
+            painter.drawText(QRect(0, int(middle - metrics.height() / 2), x - LABEL_GAP, metrics.height()),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
+        widest = max((metrics.horizontalAdvance(text) for text in self.col_labels), default=0)
+        every = max(1, math.ceil((widest + LABEL_GAP) / max(cell_w, 1e-6)))  # narrow columns: every k-th label
+        for col, text in enumerate(self.col_labels[:self.ncols]):
+            if col % every:
+                continue
+            middle, width = x + (col + 0.5) * cell_w, every * cell_w
+            painter.drawText(QRect(int(middle - width / 2), y - top, int(width), top - LABEL_GAP // 2),
+                             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, text)
         painter.end()
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            index = self.index_at(event.pos().x(), event.pos().y())
+            if 0 <= index < len(self.tips):
+                QToolTip.showText(event.globalPos(), self.tips[index], self)
+                return True
+        return super().event(event)
 
     def mousePressEvent(self, event) -> None:
         index = self.index_at(event.position().x(), event.position().y())

@@ -21,20 +21,27 @@ class ItemsView(QStackedWidget):
         self.addWidget(self.grid)
         self.addWidget(self.sentences)
         self.items = None
+        self.row_labels: list[str] = []
+        self.col_labels: list[str] = []
         self.grid.cell_clicked.connect(self.item_clicked)
         self.sentences.currentRowChanged.connect(self.item_clicked)
 
-    def set_items(self, items, ncols: int | None = None, prefixes: list[str] | None = None) -> None:
+    def set_items(self, items, ncols: int | None = None, prefixes: list[str] | None = None,
+                  row_labels: list[str] | None = None, col_labels: list[str] | None = None,
+                  tips: list[str] | None = None) -> None:
+        """Row and column labels go beside an image grid (and into its export); ``tips`` are per-item tooltips."""
         self.items = items
+        self.row_labels, self.col_labels = list(row_labels or []), list(col_labels or [])
         if isinstance(items, np.ndarray):
-            self.grid.set_images(items, ncols)
+            self.grid.set_images(items, ncols, row_labels, col_labels, tips)
             self.setCurrentWidget(self.grid)
         else:
-            self.sentences.set_sentences(list(items), prefixes)
+            self.sentences.set_sentences(list(items), prefixes, tips)
             self.setCurrentWidget(self.sentences)
 
     def clear(self) -> None:
         self.items = None
+        self.row_labels, self.col_labels = [], []
         self.grid.clear()
         self.sentences.set_sentences([])
 

@@ -17,7 +17,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QLabel
 from scipy.spatial import cKDTree
 
-from explorer.gui.widgets.style import ACCENT, class_brush
+from explorer.gui.widgets.style import ACCENT, PATH, class_brush
 from explorer.io.display import printable
 
 HOVER_RADIUS_PX = 8.0
@@ -98,8 +98,14 @@ class LatentScatter(pg.PlotWidget):
         self.showGrid(x=True, y=True, alpha=0.15)
 
         self._group_item = pg.ScatterPlotItem(size=9, pen=pg.mkPen(ACCENT, width=1.5), brush=None)
-        self._path_item = pg.PlotDataItem(pen=pg.mkPen(ACCENT, width=2), symbol="o", symbolSize=6,
-                                          symbolBrush=pg.mkBrush(ACCENT), symbolPen=None)
+        self._path_item = pg.PlotDataItem(pen=pg.mkPen(PATH, width=2), symbol="o", symbolSize=6,
+                                          symbolBrush=pg.mkBrush(PATH), symbolPen=None)
+        self.path_ends = {name: pg.TextItem(name, color="w", fill=pg.mkBrush(PATH), anchor=(0.5, 1.2))
+                          for name in ("A", "B")}
+        for end in self.path_ends.values():
+            end.setZValue(15)
+            self.plotItem.addItem(end, ignoreBounds=True)
+            end.hide()
         self._extra_item = pg.ScatterPlotItem(size=16, symbol="star", pen=pg.mkPen("k"), brush=pg.mkBrush(ACCENT))
         self._selected_item = pg.ScatterPlotItem(size=16, pen=pg.mkPen(self._foreground(), width=2.5), brush=None)
         self._prior_item = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(128, 128, 128, 110))
@@ -171,12 +177,18 @@ class LatentScatter(pg.PlotWidget):
             self._group_item.setData(self.points[self.group, 0], self.points[self.group, 1])
 
     def set_path(self, path: np.ndarray | None) -> None:
-        """Draw a path (k, 2) in map coordinates, e.g. an interpolation; None clears it."""
+        """Draw a path (k, 2) in map coordinates, e.g. an interpolation, with its ends marked A and B; None
+        clears it."""
         if path is None or len(path) == 0:
             self._path_item.clear()
-        else:
-            path = np.asarray(path, dtype=np.float64)
-            self._path_item.setData(path[:, 0], path[:, 1])
+            for end in self.path_ends.values():
+                end.hide()
+            return
+        path = np.asarray(path, dtype=np.float64)
+        self._path_item.setData(path[:, 0], path[:, 1])
+        for end, (x, y) in zip(self.path_ends.values(), (path[0], path[-1])):
+            end.setPos(x, y)
+            end.show()
 
     def set_extra_points(self, points: np.ndarray | None) -> None:
         """Mark newly encoded items (k, 2) placed on the map."""

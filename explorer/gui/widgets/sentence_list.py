@@ -11,8 +11,11 @@ class SentenceList(QListWidget):
         self.setAlternatingRowColors(True)
         self.sentences: list[str] = []
 
-    def set_sentences(self, sentences: list[str], prefixes: list[str] | None = None) -> None:
+    def set_sentences(self, sentences: list[str], prefixes: list[str] | None = None,
+                      tips: list[str] | None = None) -> None:
         self.sentences = list(sentences)
         self.clear()
         for i, sentence in enumerate(self.sentences):
             self.addItem(f"{prefixes[i]}  {sentence}" if prefixes else sentence)
+            if tips and i < len(tips):
+                self.item(i).setToolTip(tips[i])

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QApplication
 _TAB10 = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
           "#17becf"]
 INACTIVE = QColor(150, 150, 150)
-ACCENT = QColor(255, 200, 0)
+ACCENT = QColor(255, 200, 0)  # the selected group
+PATH = QColor(230, 0, 230)  # an interpolation path and its ends A and B: no class colour, not the group's
 
 
 def configure_pyqtgraph() -> None:

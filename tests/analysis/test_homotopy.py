@@ -1,0 +1,50 @@
+"""Homotopies between typed sentences, side by side for two models, and the fluency of their midpoints."""
+from pathlib import Path
+
+import pytest
+
+from explorer.analysis.explore import ModelExplorer
+from explorer.analysis.homotopy import homotopies, homotopy, midpoint_fluency
+from explorer.data.registry import load_dataset
+from explorer.errors import ConfigError
+from explorer.training.run import RunSpec, TrainingRun
+
+CORPUS = f"text:{Path(__file__).resolve().parents[1] / 'fixtures' / 'tiny_corpus.txt'}"
+SMALL = {"embed_dim": 16, "hidden_dim": 32}
+
+
+def run(kind, min_count=1, epochs=3):
+    latent = {} if kind == "lm" else {"latent_dim": 4}
+    spec = RunSpec.create(model=kind, dataset=CORPUS, min_count=min_count, epochs=epochs, batch_size=16,
+                          device="cpu", **latent, **SMALL)
+    return ModelExplorer(TrainingRun(spec).execute())
+
+
+@pytest.fixture(scope="module")
+def models():
+    return {"VAE": run("sentence-vae"), "AE": run("sentence-ae"), "LM": run("lm")}
+
+
+def test_a_homotopy_starts_and_ends_at_the_reconstructions(models):
+    vae = models["VAE"]
+    a, b = "the cat sat on the mat .", "she wrote a letter to her friend ."
+    path = homotopy(vae, a, b, steps=5)
+    codes = vae.encode_items([a, b])
+    assert len(path) == 5 and path[0] == vae.decode(codes[0])[0] and path[-1] == vae.decode(codes[1])[0]
+
+
+def test_two_models_side_by_side_and_their_vocabularies(models):
+    paths = homotopies({"VAE": models["VAE"], "AE": models["AE"]}, "a dog ran .", "the cat sat .", steps=4)
+    assert list(paths) == ["VAE", "AE"] and all(len(p) == 4 for p in paths.values())
+    other = run("sentence-ae", min_count=2, epochs=1)
+    with pytest.raises(ConfigError, match="different vocabularies"):
+        homotopies({"VAE": models["VAE"], "other": other}, "a dog ran .", "the cat sat .")
+
+
+def test_midpoint_fluency_under_the_language_model(models):
+    split = load_dataset(CORPUS, min_count=1).test
+    lm = models["LM"].model
+    result = midpoint_fluency(models["AE"].model, lm, split, pairs=3)
+    assert result.pairs == 3 and result.nll_per_token > 0 and 0 <= result.same_as_an_end <= 1
+    with pytest.raises(ConfigError, match="needs a language model"):
+        midpoint_fluency(models["AE"].model, models["VAE"].model, split, pairs=3)
