@@ -129,6 +129,10 @@ def test_an_aae_code_is_its_own_map_beside_its_prior(window, aae_path, qtbot):
     assert map_panel.method.currentText() == "Latent (2-D)" and map_panel.show_prior.isChecked()
     assert np.allclose(map_panel.scatter.points, explorer.means)
     assert len(map_panel.scatter._prior_item.data) == 1000
+    shown = [window.model_panel.metrics.itemAt(row, window.model_panel.metrics.ItemRole.LabelRole).widget().text()
+             for row in range(window.model_panel.metrics.rowCount())]
+    assert "reconstruction (nats)" in shown and "codes in their label's petal" in shown
+    assert not {"test −ELBO (nats)", "KL (nats)"} & set(shown)  # no prior, no ELBO
     map_panel.show_prior.setChecked(False)
     assert len(map_panel.scatter._prior_item.data) == 0
     panel = window.manifold

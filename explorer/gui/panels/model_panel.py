@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
+from explorer.analysis.compare import VARIATIONAL_METRICS
 from explorer.gui.settings import is_shipped
 from explorer.gui.widgets.confusion_matrix import ConfusionMatrix
 from explorer.io.display import printable
@@ -122,6 +123,8 @@ class ModelPanel(QWidget):
             self.metrics.removeRow(0)
         values = meta.get("metrics", {})
         for key, name in METRICS:
+            if key in VARIATIONAL_METRICS and not explorer.model.variational:
+                continue  # an autoencoder's "ELBO" is its reconstruction, its KL nothing
             text = format_metric(values.get(key))
             if text is not None:
                 self.metrics.addRow(name, QLabel(text))
