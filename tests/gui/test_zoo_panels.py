@@ -135,8 +135,10 @@ def test_an_aae_code_is_its_own_map_beside_its_prior(window, aae_path, qtbot):
     assert not {"test −ELBO (nats)", "KL (nats)"} & set(shown)  # no prior, no ELBO
     map_panel.show_prior.setChecked(False)
     assert len(map_panel.scatter._prior_item.data) == 0
+    assert [window.traversal.dims.item(row).text() for row in range(2)] in (["z0", "z1"], ["z1", "z0"])  # no KL
     panel = window.manifold
     show_tab(qtbot, window, panel)
+    assert panel.dim_x.itemText(0) == "z0"
     assert [panel.condition.itemText(i) for i in range(panel.condition.count())] == explorer.component_names()
     assert panel.condition.itemText(4) == "component 4 (class 4)"
     panel.condition.setCurrentIndex(4)

@@ -73,7 +73,7 @@ class ManifoldPanel(ExplorerPanel):
             combo.clear()
         for dim in range(explorer.continuous_dim):
             for combo in (self.dim_x, self.dim_y):
-                combo.addItem(f"z{dim}   KL {kl[dim]:.2f}", dim)
+                combo.addItem(f"z{dim}   KL {kl[dim]:.2f}" if explorer.variational else f"z{dim}", dim)
         if explorer.continuous_dim >= 2:
             first, second = explorer.manifold_dims()
             self.dim_x.setCurrentIndex(first)

@@ -134,7 +134,8 @@ class TraversalPanel(ExplorerPanel):
         self.dims.blockSignals(True)
         self.dims.clear()
         for dim in explorer.dims_by_kl:
-            item = QListWidgetItem(f"z{dim}   KL {kl[dim]:.3f}" + ("   (inactive)" if kl[dim] < 0.01 else ""))
+            text = f"z{dim}   KL {kl[dim]:.3f}" + ("   (inactive)" if kl[dim] < 0.01 else "")
+            item = QListWidgetItem(text if explorer.variational else f"z{dim}")  # an autoencoder has no KL
             item.setData(Qt.ItemDataRole.UserRole, int(dim))
             self.dims.addItem(item)
         # Categorical variables after the dimensions, told apart by a negative role: -1 - variable.
