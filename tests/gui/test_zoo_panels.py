@@ -55,12 +55,14 @@ def test_a_categorical_variable_traverses_by_its_categories(joint_window, qtbot)
     settle(qtbot, joint_window)
     assert panel.view.count == 6 and panel.view.grid.ncols == 6
     assert np.array_equal(panel.view.items, explorer.category_row(panel.start_latent(), 0))
+    assert panel.view.row_labels[0].startswith("c0 · KL") and panel.view.col_labels == [f"c0 = {c}" for c in range(6)]
     joint_window.session.select_dim(1)  # a continuous dimension, crossed with c1's categories
     panel.cross.setCurrentIndex(2)
     settle(qtbot, joint_window)
     assert panel.view.count == 3 * panel.steps.value() and panel.view.grid.ncols == panel.steps.value()
     expected, _ = explorer.category_grid(panel.start_latent(), 1, 1, steps=panel.steps.value())
     assert np.array_equal(panel.view.items, expected)
+    assert panel.view.row_labels == ["c1 = 0", "c1 = 1", "c1 = 2"] and panel.view.col_labels[0].endswith("σ")
 
 
 def test_samples_can_fix_a_category(joint_window, qtbot):
@@ -136,6 +138,8 @@ def test_an_aae_code_is_its_own_map_beside_its_prior(window, aae_path, qtbot):
     map_panel.show_prior.setChecked(False)
     assert len(map_panel.scatter._prior_item.data) == 0
     assert [window.traversal.dims.item(row).text() for row in range(2)] in (["z0", "z1"], ["z1", "z0"])  # no KL
+    show_tab(qtbot, window, window.traversal)
+    assert window.traversal.view.row_labels[0] in ("z0", "z1")
     panel = window.manifold
     show_tab(qtbot, window, panel)
     assert panel.dim_x.itemText(0) == "z0"

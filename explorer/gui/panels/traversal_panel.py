@@ -28,6 +28,7 @@ class TraversalRows:
     items: list  # per row: uint8 images (steps, H, W[, C]) or a list of sentences
     values: list[np.ndarray]
     steps: int
+    crossed: int | None = None  # rows crossed with this categorical variable: row r holds its category r
 
 
 def decode_traversal(explorer, z0, dims, mode: str, steps: int, k: float, cond, state) -> TraversalRows:
@@ -52,7 +53,8 @@ def decode_crossed(explorer, z0, variable: int, dim: int, mode: str, steps: int,
     """A row per category of ``variable``, each sweeping the continuous ``dim``."""
     items, values = explorer.category_grid(z0, variable, dim, mode, steps, k, cond)
     rows = explorer.discrete_sizes[variable]
-    return TraversalRows([dim] * rows, list(items.reshape(rows, steps, *items.shape[1:])), [values] * rows, steps)
+    return TraversalRows([dim] * rows, list(items.reshape(rows, steps, *items.shape[1:])), [values] * rows, steps,
+                         crossed=variable)
 
 
 def decode_one(explorer, z, cond, state):
@@ -200,17 +202,26 @@ class TraversalPanel(ExplorerPanel):
 
     def _show_rows(self, rows: TraversalRows) -> None:
         self.values = np.array(rows.values) if rows.values else np.zeros((0, rows.steps))
-        kl = self.session.explorer.kl_per_dim
         if not rows.items:
             self.view.clear()
         elif isinstance(rows.items[0], np.ndarray):
-            self.view.set_items(np.concatenate(rows.items), ncols=rows.steps,
-                                row_labels=[captions.dimension(d, kl[d]) for d in rows.dims],
-                                col_labels=captions.traversal_columns(MODES[self.mode.currentText()], rows.steps,
-                                                                      self.k.value()))
+            self.view.set_items(np.concatenate(rows.items), ncols=rows.steps, row_labels=self._row_labels(rows),
+                                col_labels=self._column_labels(rows))
         else:
             prefixes = [f"z{d}={v:+.2f}" for d, row in zip(rows.dims, rows.values) for v in row]
             self.view.set_items([s for row in rows.items for s in row], ncols=rows.steps, prefixes=prefixes)
+
+    def _row_labels(self, rows: TraversalRows) -> list[str]:
+        explorer = self.session.explorer
+        if rows.crossed is not None:
+            return [captions.category(rows.crossed, c) for c in range(len(rows.items))]
+        return [captions.categorical(-1 - d, explorer.kl_discrete[-1 - d]) if d < 0 else
+                captions.dimension(d, explorer.kl_per_dim[d] if explorer.variational else None) for d in rows.dims]
+
+    def _column_labels(self, rows: TraversalRows) -> list[str]:
+        if rows.dims and rows.dims[0] < 0:  # a categorical variable's row: its categories
+            return [captions.category(-1 - rows.dims[0], c) for c in range(rows.steps)]
+        return captions.traversal_columns(MODES[self.mode.currentText()], rows.steps, self.k.value())
 
     def scrub(self) -> None:
         """Decode the start latent with the chosen dimension moved to the slider's value (in units of σ=1)."""
