@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 QT_SYSTEM_LIBS := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0 \
 	libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0 libxcb-xinerama0 libxcb-randr0
 
-.PHONY: run test setup system-libs shipped-models bench clean icon desktop-entry
+.PHONY: run test setup system-libs shipped-models maps bench clean icon desktop-entry
 
 run: setup
 	$(BIN)/python main.py
@@ -43,10 +43,11 @@ SHIP := $(BIN)/python main.py train --dataset mnist-5k --epochs 60 --autosave-ev
 # The model zoo's settings are their presets (resources/presets/joint-vae.json, aae-petals.json), about 8 and 5
 # minutes on one CPU core.
 ZOO_SHIP := $(BIN)/python main.py train --autosave-every 0 --no-optimizer-state
-# The sentence VAE and its language-model baseline get the same decoder, split and budget (6 epochs, about 40
-# minutes each on 2 CPU cores); the baseline is kept out of trained/ and only feeds docs/QUALITY.md.
+# The sentence VAE, the sentence AE beside it and their language-model baseline get the same decoder, split and
+# budget (10 epochs, pre-training included; about 20-30 minutes each on 2 CPU cores); the baseline is kept out of
+# trained/ and only feeds docs/QUALITY.md. bench/sentence_recipes.py holds the ablation behind the VAE's recipe.
 TEXT_SHIP := $(BIN)/python main.py train --dataset wordnet-examples --min-count 5 --embed-dim 128 --hidden-dim 256 \
-	--epochs 6 --batch-size 128 --autosave-every 0
+	--epochs 10 --batch-size 128 --autosave-every 0 --no-optimizer-state --latent-dim 32
 # The lessons' models (Lessons menu, bench/lessons.py): the shipped VAE's autoencoder twin, and a VAE given more
 # dimensions than it uses, trained long enough for the unused ones to fall back onto the prior.
 shipped-models: setup
@@ -57,8 +58,9 @@ shipped-models: setup
 	$(SHIP) --model vae --latent-dim 64 --epochs 300 --out trained/vae-z64-mnist5k.safetensors
 	$(ZOO_SHIP) --preset joint-vae --out trained/joint-vae-mnist5k.safetensors
 	$(ZOO_SHIP) --preset aae-petals --out trained/aae-petals-mnist5k.safetensors
-	$(TEXT_SHIP) --model sentence-vae --latent-dim 32 --word-dropout 0.25 --kl-schedule cyclical --cycles 3 \
-	  --free-bits 0.125 --no-optimizer-state --out trained/sentence-vae-wordnet.safetensors
+	$(TEXT_SHIP) --model sentence-vae --pool max --bidirectional --lr 3e-3 --pretrain-epochs 3 \
+	  --kl-schedule linear --warmup-steps 338 --free-bits 0.5 --out trained/sentence-vae-wordnet.safetensors
+	$(TEXT_SHIP) --model sentence-ae --pool max --bidirectional --lr 3e-3 --out trained/sentence-ae-wordnet.safetensors
 	mkdir -p build && $(TEXT_SHIP) --model lm --out build/lm-wordnet.safetensors
 	$(BIN)/python bench/quality.py --lm build/lm-wordnet.safetensors
 	$(BIN)/python bench/lessons.py
@@ -74,6 +76,11 @@ desktop-entry: setup
 	sed -e 's|@EXEC@|$(abspath $(BIN))/latent-explorer|' -e 's|@ICON@|$(CURDIR)/resources/icon.png|' \
 	  resources/latent-explorer.desktop.in > "$(APPLICATIONS)/latent-explorer.desktop"
 	@echo "installed $(APPLICATIONS)/latent-explorer.desktop"
+
+# Add the UMAP map and its head to shipped checkpoints saved before maps were computed at save (runs trained now
+# carry theirs), so the app opens them on UMAP at once.
+maps: setup
+	OMP_NUM_THREADS=1 $(BIN)/python -m explorer.analysis.map_file trained/*.safetensors
 
 bench: setup
 	$(BIN)/python bench/train_throughput.py

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from explorer.analysis import latent
+from explorer.analysis.preview import set_map, stored_map
 from explorer.analysis.projection import Projection
 from explorer.domains import domain_for
 from explorer.errors import ConfigError
@@ -34,7 +35,9 @@ class ModelExplorer:
         self.logits = None if preview.logits is None else np.asarray(preview.logits, dtype=np.float32)
         self.labels = np.asarray(preview.labels, dtype=np.int64)
         self.projection = np.asarray(preview.projection, dtype=np.float32)
-        self._fitted_projection: Projection | None = None
+        self._fitted_projection: Projection | None = stored_map(preview)
+        self.map_method = (preview.map_info or {}).get("method", "pca")  # files before maps at save hold a PCA
+        self.map_saved = preview.map_info is not None  # the map on show is the one in the file
         self._kl_per_dim: np.ndarray | None = None
         self._kl_discrete: np.ndarray | None = None
         self._projection_lock = threading.Lock()  # project_new runs in a worker thread while the GUI reads
@@ -331,8 +334,18 @@ class ModelExplorer:
         return self.project_new(z)
 
     def analogy(self, z_a, z_b, z_c, cond=None):
-        z = latent.analogy(*(torch.as_tensor(np.asarray(v, dtype=np.float32)) for v in (z_a, z_b, z_c)))
-        return self.decode(z.numpy(), cond)
+        return self.decode(self.analogy_latent(z_a, z_b, z_c), cond)
+
+    @staticmethod
+    def analogy_latent(z_a, z_b, z_c) -> np.ndarray:
+        """The latent A − B + C."""
+        return latent.analogy(*(torch.as_tensor(np.asarray(v, dtype=np.float32)) for v in (z_a, z_b, z_c))).numpy()
+
+    @staticmethod
+    def traversal_latents(z0, dim: int, values) -> np.ndarray:
+        """The latents of one traversal row: ``z0`` with dimension ``dim`` set to each of ``values``."""
+        return latent.traversal_grid(torch.as_tensor(np.asarray(z0, dtype=np.float32)), [dim],
+                                     [torch.as_tensor(np.asarray(values, dtype=np.float32))]).numpy()
 
     def attribute_vector(self, class_x: int, class_y: int) -> np.ndarray:
         return latent.attribute_vector(torch.from_numpy(self.means), torch.from_numpy(self.labels),
@@ -394,21 +407,53 @@ class ModelExplorer:
                  for lo, hi in zip(edges[:-1], edges[1:])]
         return np.digitize(lengths, edges[1:-1], right=True), names
 
+    # The map
+    @property
+    def map_in_file(self) -> bool:
+        """Whether the checkpoint's preview holds a map (files written before maps were computed at save do
+        not)."""
+        return self.checkpoint.preview.map_info is not None
+
+    @property
+    def map_r2(self) -> float | None:
+        """The R² of the map head on held-out latents, where the map has a head."""
+        projection = self._fitted_projection
+        return None if projection is None else projection.r2
+
     def set_projection(self, projection: Projection) -> None:
+        """Show a map computed here."""
         with self._projection_lock:
             self._fitted_projection = projection
             self.projection = np.asarray(projection.points, dtype=np.float32)
+            self.map_method = projection.method
+            self.map_saved = False
+
+    def restore_stored_map(self) -> None:
+        """Show the map the file carries again."""
+        preview = self.checkpoint.preview
+        with self._projection_lock:
+            self._fitted_projection = stored_map(preview)
+            self.projection = np.asarray(preview.projection, dtype=np.float32)
+            self.map_method = preview.map_info["method"]
+            self.map_saved = True
+
+    def keep_map(self) -> None:
+        """Put the map on show into the checkpoint's preview (points, method, head), so saving writes it."""
+        with self._projection_lock:
+            if self._fitted_projection is not None:
+                set_map(self.checkpoint.preview, self._fitted_projection)
+                self.map_saved = True
 
     def project_new(self, means) -> np.ndarray:
-        """Place new latents on the current map with the fitted projection's transform (the stored map is a PCA
-        of the means, refitted here the first time, or a 2-D latent itself)."""
+        """Place new latents on the map: by the map head of a UMAP or t-SNE map, by the linear transform of a PCA
+        map (refitted here the first time), or as they are when a 2-D latent is its own map."""
         with self._projection_lock:
             if self._fitted_projection is None:
                 from explorer.analysis.projection import project
 
                 self._fitted_projection = project(self.means, "latent" if self.means.shape[1] == 2 else "pca")
             projection = self._fitted_projection
-        return np.asarray(projection.transform(np.atleast_2d(means)), dtype=np.float32)
+        return projection.transform(np.atleast_2d(means))
 
     @property
     def stds(self) -> np.ndarray | None:

@@ -1,27 +1,32 @@
 """The preview set a checkpoint carries so it can be explored with no dataset: the first held-out items, their
-labels, posterior points (continuous means, category probabilities), log-variances and categorical logits, and a
-2-D map of the points."""
+labels, posterior points (continuous means, category probabilities), log-variances and categorical logits, and
+the map of the points (UMAP with its map head in a run's final snapshot, PCA in the snapshots taken while it
+trains; a 2-D latent is its own map)."""
 from __future__ import annotations
 
 import numpy as np
 import torch
 
+from explorer.analysis.maphead import MapHead
+from explorer.analysis.projection import DEFAULT_METHOD, MIN_ITEMS, Projection, project
+from explorer.analysis.projection_worker import ProjectionWorkerError
 from explorer.data.base import Split
-from explorer.io.checkpoint import Preview
+from explorer.io.preview import Preview
 from explorer.models.base import LatentModel
 
 PREVIEW_SIZE = 3000
+SNAPSHOT_METHOD = "pca"  # while a run trains: instant, and the app refits the map the user picked in its worker
 
 
-def build_preview(model: LatentModel, split: Split, size: int = PREVIEW_SIZE, map_method: str = "pca") -> Preview:
+def build_preview(model: LatentModel, split: Split, size: int = PREVIEW_SIZE, map_method: str = SNAPSHOT_METHOD,
+                  worker=None, seed: int = 0) -> Preview:
     """The first ``size`` held-out items with their posteriors (points, log-variances, categorical logits) and a
-    ``map_method`` map of the points; a 2-D latent is its own map."""
+    ``map_method`` map of the points (fitted in ``worker``, a ProjectionWorker, when one is given)."""
     from explorer.analysis.metrics import encode_split
-    from explorer.analysis.projection import project
 
     part = split.subset(slice(0, min(size, len(split))))
     posterior = encode_split(model, part)
-    means_np = posterior.point().numpy().astype(np.float32)
+    means_np, logvars = posterior.point().numpy().astype(np.float32), posterior.logvar
     if part.lengths is None:
         inputs = (part.x[:, 0] * 255.0 + 0.5).clamp(0, 255).to(torch.uint8).numpy()
         lengths = None
@@ -30,13 +35,40 @@ def build_preview(model: LatentModel, split: Split, size: int = PREVIEW_SIZE, ma
         lengths = part.lengths.numpy().astype(np.int64)
     if means_np.shape[1] == 2:
         map_method = "latent"
-    return Preview(
-        inputs=inputs,
-        labels=part.y.numpy().astype(np.int64),
-        means=means_np,
-        logvars=None if posterior.logvar is None else posterior.logvar.numpy().astype(np.float32),
-        projection=(np.asarray(project(means_np, map_method).points, dtype=np.float32) if means_np.shape[1]
-                    else np.zeros((len(means_np), 2), dtype=np.float32)),
-        lengths=lengths,
-        logits=torch.cat(posterior.logits, dim=1).numpy().astype(np.float32) if posterior.logits else None,
-    )
+    preview = Preview(inputs=inputs, labels=part.y.numpy().astype(np.int64), means=means_np,
+                      logvars=None if logvars is None else logvars.cpu().numpy().astype(np.float32),
+                      projection=np.zeros((len(means_np), 2), dtype=np.float32), lengths=lengths,
+                      logits=torch.cat(posterior.logits, dim=1).numpy().astype(np.float32) if posterior.logits else None)
+    if means_np.shape[1]:  # a language model has no latents to map
+        set_map(preview, map_means(means_np, map_method, worker, seed))
+    return preview
+
+
+def map_means(means: np.ndarray, method: str = DEFAULT_METHOD, worker=None, seed: int = 0) -> Projection:
+    """The map of a preview's means by ``method`` (PCA when there are too few items for it)."""
+    if len(means) < MIN_ITEMS[method]:
+        method = "pca"
+    if worker is not None and method not in ("pca", "latent"):  # those take no time
+        try:
+            return worker.fit(means, method, seed)
+        except ProjectionWorkerError:  # the worker process could not run: fit here instead
+            pass
+    return project(means, method, seed)
+
+
+def stored_map(preview: Preview) -> Projection | None:
+    """The map a checkpoint carries, able to place new latents when it has a head; None for a map that places
+    them by a refit (a PCA) or a file without map metadata."""
+    info = preview.map_info
+    if info is None or info.get("head") is None or not preview.map_head:
+        return None
+    return Projection(info["method"], np.asarray(preview.projection, dtype=np.float32), dict(info.get("params", {})),
+                      int(info.get("seed") or 0), head=MapHead(dict(info["head"]), dict(preview.map_head)),
+                      r2=info.get("r2"))
+
+
+def set_map(preview: Preview, projection: Projection) -> None:
+    """Make ``projection`` the preview's map: its points, its metadata and its head's weights."""
+    preview.projection = np.asarray(projection.points, dtype=np.float32)
+    preview.map_info = projection.info()
+    preview.map_head = None if projection.head is None else dict(projection.head.arrays)

@@ -16,12 +16,11 @@ from pathlib import Path
 import torch
 
 from explorer.data.base import Dataset, Split, seeded_split
+from explorer.data.tokens import BOS, EOS, PAD, SPECIALS, UNK  # noqa: F401 - also imported from here
 from explorer.errors import DataError
 from explorer.io.files import open_regular
 from explorer.limits import MAX_CORPUS_BYTES, MAX_SEED, MAX_SEQ_LEN, MAX_TOKEN_CHARS, MAX_VOCAB, check_range
 
-PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
-SPECIALS = (PAD, UNK, BOS, EOS)
 WORDNET_FILES = {"noun": "data.noun", "verb": "data.verb", "adj": "data.adj", "adv": "data.adv"}
 WORDNET_DIRS = [Path("/usr/share/wordnet"), Path.home() / "nltk_data/corpora/wordnet",
                 Path("/usr/share/nltk_data/corpora/wordnet"), Path("/usr/local/share/nltk_data/corpora/wordnet"),

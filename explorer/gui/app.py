@@ -50,7 +50,7 @@ def make_application():
 def window_has_content(window) -> bool:
     """The map has points and the inspector and traversal show decodes (or the window is empty by design)."""
     if not window.session.has_model:
-        return True
+        return not window.loading
     return (len(window.map_panel.scatter.points) > 0 and window.inspector.recon_view.count > 0
             and window.traversal.view.count > 0)
 
@@ -108,8 +108,8 @@ def _show_and_run(app, window, argv_checkpoint: str | None, screenshot: str | No
     path = checkpoint_to_open(argv_checkpoint)
     if path:
         window.statusBar().showMessage(f"Opening {path}…")
-        app.processEvents()  # first paint before the model (and torch) loads
-        opened = window.open_checkpoint(path)
+        app.processEvents()  # first paint before anything loads
+        opened = window.open_at_launch(path)
         if screenshot and argv_checkpoint and not opened:
             window.close()
             return 2

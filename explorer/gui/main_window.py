@@ -14,6 +14,7 @@ from explorer.errors import ExplorerError
 from explorer.gui import lessons, settings
 from explorer.io.display import printable
 from explorer.gui.compare_window import CompareWindow
+from explorer.gui.concurrent import TaskRunner
 from explorer.gui.dialogs import Prompts
 from explorer.gui.exports import Exports
 from explorer.gui.panels.arithmetic_panel import ArithmeticPanel
@@ -41,7 +42,17 @@ def image_to_array(image: QImage, shape: tuple[int, ...]) -> np.ndarray:
     rows = np.frombuffer(image.constBits(), dtype=np.uint8).reshape(height, image.bytesPerLine())
     pixels = rows[:, :width * (3 if colour else 1)]
     return (pixels.reshape(height, width, 3) if colour else pixels).copy()
+
+
 TITLE = "Latent Explorer"
+
+
+def load_for_showing(path: str, keep_selection: bool, remember: bool, state=None):
+    """A checkpoint loaded as a ModelExplorer, with how to show it (run on the model thread)."""
+    from explorer.analysis.explore import ModelExplorer
+    from explorer.io.checkpoint import load_checkpoint
+
+    return ModelExplorer(load_checkpoint(path)), path, keep_selection, remember
 
 
 class MainWindow(QMainWindow):
@@ -53,6 +64,8 @@ class MainWindow(QMainWindow):
         self.remember_layout = True  # off for unattended screenshots, which use the default layout
         self._closing = False
         self.session = Session(self)
+        self.open_task = TaskRunner(self.session.model_thread, self._on_loaded, on_failed=self._on_open_failed,
+                                    parent=self)
         self.compare_window = None  # made when first asked for
 
         self.map_panel = MapPanel(self.session)
@@ -103,6 +116,7 @@ class MainWindow(QMainWindow):
         self.session.model_changed.connect(self._show_domain_tabs)
         self.sentences.placed.connect(self.map_panel.scatter.set_extra_points)
         self.map_panel.placed.connect(self._on_placed)
+        self.map_panel.keep_map_requested.connect(self.save_map_in_file)
         self._show_domain_tabs()
         self._update_actions()
         self.resize(1400, 900)
@@ -217,22 +231,54 @@ class MainWindow(QMainWindow):
             self.open_checkpoint(path)
 
     def open_checkpoint(self, path: str, keep_selection: bool = False, remember: bool = True) -> bool:
-        """Load and show a checkpoint; on failure show why and keep what is open. ``keep_selection`` for a newer
+        """Load and show a checkpoint now; on failure show why and keep what is open. ``keep_selection`` for a newer
         snapshot of the run on screen; ``remember`` puts it in the recent files."""
-        from explorer.analysis.explore import ModelExplorer
-        from explorer.io.checkpoint import load_checkpoint
+        self.open_task.cancel()  # a file loading in the background would replace this one
+        try:
+            loaded = load_for_showing(str(path), keep_selection, remember)
+        except (ExplorerError, OSError) as error:
+            self._on_open_failed(error)
+            return False
+        self._on_loaded(loaded)
+        return True
+
+    def open_in_background(self, path: str, keep_selection: bool = False, remember: bool = True) -> None:
+        """Load a checkpoint on the model thread and show it when it is ready; the window stays responsive (a
+        run's snapshot each epoch, the file opened at launch). The newest request wins."""
+        self.open_task.start(load_for_showing, str(path), keep_selection, remember)
+
+    @property
+    def loading(self) -> bool:
+        """A checkpoint is loading in the background."""
+        return self.open_task.busy
+
+    def open_at_launch(self, path: str) -> bool:
+        """Open ``path`` as the app starts: the map it carries is drawn at once, read without torch, and the model
+        loads in the background. False, after a dialog saying why, when the file cannot be read."""
+        from explorer.io.preview import read_preview
 
         try:
-            explorer = ModelExplorer(load_checkpoint(path))
+            meta, preview = read_preview(path)
         except (ExplorerError, OSError) as error:
-            self.prompts.error("Could not open checkpoint", str(error))  # the error names the file
+            self._on_open_failed(error)
             return False
-        self._show(explorer, str(path), keep_selection)
+        if preview is not None:
+            self.map_panel.show_file_map(meta, preview)
+        self.open_in_background(path)
+        return True
+
+    def _on_loaded(self, loaded) -> None:
+        explorer, path, keep_selection, remember = loaded
+        self._show(explorer, path, keep_selection)
         if not keep_selection and self.tabs.currentWidget() is self.training and not self.training.running:
             self.tabs.setCurrentWidget(self.traversal)  # a file opened to explore; a run's own result stays put
         if remember:
             settings.add_recent_file(str(Path(path).resolve()))
-        return True
+
+    def _on_open_failed(self, error: BaseException) -> None:
+        if not isinstance(error, (ExplorerError, OSError)):
+            raise error
+        self.prompts.error("Could not open checkpoint", str(error))  # the error names the file
 
     def show_checkpoint(self, checkpoint, path: str | None, keep_selection: bool = False) -> None:
         from explorer.analysis.explore import ModelExplorer
@@ -284,6 +330,23 @@ class MainWindow(QMainWindow):
         self.model_panel.refresh()
         self._update_title()
         self.statusBar().showMessage(f"Saved {written}", 10_000)
+
+    def save_map_in_file(self) -> None:
+        """Save the map computed here into the open model's file (one saved before maps were computed at save);
+        a read-only file is left untouched and the map stays for this session."""
+        from explorer.analysis.map_file import refuse_read_only, save_with_map
+
+        explorer, path = self.session.explorer, self.session.path
+        try:
+            refuse_read_only(path)
+            explorer.keep_map()
+            save_with_map(explorer.checkpoint, path)
+        except (ExplorerError, OSError) as error:
+            self.prompts.error("Could not save the map", f"{error}\n\nThe map stays on screen for this session; "
+                                                         "File > Save As… keeps a copy of the model with it.")
+            return
+        self.map_panel.map_saved()
+        self.statusBar().showMessage(f"Saved the map into {path}", 10_000)
 
     # Comparing runs
     def compare_dialog(self) -> None:
@@ -363,7 +426,7 @@ class MainWindow(QMainWindow):
             settings.add_recent_file(str(Path(path).resolve()))
             return
         if path:
-            self.open_checkpoint(path, keep_selection=True)
+            self.open_checkpoint(path, keep_selection=True)  # the run's result, shown with the run's end
         words = "Training stopped early" if status == "stopped" else "Training finished"
         self.statusBar().showMessage(f"{words}; saved to {path}" if path else words, 10_000)
 
@@ -382,7 +445,7 @@ class MainWindow(QMainWindow):
             compare.set_note(f"{preset.name}: {preset.description}")
 
     def _on_epoch_checkpoint(self, path: str) -> None:
-        self.open_checkpoint(path, keep_selection=True, remember=False)
+        self.open_in_background(path, keep_selection=True, remember=False)
 
     def _on_run_failed(self, title: str, message: str) -> None:
         self.prompts.error(title, message)

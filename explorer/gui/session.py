@@ -1,12 +1,14 @@
 """The state the panels share: the open model (a ModelExplorer), the selected item, the selected group and the
-selected latent dimension, and the two worker threads (model work: decodes and encodes; background work: map fits
-and long encodes). Panels change the state through these methods and redraw on its signals."""
+selected latent dimension, the two worker threads (model work: loads, decodes and encodes; background work: long
+encodes, and waiting for map fits) and the map worker process that fits maps. Panels change the state through these
+methods and redraw on its signals."""
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from explorer.analysis import captions
+from explorer.analysis.projection_worker import shared_worker
 from explorer.gui.concurrent import WorkerThread
 
 
@@ -16,7 +18,7 @@ class Session(QObject):
     group_changed = Signal(object)  # np.ndarray of indices
     dim_selected = Signal(int)
     projection_changed = Signal()
-    path_changed = Signal(object)  # (k, 2) map points, or None
+    path_changed = Signal(object, object)  # (k, 2) map points, or None; the names of its two ends
     decoding_changed = Signal()  # text models: how sentences are generated changed
 
     def __init__(self, parent=None):
@@ -29,6 +31,7 @@ class Session(QObject):
         self.continued = False  # the new model explores the same items: panels keep their operands
         self.model_thread = WorkerThread("model work", self)
         self.background_thread = WorkerThread("background work", self)
+        self.map_worker = shared_worker()  # one per app process, ended when the app exits
 
     @property
     def has_model(self) -> bool:
@@ -42,6 +45,7 @@ class Session(QObject):
         self.continued = previous is not None and np.array_equal(previous.labels, explorer.labels) and (
             continued or (explorer.same_items(previous) and explorer.conditional == previous.conditional))
         self.explorer, self.path = explorer, path
+        self.map_worker.start()  # warms up (imports UMAP) in its own process, so the first fit is quick
         if not self.continued:
             self.selected, self.group = -1, np.zeros(0, dtype=np.int64)
         if not self.continued or self.dim >= explorer.latent_dim:
@@ -59,7 +63,7 @@ class Session(QObject):
         self.background_thread.stop()
 
     def select(self, index: int) -> None:
-        if index != self.selected:
+        if index != self.selected and self.has_model:
             self.selected = int(index)
             self.selection_changed.emit(self.selected)
 
@@ -80,10 +84,14 @@ class Session(QObject):
         self.explorer.set_projection(projection)
         self.projection_changed.emit()
 
-    def show_path(self, points: np.ndarray | None) -> None:
-        """Draw map points (k, 2) as a path on the map (placed in a worker with ``explorer.project_new``); None
-        clears it."""
-        self.path_changed.emit(points)
+    def restore_stored_map(self) -> None:
+        self.explorer.restore_stored_map()
+        self.projection_changed.emit()
+
+    def show_path(self, points: np.ndarray | None, ends: tuple[str, str] = ("A", "B")) -> None:
+        """Draw map points (k, 2) as a path on the map (placed in a worker with ``explorer.project_new``), its
+        ends named ``ends``; None clears it."""
+        self.path_changed.emit(points, ends)
 
     # What decoding starts from
     def start_latent(self, from_selection: bool = True) -> np.ndarray:

@@ -18,33 +18,17 @@ from safetensors.torch import load as load_tensors, save as serialize
 import explorer
 from explorer.errors import CheckpointError, ExplorerError
 from explorer.io.atomic import WriteError, check_output_path, write_atomic
-from explorer.io.files import loads_json, open_regular
-from explorer.io.header import NOT_A_CHECKPOINT, Header, header_length, parse_header
-from explorer.io.schema import ValidMeta, check_tensors, preview_problem, validate_meta
+from explorer.io.files import open_regular
+from explorer.io.header import Header, header_length, parse_header
+from explorer.io.preview import (META_KEY, Preview, preview_from_tensors, preview_values_problem,
+                                 read_metadata_and_header, validate_header)
+from explorer.io.schema import ValidMeta
 from explorer.limits import MAX_CHECKPOINT_BYTES
 from explorer.models.base import LatentModel, build_model
 
 FORMAT_VERSION = 2  # 2: optimizer states per named optimizer; 1 (one unnamed state) is still read
-META_KEY = "latent_explorer"
 TORCH_DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.float16: "F16", torch.bfloat16: "BF16",
                 torch.int64: "I64", torch.int32: "I32", torch.uint8: "U8", torch.bool: "BOOL"}
-
-
-@dataclass
-class Preview:
-    """Held-out items stored with a checkpoint so it can be explored without the dataset."""
-
-    inputs: np.ndarray  # uint8 (N, H, W) images, or int64 (N, T) token ids
-    labels: np.ndarray  # int64 (N,)
-    means: np.ndarray  # float32 (N, D + ΣK): the posterior's point, continuous means then category probabilities
-    logvars: np.ndarray | None  # float32 (N, D); None for deterministic encoders
-    projection: np.ndarray  # float32 (N, 2)
-    lengths: np.ndarray | None = None  # int64 (N,) for text
-    logits: np.ndarray | None = None  # float32 (N, ΣK): each categorical variable's logits, side by side
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        names = ("inputs", "labels", "means", "logvars", "projection", "lengths", "logits")
-        return {name: getattr(self, name) for name in names if getattr(self, name) is not None}
 
 
 @dataclass
@@ -88,9 +72,14 @@ def save_checkpoint(path, model: LatentModel, meta: dict, preview: Preview | Non
     if optimizer_state is not None:
         optimizer_tensors, optimizer_meta = _flatten_optimizer(optimizer_state)
         tensors.update(optimizer_tensors)
+    full_meta = dict(meta)
+    full_meta.pop("map", None)  # the map belongs to the preview: a checkpoint without one has no map
     if preview is not None:
         tensors.update({f"preview.{k}": torch.from_numpy(np.ascontiguousarray(v)) for k, v in preview.arrays().items()})
-    full_meta = dict(meta)
+        tensors.update({f"maphead.{k}": torch.from_numpy(np.ascontiguousarray(v))
+                        for k, v in (preview.map_head or {}).items()})
+        if preview.map_info is not None:
+            full_meta["map"] = preview.map_info
     full_meta.update(format_version=FORMAT_VERSION, app_version=explorer.__version__,
                      created=full_meta.get("created")
                      or datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -101,8 +90,8 @@ def save_checkpoint(path, model: LatentModel, meta: dict, preview: Preview | Non
         raise CheckpointError(f"cannot save {path}: metadata is not JSON-serialisable ({exc})") from exc
     data = serialize(tensors, metadata=header)
     where = f"{path} (not saved)"
-    _, valid, _ = _check(where, data)
-    problem = preview_problem(valid, preview.arrays()) if preview is not None else None
+    _, valid, _ = read_metadata_and_header(where, data)
+    problem = preview_values_problem(valid, preview) if preview is not None else None
     if problem:
         raise CheckpointError(f"{where}: {problem}")
     try:
@@ -175,8 +164,7 @@ def read_metadata(path) -> dict:
         head = handle.read(8)
         raw = handle.read(header_length(path, head, size))
     header = parse_header(path, raw, size)
-    meta, valid = _validate(str(path), header)
-    check_tensors(str(path), valid, header)
+    meta, valid = validate_header(str(path), header)
     _skeleton(path, valid, header)
     return meta
 
@@ -185,7 +173,7 @@ def load_checkpoint(path, device: str | torch.device = "cpu") -> Checkpoint:
     path = Path(path)
     with open_regular(path, "checkpoint", MAX_CHECKPOINT_BYTES, CheckpointError) as handle:
         data = handle.read(MAX_CHECKPOINT_BYTES + 1)
-    meta, valid, header = _check(str(path), data)
+    meta, valid, header = read_metadata_and_header(str(path), data)
     model = _build(path, valid, header)
     try:
         tensors = load_tensors(data)
@@ -193,26 +181,10 @@ def load_checkpoint(path, device: str | torch.device = "cpu") -> Checkpoint:
         raise CheckpointError(f"{path} is damaged: its tensors cannot be read ({exc})") from None
     del data
     _load_weights(path, model, {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")})
-    preview = _load_preview(path, valid, {k[len("preview."):]: v for k, v in tensors.items()
-                                          if k.startswith("preview.")})
+    preview = preview_from_tensors(path, valid, meta, {k: v.numpy() for k, v in tensors.items()
+                                                        if k.startswith(("preview.", "maphead."))})
     return Checkpoint(model=model.to(device).eval(), meta=meta, preview=preview,
                       optimizer_state=_unflatten_optimizers(tensors, meta))
-
-
-def _check(where: str, data: bytes) -> tuple[dict, ValidMeta, Header]:
-    """Parse and validate a whole checkpoint file held in ``data``: container, metadata, tensor layout."""
-    header = parse_header(where, data[8:8 + header_length(where, data[:8], len(data))], len(data))
-    meta, valid = _validate(where, header)
-    check_tensors(where, valid, header)
-    return meta, valid, header
-
-
-def _validate(where: str, header: Header) -> tuple[dict, ValidMeta]:
-    raw = header.metadata.get(META_KEY)
-    if raw is None:
-        raise CheckpointError(f"{where} is a safetensors file but {NOT_A_CHECKPOINT} (no '{META_KEY}' metadata)")
-    meta = loads_json(raw, f"{where}: its metadata", CheckpointError)
-    return meta, validate_meta(where, meta)
 
 
 @contextlib.contextmanager
@@ -259,15 +231,3 @@ def _load_weights(path: Path, model: LatentModel, weights: dict[str, torch.Tenso
     if bad is not None:
         raise CheckpointError(f"{path}: weight {bad!r} holds NaN or infinite values (a diverged model)")
     model.load_state_dict(weights)
-
-
-def _load_preview(path: Path, valid: ValidMeta, arrays: dict[str, torch.Tensor]) -> Preview | None:
-    if not arrays:
-        return None
-    problem = preview_problem(valid, arrays)
-    if problem:
-        raise CheckpointError(f"{path}: {problem}")
-    numpy = {name: array.numpy() for name, array in arrays.items()}
-    return Preview(inputs=numpy["inputs"], labels=numpy["labels"], means=numpy["means"],
-                   logvars=numpy.get("logvars"), projection=numpy["projection"], lengths=numpy.get("lengths"),
-                   logits=numpy.get("logits"))

@@ -16,17 +16,20 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Callable, ClassVar, Literal, Union
 
-import torch
+import numpy as np
 from pydantic import (BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, ValidationError,
                       model_validator)
 
-from explorer.data.text import SPECIALS as SPECIAL_TOKENS
+from explorer.analysis.maphead import tensor_shapes as map_head_shapes
+from explorer.analysis.projection import METHODS
+from explorer.data.tokens import SPECIALS as SPECIAL_TOKENS
 from explorer.errors import CheckpointError
 from explorer.io.header import Header, TensorEntry
 from explorer.limits import (MAX_BATCH, MAX_CHANNELS, MAX_CLASSES, MAX_CONV_BLOCKS, MAX_DISCRETE_VARIABLES,
                              MAX_EPOCHS, MAX_HIDDEN, MAX_HISTORY_EPOCHS, MAX_ID_CHARS, MAX_IMAGE_SIDE,
-                             MAX_LABEL_CHARS, MAX_LATENT_DIM, MAX_LAYERS, MAX_PREVIEW_ITEMS, MAX_SEED, MAX_SEQ_LEN,
-                             MAX_STEPS, MAX_TOKEN_CHARS, MAX_VOCAB, MAX_WORLD_SIZE)
+                             MAX_LABEL_CHARS, MAX_LATENT_DIM, MAX_LAYERS, MAX_MAP_HEAD_LAYERS, MAX_MAP_HEAD_WIDTH,
+                             MAX_PREVIEW_ITEMS, MAX_SEED, MAX_SEQ_LEN, MAX_STEPS, MAX_TOKEN_CHARS, MAX_VOCAB,
+                             MAX_WORLD_SIZE)
 from explorer.models.base import model_classes
 
 FORMAT_VERSIONS = (1, 2)  # 2: optimizer state per named optimizer
@@ -314,15 +317,22 @@ class OptimizerState(Section):
         return {param for group in self.param_groups for param in group.params}
 
 
-class MapInfo(Section):
-    """The map computed at save (UMAP or another method) and the map head (latent -> 2-D MLP, ``maphead.*``
-    tensors) placing new points on it."""
+class MapHeadConfig(Section):
+    """The map head's shape: latent width in, hidden layer widths (its ``maphead.*`` tensors follow from these)."""
 
-    method: Name
+    input_dim: Int(1, MAX_LATENT_DIM)
+    hidden: Annotated[list[Int(1, MAX_MAP_HEAD_WIDTH)], Field(max_length=MAX_MAP_HEAD_LAYERS)]
+
+
+class MapInfo(Section):
+    """The map of the preview set computed at save (``preview.projection``: UMAP, or PCA for a snapshot taken
+    while training) and the map head (latent -> 2-D MLP, ``maphead.*`` tensors) placing new points on it."""
+
+    method: Literal[tuple(METHODS)]
     params: dict[Name, Union[Scalar, Numbers]] = {}
     seed: Int(0, MAX_SEED) | None = None
-    head: dict[Name, Union[Scalar, Numbers]] = {}
-    r2: Number | None = None
+    head: MapHeadConfig | None = None
+    r2: Real(None, 1.0) | None = None  # the head's R² on held-out latents
 
 
 def _optimizer_layout(value) -> str:
@@ -513,6 +523,36 @@ def check_tensors(where: str, valid: ValidMeta, header: Header) -> None:
     _check_preview(where, valid, {name[len("preview."):]: entry for name, entry in header.tensors.items()
                                   if name.startswith("preview.")})
     _check_optimizer_tensors(where, valid.meta, [name for name in header.tensors if name.startswith("optim.")])
+    if valid.meta.map is not None and not any(name.startswith("preview.") for name in header.tensors):
+        raise CheckpointError(f"{where}: its metadata describes a map (map) but it has no preview set to map")
+    _check_map_head(where, valid, {name[len("maphead."):]: entry for name, entry in header.tensors.items()
+                                   if name.startswith("maphead.")})
+
+
+def _check_map_head(where: str, valid: ValidMeta, arrays: dict[str, TensorEntry]) -> None:
+    """The ``maphead.*`` tensors are exactly those of the head the ``map`` metadata describes, for this model's
+    latents."""
+    map_info = valid.meta.map
+    head = map_info.head if map_info is not None else None
+    if head is None:
+        if arrays:
+            raise CheckpointError(f"{where}: map head tensors without a map head in the metadata (map.head)")
+        return
+    width = _continuous(valid) + _categories(valid)  # the latent vector, category probabilities included
+    if head.input_dim != width:
+        raise CheckpointError(f"{where}: the map head takes {head.input_dim} inputs, the model's latents have "
+                              f"{width}")
+    expected = map_head_shapes(head.model_dump())
+    for name, shape in expected.items():
+        entry = arrays.get(name)
+        if entry is None:
+            raise CheckpointError(f"{where}: map head tensor {name!r} is missing")
+        if entry.dtype != "F32" or entry.shape != shape:
+            raise CheckpointError(f"{where}: map head tensor {name!r} is {entry.dtype} {list(entry.shape)}, "
+                                  f"expected F32 {list(shape)}")
+    extra = sorted(set(arrays) - set(expected))
+    if extra:
+        raise CheckpointError(f"{where}: unexpected map head tensor {extra[0][:80]!r}")
 
 
 def _check_preview(where: str, valid: ValidMeta, arrays: dict[str, TensorEntry]) -> None:
@@ -581,5 +621,16 @@ def preview_problem(valid: ValidMeta, arrays: dict) -> str | None:
     return None
 
 
+def map_head_problem(arrays: dict) -> str | None:
+    """What is wrong with a map head's values, or None: every weight finite, every scale positive."""
+    for name, array in arrays.items():
+        if not _all_finite(array):
+            return f"map head tensor {name!r} holds NaN or infinite values"
+    for name in ("in_scale", "out_scale"):
+        if name in arrays and not bool((np.asarray(arrays[name]) > 0).all()):
+            return f"map head tensor {name!r} must be positive"
+    return None
+
+
 def _all_finite(array) -> bool:
-    return bool(torch.isfinite(torch.as_tensor(array)).all())
+    return bool(np.isfinite(np.asarray(array)).all())

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 import explorer
+from explorer.analysis.projection_worker import shared_worker
 from explorer.data.base import Dataset
 from explorer.data.registry import is_named_dataset, load_dataset
 from explorer.errors import ConfigError
@@ -131,6 +132,7 @@ class TrainingRun:
         self._label = ""
         self._pending_stop = False
         self.last_snapshot: Snapshot | None = None
+        self.map_worker = shared_worker()
 
     @property
     def options(self) -> dict:
@@ -147,6 +149,8 @@ class TrainingRun:
             self.dataset = self._load_data(spec.dataset, spec.data_options(model_class(spec.model).domain))
         train = spec.train
         self.distributed = dist_mod.from_environment(train.device)
+        if self.distributed.is_main:
+            self.map_worker.start()  # imports UMAP while the run trains, for the final snapshot's map
         device = dist_mod.device_for(self.distributed, train.device)
         _fill_step_counts(train, len(self.dataset.train), self.options["pretrain_epochs"])
         if not spec.resume:
@@ -249,11 +253,13 @@ class TrainingRun:
 
     def _build_checkpoint(self, final: bool) -> Checkpoint:
         from explorer.analysis.metrics import conditional_accuracy, evaluate, mutual_information
-        from explorer.analysis.preview import build_preview
+        from explorer.analysis.preview import SNAPSHOT_METHOD, build_preview
+        from explorer.analysis.projection import DEFAULT_METHOD
 
         model, dataset, history = self.model, self.dataset, self.trainer.history
         model.eval()
-        preview = build_preview(model, dataset.test)
+        preview = build_preview(model, dataset.test, map_method=DEFAULT_METHOD if final else SNAPSHOT_METHOD,
+                                worker=self.map_worker)
         if final or not history:
             metrics = evaluate(model, dataset.test, nll_samples=self.options["nll_samples"] if final else 0)
             if final and model.conditional and dataset.domain == "image":

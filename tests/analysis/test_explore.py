@@ -64,9 +64,15 @@ def test_arithmetic_nearest_and_placement(vae):
     assert np.array_equal(same[0], vae.reconstruct(0)[0])
     index, distances = vae.nearest(vae.means[7], k=3)
     assert index[0] == 7 and distances[0] == 0 and len(index) == 3
-    placed = vae.project_new(vae.means[:2])
-    assert np.allclose(placed, vae.projection[:2], atol=1e-4)
     assert vae.encode_items(vae.items([4])).shape == (1, 4)
+
+
+def test_a_run_saves_a_umap_map_whose_head_places_new_latents(vae):
+    assert vae.map_method == "umap" and vae.map_in_file
+    assert vae.checkpoint.preview.map_info["params"]["n_neighbors"] == 15 and vae.map_r2 > 0.5
+    placed = vae.project_new(vae.means)
+    extent = np.ptp(vae.projection, axis=0).max()
+    assert np.median(np.linalg.norm(placed - vae.projection, axis=1)) < 0.1 * extent
 
 
 def test_cvae_class_swap_and_per_class_samples(cvae):

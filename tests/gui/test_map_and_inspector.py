@@ -1,9 +1,24 @@
 """The latent map and the inspector on a real (tiny) checkpoint: click a point, see that item."""
+import os
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from tests.gui.conftest import settle
+
+
+def mapless_copy(path, out) -> str:
+    """``path`` saved as a file from before maps were computed at save: a PCA in the preview, no map metadata."""
+    from explorer.analysis.projection import project
+    from explorer.io.checkpoint import load_checkpoint, save_checkpoint
+
+    checkpoint = load_checkpoint(path)
+    preview = checkpoint.preview
+    preview.projection = project(preview.means, "pca").points
+    preview.map_info = preview.map_head = None
+    save_checkpoint(out, checkpoint.model, checkpoint.meta, preview, checkpoint.optimizer_state)
+    return str(out)
 
 
 def test_opening_shows_the_preview_set_on_the_map(vae_window):
@@ -50,13 +65,26 @@ def test_group_selection_shows_the_group_items(vae_window):
     assert f"{len(group)} items" in vae_window.map_panel.group_label.text()
 
 
-def test_pca_projection_recomputed_in_a_worker_replaces_the_map(vae_window, qtbot):
-    panel = vae_window.map_panel
+def test_a_checkpoint_with_a_map_opens_on_it_labelled_umap(vae_window):
+    panel, explorer = vae_window.map_panel, vae_window.session.explorer
+    assert panel.method.currentText() == "UMAP" and not panel.busy and panel.progress.isHidden()
+    assert np.array_equal(panel.scatter.points, explorer.checkpoint.preview.projection)
+    assert panel.status.text().startswith("UMAP · saved with the model")
+    assert f"R² {explorer.map_r2:.2f}" in panel.status.text() and panel.keep_button.isHidden()
+
+
+def test_pca_is_computed_in_the_background_and_the_saved_umap_comes_back_at_once(vae_window, qtbot):
+    panel, explorer = vae_window.map_panel, vae_window.session.explorer
+    saved = panel.scatter.points.copy()
     with qtbot.waitSignal(vae_window.session.projection_changed, timeout=30_000):
-        panel.compute_projection("PCA")
+        panel.method.setCurrentText("PCA")
     qtbot.waitUntil(lambda: not panel.busy)
-    assert np.allclose(panel.scatter.points, vae_window.session.explorer.projection)
-    assert "ready" in panel.status.text()
+    assert explorer.map_method == "pca" and np.allclose(panel.scatter.points, explorer.projection)
+    assert not np.allclose(panel.scatter.points, saved)
+    assert panel.status.text() == "PCA · computed here" and panel.keep_button.isHidden()
+    panel.method.setCurrentText("UMAP")  # the file's own map: no fit
+    assert not panel.busy and np.array_equal(panel.scatter.points, saved)
+    assert panel.status.text().startswith("UMAP · saved with the model")
 
 
 def test_an_image_file_is_placed_where_its_item_lies_on_the_map(vae_window, prompts, tmp_path, qtbot):
@@ -77,15 +105,39 @@ def test_an_image_file_is_placed_where_its_item_lies_on_the_map(vae_window, prom
     assert "item.png" in vae_window.statusBar().currentMessage()
 
 
-@pytest.mark.slow
-def test_umap_is_computed_in_a_worker_and_swapped_in(vae_window, qtbot):
-    panel = vae_window.map_panel
-    pca_points = panel.scatter.points.copy()
-    with qtbot.waitSignal(vae_window.session.projection_changed, timeout=300_000):
-        panel.method.setCurrentText("UMAP")
+def test_a_file_saved_without_a_map_gets_its_umap_in_the_worker_and_offers_to_keep_it(window, vae_path, prompts,
+                                                                                    qtbot, tmp_path):
+    from explorer.io.checkpoint import load_checkpoint
+
+    path = mapless_copy(vae_path, tmp_path / "old.safetensors")
+    panel = window.map_panel
+    assert window.open_checkpoint(path)
+    assert panel.busy and window.session.explorer.map_method == "pca"  # PCA shown until UMAP is ready
+    assert "computing UMAP" in panel.status.text() and "PCA shown until it is ready" in panel.status.text()
+    with qtbot.waitSignal(window.session.projection_changed, timeout=120_000):
+        pass
     qtbot.waitUntil(lambda: not panel.busy)
-    assert panel.status.text() == "UMAP ready"
-    assert panel.scatter.points.shape == pca_points.shape and not np.allclose(panel.scatter.points, pca_points)
+    explorer = window.session.explorer
+    assert explorer.map_method == "umap" and explorer.map_r2 is not None and not explorer.map_in_file
+    assert panel.status.text().startswith("UMAP · computed here") and panel.keep_button.isVisible()
+    fitted = explorer.projection.copy()
+    panel.keep_button.click()
+    assert panel.keep_button.isHidden() and not prompts.errors
+    reread = load_checkpoint(path).preview
+    assert reread.map_info["method"] == "umap" and np.array_equal(reread.projection, fitted)
+
+
+def test_a_read_only_file_is_not_written_and_the_user_is_told(window, vae_path, prompts, qtbot, tmp_path):
+    (tmp_path / "shipped").mkdir()
+    path = mapless_copy(vae_path, tmp_path / "shipped" / "model.safetensors")
+    os.chmod(path, 0o444)
+    before = open(path, "rb").read()
+    assert window.open_checkpoint(path)
+    qtbot.waitUntil(lambda: not window.map_panel.busy, timeout=120_000)
+    window.map_panel.keep_button.click()
+    assert prompts.errors and "read-only" in prompts.errors[-1][1] and "Save As" in prompts.errors[-1][1]
+    assert open(path, "rb").read() == before and os.listdir(tmp_path / "shipped") == ["model.safetensors"]
+    assert window.map_panel.keep_button.isVisible()  # the map is still there to be saved elsewhere
 
 
 def test_a_file_that_is_not_an_image_is_refused_with_a_dialog(vae_window, prompts, tmp_path):
@@ -94,3 +146,30 @@ def test_a_file_that_is_not_an_image_is_refused_with_a_dialog(vae_window, prompt
     prompts.next_path = str(path)
     vae_window.place_input_dialog()
     assert prompts.errors and "notes.png" in prompts.errors[0][1]
+
+
+def path_on_map(scatter):
+    x, y = scatter._path_item.getData()
+    return np.stack([x, y], 1), [end.textItem.toPlainText() for end in scatter.path_ends.values()]
+
+
+def test_a_traversal_and_an_analogy_are_placed_on_the_map_by_its_head(vae_window, qtbot):
+    from tests.gui.conftest import show_tab
+
+    explorer, session, scatter = vae_window.session.explorer, vae_window.session, vae_window.map_panel.scatter
+    session.select(5)
+    traversal = vae_window.traversal
+    show_tab(qtbot, vae_window, traversal)
+    points, ends = path_on_map(scatter)
+    dim = session.dim
+    latents = explorer.traversal_latents(explorer.means[5], dim, traversal.values[0])
+    assert len(points) == traversal.steps.value() and np.allclose(points, explorer.project_new(latents), atol=1e-5)
+    assert ends == [f"z{dim} −3.0σ", "+3.0σ"]
+    arithmetic = vae_window.arithmetic
+    for name, index in zip("ABC", (1, 2, 3)):
+        arithmetic.set_operand(name, index)
+    show_tab(qtbot, vae_window, arithmetic)
+    points, ends = path_on_map(scatter)
+    result = explorer.analogy_latent(explorer.means[1], explorer.means[2], explorer.means[3])
+    assert np.allclose(points, explorer.project_new(np.stack([explorer.means[3], result])), atol=1e-5)
+    assert ends == ["C", "A − B + C"]

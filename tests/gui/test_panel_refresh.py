@@ -54,13 +54,13 @@ def test_a_later_epoch_keeps_the_selection_the_operands_and_the_map_method(vae_w
 
     fits = []
 
-    def quick_fit(means, method, state):
+    def quick_fit(worker, means, method, state):
         fits.append(method)
         return project(means, "pca")
 
-    monkeypatch.setattr(map_panel, "fit_projection", quick_fit)
+    monkeypatch.setattr(map_panel, "fit_map", quick_fit)
     window, session = vae_window, vae_window.session
-    window.map_panel.method.setCurrentText("UMAP")
+    window.map_panel.method.setCurrentText("t-SNE")
     settle(qtbot, window)
     session.select(4)
     interpolation, arithmetic = window.interpolation, window.arithmetic
@@ -77,10 +77,11 @@ def test_a_later_epoch_keeps_the_selection_the_operands_and_the_map_method(vae_w
     settle(qtbot, window)
     assert session.selected == 4 and (interpolation.a, interpolation.b) == (3, 11)
     assert arithmetic.operands == {"A": 1, "B": 2, "C": 3}
-    assert window.map_panel.method.currentText() == "UMAP" and fits == ["umap", "umap"]
+    assert window.map_panel.method.currentText() == "t-SNE" and fits == ["tsne", "tsne"]
     assert interpolation.view.count == interpolation.steps.value()
     assert np.array_equal(interpolation.view.items[0], session.explorer.reconstruct([3])[0])
 
     window.open_checkpoint(vae_path)  # another model of the same items keeps them too (test_switching_models.py)
     settle(qtbot, window)
-    assert (interpolation.a, interpolation.b) == (3, 11) and window.map_panel.method.currentText() == "UMAP"
+    assert (interpolation.a, interpolation.b) == (3, 11) and window.map_panel.method.currentText() == "t-SNE"
+    assert fits == ["tsne", "tsne", "tsne"]  # the method chosen stays, refitted for the other model

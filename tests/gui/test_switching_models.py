@@ -16,12 +16,13 @@ def second_vae(tmp_path_factory):
 
 
 def smaller_model(path, latent_dim=2):
-    """The same preview items explored by a model with fewer latent dimensions."""
+    """The same preview items explored by a model with fewer latent dimensions (and no map saved for them: the
+    file's map head reads the other model's latents)."""
     checkpoint = load_checkpoint(path)
     n = len(checkpoint.preview.labels)
     rng = np.random.default_rng(0)
     preview = dataclasses.replace(checkpoint.preview, means=rng.normal(size=(n, latent_dim)).astype(np.float32),
-                                  logvars=np.full((n, latent_dim), -2.0, np.float32))
+                                  logvars=np.full((n, latent_dim), -2.0, np.float32), map_info=None, map_head=None)
     return dataclasses.replace(checkpoint, model=tiny_model(latent_dim=latent_dim), preview=preview)
 
 

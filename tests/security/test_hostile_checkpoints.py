@@ -305,9 +305,36 @@ def test_every_model_kind_has_a_config_schema():
 
 
 def test_the_map_section_is_declared(vae_file, tmp_path):
-    good = {"method": "umap", "params": {"n_neighbors": 15, "min_dist": 0.1}, "seed": 0,
-            "head": {"hidden": [64, 64], "activation": "relu"}, "r2": 0.93}
-    load_checkpoint(rewrite_meta(vae_file, tmp_path / "map.safetensors", lambda meta: meta.update(map=good)))
+    good = meta_of(vae_file)["map"]
+    assert good["method"] == "umap" and good["head"] == {"input_dim": 4, "hidden": [64, 64]}
+    load_checkpoint(rewrite_meta(vae_file, tmp_path / "map.safetensors", lambda meta: meta["map"].update(r2=0.5)))
     bad = dict(good, params={"metric": {"nested": 1}})
     _check_refused(rewrite_meta(vae_file, tmp_path / "bad.safetensors", lambda meta: meta.update(map=bad)),
                    r"metadata field map.params.metric: wrong type")
+
+
+MAP_HEAD_CASES = [
+    ("unknown method", lambda m: m["map"].update(method="mds"), r"metadata field map.method"),
+    ("R² above 1", lambda m: m["map"].update(r2=1.5), r"metadata field map.r2"),
+    ("too wide", lambda m: m["map"]["head"].update(hidden=[100_000]), r"metadata field map.head.hidden\[0\]"),
+    ("other latent width", lambda m: m["map"]["head"].update(input_dim=5), r"the map head takes 5 inputs, the model's"),
+    ("other layers", lambda m: m["map"]["head"].update(hidden=[32, 64]),
+     r"map head tensor 'w0' is F32 \[4, 64\], expected F32 \[4, 32\]"),
+    ("tensors without a head", lambda m: m["map"].update(head=None), r"map head tensors without a map head"),
+]
+
+
+@pytest.mark.parametrize("name,change,message", MAP_HEAD_CASES, ids=[case[0] for case in MAP_HEAD_CASES])
+def test_map_head_tensors_must_be_the_declared_head(vae_file, tmp_path, name, change, message):
+    _check_refused(rewrite_meta(vae_file, tmp_path / "head.safetensors", change), message)
+
+
+def test_map_head_values_are_checked(vae_file, tmp_path):
+    header, data = read_raw(vae_file)
+    begin, end = header["maphead.in_scale"]["data_offsets"]
+    zeroed = data[:begin] + bytes(end - begin) + data[end:]
+    _check_refused(write_raw(tmp_path / "zero.safetensors", header, zeroed),
+                   r"map head tensor 'in_scale' must be positive", info_too=False)  # info reads no tensor data
+    renamed = rewrite_header(vae_file, tmp_path / "renamed.safetensors",
+                             lambda h: h.update({"maphead.w9": h.pop("maphead.w0")}))
+    _check_refused(renamed, r"map head tensor 'w0' is missing")

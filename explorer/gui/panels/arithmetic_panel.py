@@ -17,13 +17,16 @@ ATTRIBUTE_STEPS = 6
 
 
 def decode_analogy(explorer, a: int, b: int, c: int, cond, state):
-    """Reconstructions of A, B and C, then the decode of A − B + C."""
+    """Reconstructions of A, B and C, then the decode of A − B + C, and the step from C to A − B + C on the
+    map (2, 2)."""
     inputs = explorer.reconstruct([a, b, c])
     state.check()
-    result = explorer.analogy(explorer.means[a], explorer.means[b], explorer.means[c], cond=cond)
+    z = explorer.analogy_latent(explorer.means[a], explorer.means[b], explorer.means[c])
+    result = explorer.decode(z, cond)
+    step = explorer.project_new(np.stack([explorer.means[c], z]))
     if isinstance(inputs, np.ndarray):
-        return np.concatenate([inputs, result])
-    return list(inputs) + list(result)
+        return np.concatenate([inputs, result]), step
+    return list(inputs) + list(result), step
 
 
 def decode_attribute(explorer, index: int, class_x: int, class_y: int, strengths: np.ndarray, cond, state):
@@ -137,7 +140,9 @@ class ArithmeticPanel(ExplorerPanel):
         a, b, c = (self.operands[n] for n in "ABC")
         self.analogy_task.start(decode_analogy, self.session.explorer, a, b, c, self.session.condition(c))
 
-    def _show_analogy(self, items) -> None:
+    def _show_analogy(self, result) -> None:
+        items, step = result
+        self.session.show_path(step, (captions.ANALOGY_COLUMNS[2], captions.ANALOGY_COLUMNS[3]))
         if isinstance(items, np.ndarray):
             self.analogy_view.set_items(items, ncols=4, col_labels=captions.ANALOGY_COLUMNS)
         else:

@@ -1,34 +1,40 @@
-"""The latent map: the preview set's projection coloured by label, PCA at once and UMAP or t-SNE computed in the
-background and swapped in (a 2-D latent is its own map); click selects an item, box or lasso selects a group shown
-in a small grid; new inputs are encoded in a worker and marked where they land; samples of the prior can be drawn
-beside the codes."""
+"""The latent map: the preview set's map coloured by label. A checkpoint's own map (UMAP, computed when it was
+saved) shows at once; another method, or UMAP for a file saved without a map, is fitted in the map worker process
+with its progress shown, then swapped in (and, for such a file, offered to be saved into it). Click selects an
+item, box or lasso selects a group shown in a small grid; new inputs are encoded in a worker and placed by the
+map's head. A 2-D latent is its own map, and samples of the prior can be drawn beside the codes."""
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QLabel, QSplitter, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter,
+                               QToolButton, QVBoxLayout, QWidget)
 
+from explorer.analysis import captions
+from explorer.analysis.projection import DEFAULT_METHOD, METHODS
 from explorer.gui.concurrent import TaskRunner
 from explorer.gui.widgets.image_grid import captioned_thumbnail
 from explorer.gui.widgets.items_view import ItemsView
 from explorer.gui.widgets.latent_scatter import LatentScatter
+from explorer.io.display import printable
 
-PROJECTIONS = {"PCA": "pca", "UMAP": "umap", "t-SNE": "tsne"}
-LATENT = "Latent (2-D)"  # offered for a 2-D latent, which is its own map
-PRIOR_SAMPLES = 1000
 GROUP_PREVIEW_LIMIT = 64
+LATENT = "latent"  # the method offered, and chosen, for a 2-D latent: it is its own map
+PRIOR_SAMPLES = 1000
 COLOUR_LABEL, COLOUR_LENGTH = "label", "sentence length"
 # What a dataset's labels are, where "label" alone would not say: WordNet's example sentences are labelled with
 # the part of speech of the entry they illustrate.
 LABEL_MEANINGS = {"wordnet-examples": "part of speech (WordNet)"}
 
 
-def fit_projection(means: np.ndarray, method: str, state):
-    from explorer.analysis.projection import configure_numba_cache, project
+def fit_map(worker, means: np.ndarray, method: str, state):
+    """A map of ``means``, reporting its progress: UMAP and t-SNE fitted in the map worker process, a PCA (a
+    fraction of a second) here."""
+    if method in ("pca", LATENT):
+        from explorer.analysis.projection import project
 
-    configure_numba_cache()
-    return project(means, method, seed=0)
+        return project(means, method, progress=state.set_progress)
+    return worker.fit(means, method, 0, progress=state.set_progress, check=state.check)
 
 
 def prior_on_map(explorer, state) -> np.ndarray:
@@ -42,19 +48,25 @@ def encode_and_place(explorer, items, cond, name: str, state) -> tuple[str, np.n
 
 class MapPanel(QWidget):
     placed = Signal(str, object)  # what was placed, its map points (k, 2)
+    keep_map_requested = Signal()  # the user asks to save the map computed here into the model's file
 
     def __init__(self, session, parent=None):
         super().__init__(parent)
         self.session = session
         self.projection_task = TaskRunner(session.background_thread, self._on_projection_done,
-                                          on_failed=self._on_projection_failed, parent=self)
+                                          on_failed=self._on_projection_failed, on_progress=self._on_progress,
+                                          parent=self)
         self.place_task = TaskRunner(session.model_thread, self._on_placed, parent=self)
         self.prior_task = TaskRunner(session.model_thread, self._on_prior_points, parent=self)
+        self._refit_pending = False  # a later epoch arrived while the map of an earlier one was being fitted
+        self._last_fit = None  # the last map fitted here, shown for a later epoch until its own map is ready
+        self._file_preview = None  # (preview, class names) of the map drawn from the file while the model loads
 
         self.method = QComboBox()
-        self.method.addItems(list(PROJECTIONS))
-        self.method.setToolTip("How the latent means are laid out in 2-D: PCA at once, UMAP or t-SNE computed in "
-                               "the background.")
+        for method, name in METHODS.items():
+            self.method.addItem(name, method)
+        self.method.setToolTip("How the latent means are laid out in 2-D. A model saved by this version carries "
+                               "its UMAP map; other maps are computed in the background.")
         self.colour_by = QComboBox()
         self.colour_by.addItems([COLOUR_LABEL, COLOUR_LENGTH])
         self.colour_by.setToolTip("Colour sentences by their label (for WordNet's examples: the part of speech of "
@@ -62,13 +74,21 @@ class MapPanel(QWidget):
         self.colour_label = QLabel("Colour:")
         self.show_prior = QCheckBox("Prior samples")
         self.show_prior.setToolTip("Draw samples of the model's prior (grey) beside the data's codes: how well do "
-                                   "the codes fill the prior? Exact for a 2-D latent, placed by the projection "
-                                   "otherwise.")
+                                   "the codes fill the prior? Exact for a 2-D latent, placed by the map otherwise.")
         self.status = QLabel("")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.setMaximumWidth(120)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.keep_button = QPushButton("Save Map in File")
+        self.keep_button.setToolTip("This file was saved without a map: save the map computed here into it, so it "
+                                    "opens on this map next time.")
+        self.keep_button.hide()
         self.modes = QButtonGroup(self)
         mode_row = QHBoxLayout()
-        mode_row.addWidget(QLabel("Projection:"))
+        mode_row.addWidget(QLabel("Map:"))
         mode_row.addWidget(self.method)
         mode_row.addWidget(self.colour_label)
         mode_row.addWidget(self.colour_by)
@@ -83,7 +103,9 @@ class MapPanel(QWidget):
             self.modes.addButton(button)
             mode_row.addWidget(button)
         self.modes.buttons()[0].setChecked(True)
+        mode_row.addWidget(self.progress)
         mode_row.addWidget(self.status, 1)
+        mode_row.addWidget(self.keep_button)
 
         self.scatter = LatentScatter()
         self.scatter.preview_provider = self._preview
@@ -106,11 +128,12 @@ class MapPanel(QWidget):
         layout.addLayout(mode_row)
         layout.addWidget(splitter, 1)
 
-        self.method.currentTextChanged.connect(self.compute_projection)
+        self.method.currentIndexChanged.connect(self._on_method_chosen)
         self.colour_by.currentTextChanged.connect(self._redraw_points)
         self.show_prior.toggled.connect(self.draw_prior)
         session.projection_changed.connect(self.draw_prior)
         self.modes.buttonClicked.connect(self._on_mode)
+        self.keep_button.clicked.connect(self.keep_map_requested)
         self.scatter.point_clicked.connect(session.select)
         self.scatter.group_selected.connect(session.set_group)
         self.group_view.item_clicked.connect(self._on_group_item_clicked)
@@ -120,42 +143,64 @@ class MapPanel(QWidget):
         session.group_changed.connect(self._on_group_changed)
         session.path_changed.connect(self.scatter.set_path)
 
-    # Model and projection
+    @property
+    def chosen_method(self) -> str:
+        return self.method.currentData()
+
+    # A file's map before its model has loaded
+    def show_file_map(self, meta: dict, preview) -> None:
+        """Draw the map a checkpoint carries (read without torch) while its model loads."""
+        names = [printable(name) for name in meta.get("dataset", {}).get("class_names", [])]
+        self._file_preview = preview, names
+        self.scatter.set_points(preview.projection, preview.labels, names)
+        method = (preview.map_info or {}).get("method", "pca")
+        self.status.setText(f"{METHODS.get(method, method)} · loading the model…")
+
+    # Model and map
     def _on_model_changed(self) -> None:
-        self.projection_task.cancel()  # a fit for the previous model is not shown
+        explorer = self.session.explorer
+        self._file_preview = None
         self.place_task.cancel()
         if self.session.continued:  # a later epoch keeps the map's method, colours, selection and marks
-            if self.method.currentText() in ("PCA", LATENT):
-                self._redraw_points()
-            else:  # the previous map stays until the refit replaces it
+            if explorer.map_method == self.chosen_method:  # the snapshot carries the map wanted
+                self.projection_task.cancel()
+                self._refit_pending = False
+            elif self.projection_task.busy:  # the fit under way is shown when done, then this epoch's map
+                self._refit_pending = True
+            else:
                 self.compute_projection()
+            if explorer.map_method != self.chosen_method and self._last_fit is not None:
+                explorer.set_projection(self._last_fit)  # the previous epoch's map until this one's is ready
+            self._redraw_points()
+            self._show_map_status()
             self.draw_prior()
             return
-        flat = self.session.explorer.means.shape[1] == 2
+        self.projection_task.cancel()
+        self._refit_pending, self._last_fit = False, None
+        flat = explorer.means.shape[1] == 2
         self.method.blockSignals(True)
-        if flat and self.method.findText(LATENT) < 0:
-            self.method.insertItem(0, LATENT)
-        elif not flat and self.method.findText(LATENT) >= 0:
-            self.method.removeItem(self.method.findText(LATENT))
-        self.method.setCurrentText(LATENT if flat else "PCA")
+        self.method.view().setRowHidden(self.method.findData(LATENT), not flat)
+        self.method.setCurrentIndex(self.method.findData(LATENT if flat else DEFAULT_METHOD))
         self.method.blockSignals(False)
         self.show_prior.blockSignals(True)
         self.show_prior.setChecked(flat)
         self.show_prior.blockSignals(False)
         self.draw_prior()
-        self.status.setText("")
-        is_text = self.session.explorer.domain_name == "text"
+        is_text = explorer.domain_name == "text"
         self.colour_by.setVisible(is_text)
         self.colour_label.setVisible(is_text)
         self.colour_by.blockSignals(True)
-        dataset = self.session.explorer.checkpoint.dataset.get("id")
+        dataset = explorer.checkpoint.dataset.get("id")
         self.colour_by.setItemText(0, LABEL_MEANINGS.get(dataset, COLOUR_LABEL))
-        self.colour_by.setCurrentIndex(0 if self.session.explorer.class_names else 1)
+        self.colour_by.setCurrentIndex(0 if explorer.class_names else 1)
         self.colour_by.blockSignals(False)
         self.scatter.set_path(None)
         self.scatter.set_extra_points(None)
         self._redraw_points()
         self._on_group_changed(self.session.group)
+        if explorer.map_method != self.chosen_method:
+            self.compute_projection()
+        self._show_map_status()
 
     def _redraw_points(self) -> None:
         explorer = self.session.explorer
@@ -166,20 +211,65 @@ class MapPanel(QWidget):
             self.scatter.set_points(explorer.projection, explorer.labels, explorer.class_names)
         self.scatter.select(self.session.selected)
 
-    def compute_projection(self, name: str | None = None) -> None:
-        """Fit the chosen projection in the background; the newest request wins."""
+    def _on_method_chosen(self) -> None:
         if not self.session.has_model:
             return
-        name = name or self.method.currentText()
-        self.status.setText(f"computing {name}…")
-        self.projection_task.start(fit_projection, self.session.explorer.means, PROJECTIONS.get(name, "latent"))
+        self._last_fit = None
+        explorer = self.session.explorer
+        if explorer.map_in_file and explorer.checkpoint.preview.map_info["method"] == self.chosen_method:
+            self.projection_task.cancel()
+            self.progress.hide()
+            self.session.restore_stored_map()
+            self._show_map_status()
+        else:
+            self.compute_projection()
+
+    def compute_projection(self) -> None:
+        """Fit the chosen map in the map worker; the newest request wins."""
+        if not self.session.has_model:
+            return
+        self._refit_pending = False
+        self.progress.setValue(0)
+        self.progress.show()
+        self.projection_task.start(fit_map, self.session.map_worker, self.session.explorer.means, self.chosen_method)
+        self._show_map_status()
+
+    def _on_progress(self, fraction: float, text: str) -> None:
+        self.progress.setValue(int(round(100 * fraction)))
+        self._show_map_status(text)
 
     def _on_projection_done(self, projection) -> None:
-        self.status.setText(f"{self.method.currentText()} ready")
+        self._last_fit = projection
+        self.progress.hide()
         self.session.set_projection(projection)
+        if self._refit_pending:
+            self.compute_projection()
+        self._show_map_status()
 
     def _on_projection_failed(self, error: BaseException) -> None:
-        self.status.setText(f"projection failed: {str(error).splitlines()[0] if str(error) else repr(error)}")
+        self.progress.hide()
+        self._refit_pending = False
+        self.status.setText(f"{self.method.currentText()} failed: "
+                            f"{str(error).splitlines()[0] if str(error) else repr(error)}")
+
+    def _show_map_status(self, doing: str = "") -> None:
+        """Which map is on show, how it came about, and what is being computed."""
+        explorer = self.session.explorer
+        shown = METHODS.get(explorer.map_method, explorer.map_method)
+        if self.projection_task.busy:
+            note = f"computing {self.method.currentText()}" + (f": {doing}" if doing else "…")
+            text = note if shown == self.method.currentText() else f"{note} ({shown} shown until it is ready)"
+        else:
+            text = f"{shown} · {'saved with the model' if explorer.map_saved else 'computed here'}"
+            if explorer.map_r2 is not None:
+                text += f" · new points placed by its head (R² {explorer.map_r2:.2f} on held-out latents)"
+        self.status.setText(text)
+        self.keep_button.setVisible(not self.projection_task.busy and not explorer.map_in_file
+                                    and explorer.map_method == DEFAULT_METHOD)
+
+    def map_saved(self) -> None:
+        """The map on show was saved into the file."""
+        self._show_map_status()
 
     @property
     def busy(self) -> bool:
@@ -211,9 +301,16 @@ class MapPanel(QWidget):
         self.scatter.set_selection_mode(button.objectName())
 
     def _preview(self, index: int):
-        explorer = self.session.explorer
-        item = explorer.items([index])[0]
-        caption = self.session.describe_item(index)
+        if self.session.has_model:
+            explorer = self.session.explorer
+            item = explorer.items([index])[0]
+            caption = self.session.describe_item(index)
+        elif self._file_preview is not None and self._file_preview[0].lengths is None:
+            preview, names = self._file_preview
+            caption = captions.item(index, int(preview.labels[index]), names)
+            return captioned_thumbnail(preview.inputs[index], caption, self.palette())
+        else:
+            return None
         if isinstance(item, np.ndarray):
             return captioned_thumbnail(item, caption, self.palette())
         return f"{caption}\n{item}"

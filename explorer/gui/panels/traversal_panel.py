@@ -28,16 +28,19 @@ class TraversalRows:
     items: list  # per row: uint8 images (steps, H, W[, C]) or a list of sentences
     values: list[np.ndarray]
     steps: int
+    points: np.ndarray | None = None  # one dimension's sweep placed on the map (steps, 2)
     crossed: int | None = None  # rows crossed with this categorical variable: row r holds its category r
 
 
 def decode_traversal(explorer, z0, dims, mode: str, steps: int, k: float, cond, state) -> TraversalRows:
-    """Decode one row per dimension, handing each finished row to the GUI as a partial result."""
+    """Decode one row per dimension, handing each finished row to the GUI as a partial result; a single
+    dimension's sweep is placed on the map too."""
     rows = TraversalRows([], [], [], steps)
     for dim in dims:
         state.check()
         items, values = explorer.traversal(z0, [dim], mode=mode, steps=steps, k=k, cond=cond)
-        rows = TraversalRows(rows.dims + [dim], rows.items + [items], rows.values + [values[0]], steps)
+        points = explorer.project_new(explorer.traversal_latents(z0, dim, values[0])) if len(dims) == 1 else None
+        rows = TraversalRows(rows.dims + [dim], rows.items + [items], rows.values + [values[0]], steps, points)
         state.set_partial_result(rows)
     return rows
 
@@ -202,11 +205,14 @@ class TraversalPanel(ExplorerPanel):
 
     def _show_rows(self, rows: TraversalRows) -> None:
         self.values = np.array(rows.values) if rows.values else np.zeros((0, rows.steps))
+        columns = self._column_labels(rows)
+        if rows.points is not None:
+            self.session.show_path(rows.points, (f"z{rows.dims[0]} {columns[0]}".strip(), columns[-1]))
         if not rows.items:
             self.view.clear()
         elif isinstance(rows.items[0], np.ndarray):
             self.view.set_items(np.concatenate(rows.items), ncols=rows.steps, row_labels=self._row_labels(rows),
-                                col_labels=self._column_labels(rows))
+                                col_labels=columns)
         else:
             prefixes = [f"z{d}={v:+.2f}" for d, row in zip(rows.dims, rows.values) for v in row]
             self.view.set_items([s for row in rows.items for s in row], ncols=rows.steps, prefixes=prefixes)

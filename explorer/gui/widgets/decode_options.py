@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QWidget
 
-from explorer.analysis.decoding import DecodeConfig
 from explorer.gui.widgets.controls import float_box, int_box
 
 STRATEGIES = {"greedy": "Greedy (most likely word)", "beam": "Beam search", "sample": "Sampling"}
@@ -48,7 +47,10 @@ class DecodeOptions(QWidget):
             box.valueChanged.connect(self._on_change)
         self._update_enabled()
 
-    def config(self) -> DecodeConfig:
+    def config(self):
+        """The options as an explorer.analysis.decoding.DecodeConfig."""
+        from explorer.analysis.decoding import DecodeConfig  # torch: imported once a model is open, not at launch
+
         return DecodeConfig(strategy=self.strategy.currentData(), beam_width=self.beam_width.value(),
                             temperature=self.temperature.value(), top_k=self.top_k.value(),
                             top_p=self.top_p.value(), repetition_penalty=self.repetition.value(),

@@ -11,11 +11,9 @@ from typing import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from matplotlib.path import Path as PolygonPath
 from PySide6.QtCore import QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QLabel
-from scipy.spatial import cKDTree
 
 from explorer.gui.widgets.style import ACCENT, PATH, class_brush
 from explorer.io.display import printable
@@ -28,6 +26,8 @@ SELECTION_MODES = ("pan", "box", "lasso")
 
 def points_in_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
     """Indices of ``points`` (N, 2) inside the closed ``polygon`` (M, 2)."""
+    from matplotlib.path import Path as PolygonPath  # matplotlib loads on the first lasso, not at launch
+
     polygon = np.asarray(polygon, dtype=np.float64)
     if len(polygon) < 3 or len(points) == 0:
         return np.zeros(0, dtype=np.int64)
@@ -85,13 +85,13 @@ class LatentScatter(pg.PlotWidget):
         super().__init__(parent, viewBox=self._viewbox)
         self.setToolTip("Latent map: hover to preview an item, click to select it, wheel to zoom, drag to pan "
                         "or to draw a box/lasso.")
-        self.preview_provider: Callable[[int], QPixmap | str] | None = None
+        self.preview_provider: Callable[[int], QPixmap | str | None] | None = None
         self.points = np.zeros((0, 2))
         self.labels = np.zeros(0, dtype=np.int64)
         self.selected = -1
         self.group = np.zeros(0, dtype=np.int64)
         self._class_items: list[pg.ScatterPlotItem] = []
-        self._tree: cKDTree | None = None
+        self._tree = None  # a scipy cKDTree of the points in screen pixels
         self._tree_scale = (0.0, 0.0)
         self._hover = -1
         self._legend = self.addLegend(offset=(-10, 10))
@@ -176,9 +176,9 @@ class LatentScatter(pg.PlotWidget):
         else:
             self._group_item.setData(self.points[self.group, 0], self.points[self.group, 1])
 
-    def set_path(self, path: np.ndarray | None) -> None:
-        """Draw a path (k, 2) in map coordinates, e.g. an interpolation, with its ends marked A and B; None
-        clears it."""
+    def set_path(self, path: np.ndarray | None, ends: tuple[str, str] = ("A", "B")) -> None:
+        """Draw a path (k, 2) in map coordinates (an interpolation, a traversal, an analogy's step) with its ends
+        marked ``ends``; None clears it."""
         if path is None or len(path) == 0:
             self._path_item.clear()
             for end in self.path_ends.values():
@@ -186,7 +186,8 @@ class LatentScatter(pg.PlotWidget):
             return
         path = np.asarray(path, dtype=np.float64)
         self._path_item.setData(path[:, 0], path[:, 1])
-        for end, (x, y) in zip(self.path_ends.values(), (path[0], path[-1])):
+        for end, text, (x, y) in zip(self.path_ends.values(), ends, (path[0], path[-1])):
+            end.setText(text)
             end.setPos(x, y)
             end.show()
 
@@ -221,6 +222,8 @@ class LatentScatter(pg.PlotWidget):
             return -1
         scale = self._viewbox.viewPixelSize()
         if self._tree is None or not np.allclose(scale, self._tree_scale, rtol=1e-3):
+            from scipy.spatial import cKDTree
+
             self._tree = cKDTree(self.points / np.asarray(scale))
             self._tree_scale = scale
         distance, index = self._tree.query([x / scale[0], y / scale[1]], distance_upper_bound=radius_px)
@@ -244,6 +247,9 @@ class LatentScatter(pg.PlotWidget):
 
     def _show_preview(self, index: int, at: QPoint) -> None:
         content = self.preview_provider(index)
+        if content is None:
+            self._preview.hide()
+            return
         if isinstance(content, QPixmap):
             self._preview.setPixmap(content)
         else:
