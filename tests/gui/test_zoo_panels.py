@@ -65,9 +65,13 @@ def test_a_categorical_variable_traverses_by_its_categories(joint_window, qtbot)
     assert panel.view.row_labels == ["c1 = 0", "c1 = 1", "c1 = 2"] and panel.view.col_labels[0].endswith("σ")
 
 
-def test_samples_can_fix_a_category(joint_window, qtbot):
+def test_samples_can_fix_a_category(window, vae_path, joint_path, qtbot):
+    assert window.open_checkpoint(vae_path)  # the same items: a switch that keeps the panels' settings
+    show_tab(qtbot, window, window.samples)
+    assert window.open_checkpoint(joint_path)
+    settle(qtbot, window)
+    joint_window = window
     explorer, panel = joint_window.session.explorer, joint_window.samples
-    show_tab(qtbot, joint_window, panel)
     assert len(panel.category_choices) == 2
     panel.category_choices[0].setCurrentIndex(3)  # category 2 of c0
     settle(qtbot, joint_window)
@@ -124,9 +128,16 @@ def test_the_manifold_decodes_a_grid_of_prior_quantiles(vae_window, prompts, tmp
     assert not prompts.errors and 5 * cell <= image.width() < 6 * cell and 5 * cell <= image.height() < 6 * cell
 
 
-def test_an_aae_code_is_its_own_map_beside_its_prior(window, aae_path, qtbot):
-    assert window.open_checkpoint(aae_path)
+def test_an_aae_code_is_its_own_map_beside_its_prior(window, vae_path, aae_path, qtbot):
+    assert window.open_checkpoint(vae_path)
+    window.manifold.dim_x.setCurrentIndex(window.manifold.dim_x.count() - 1)  # a dimension the AAE lacks
+    show_tab(qtbot, window, window.manifold)
     settle(qtbot, window)
+    errors = []
+    window.manifold.task.on_failed = errors.append
+    assert window.open_checkpoint(aae_path)  # switched with the manifold on show
+    settle(qtbot, window)
+    assert not errors and window.manifold.view.count == window.manifold.steps.value() ** 2
     explorer, map_panel = window.session.explorer, window.map_panel
     assert map_panel.method.currentText() == "Latent (2-D)" and map_panel.show_prior.isChecked()
     assert np.allclose(map_panel.scatter.points, explorer.means)
@@ -140,6 +151,7 @@ def test_an_aae_code_is_its_own_map_beside_its_prior(window, aae_path, qtbot):
     assert [window.traversal.dims.item(row).text() for row in range(2)] in (["z0", "z1"], ["z1", "z0"])  # no KL
     show_tab(qtbot, window, window.traversal)
     assert window.traversal.view.row_labels[0] in ("z0", "z1")
+    window.session.select(3)
     panel = window.manifold
     show_tab(qtbot, window, panel)
     assert panel.dim_x.itemText(0) == "z0"

@@ -37,6 +37,7 @@ class ManifoldPanel(ExplorerPanel):
         self.condition.setToolTip("A conditional model's class (its prior p(z|c) gives the quantiles), or the "
                                   "mixture component whose quantiles the grid spans.")
         self.category_choices: list[QComboBox] = []
+        self._layout: tuple | None = None  # what the controls were built for (see _layout_of)
         self.form = QFormLayout()
         self.form.addRow("Across", self.dim_x)
         self.form.addRow("Down", self.dim_y)
@@ -64,9 +65,10 @@ class ManifoldPanel(ExplorerPanel):
 
     def _on_model_changed(self) -> None:
         explorer = self.session.explorer
-        if self.session.continued:
-            self.request_refresh()
-            return
+        # The same items (a later epoch, or another model of the same data): the same choices where they still fit.
+        kept = self.session.continued and self._layout == self._layout_of(explorer)
+        chosen = [self.dim_x.currentIndex(), self.dim_y.currentIndex(), self.condition.currentIndex()]
+        self._layout = self._layout_of(explorer)
         kl = explorer.kl_per_dim
         for combo in (self.dim_x, self.dim_y, self.condition):
             combo.blockSignals(True)
@@ -85,12 +87,22 @@ class ManifoldPanel(ExplorerPanel):
         for c, name in enumerate(explorer.component_names()):
             self.condition.addItem(name, c)
         self.condition.setEnabled(self.condition.count() > 0)
+        if kept:
+            for combo, index in zip((self.dim_x, self.dim_y, self.condition), chosen):
+                combo.setCurrentIndex(index)
         for combo in (self.dim_x, self.dim_y, self.condition):
             combo.blockSignals(False)
-        self._make_category_choices(explorer.discrete_sizes)
+        if not kept:
+            self._make_category_choices(explorer.discrete_sizes)
         self.note.setText("" if explorer.continuous_dim >= 2 else
                           "The manifold needs at least two continuous latent dimensions.")
         self.request_refresh()
+
+    @staticmethod
+    def _layout_of(explorer) -> tuple:
+        """What the controls offer depends on: the latent layout, conditioning and the prior's components."""
+        return (explorer.continuous_dim, tuple(explorer.discrete_sizes), explorer.conditional,
+                tuple(explorer.component_names()))
 
     def _make_category_choices(self, sizes) -> None:
         for combo in self.category_choices:
@@ -130,6 +142,8 @@ class ManifoldPanel(ExplorerPanel):
             self.view.clear()
             return
         z0, dims, steps, cond, component = self.settings()
+        if not all(d is not None and d < self.session.explorer.continuous_dim for d in dims):
+            return  # the previous model's dimensions: this model's arrive with model_changed
         if dims[0] == dims[1]:
             self.note.setText("Pick two different dimensions.")
             self.view.clear()

@@ -61,6 +61,7 @@ class MapPanel(QWidget):
         self._refit_pending = False  # a later epoch arrived while the map of an earlier one was being fitted
         self._last_fit = None  # the last map fitted here, shown for a later epoch until its own map is ready
         self._file_preview = None  # (preview, class names) of the map drawn from the file while the model loads
+        self._flat = False  # the model shown has a 2-D latent, its own map
 
         self.method = QComboBox()
         for method, name in METHODS.items():
@@ -161,7 +162,9 @@ class MapPanel(QWidget):
         explorer = self.session.explorer
         self._file_preview = None
         self.place_task.cancel()
-        if self.session.continued:  # a later epoch keeps the map's method, colours, selection and marks
+        flat = explorer.means.shape[1] == 2
+        # A later epoch (or a model of the same items and kind of map) keeps the map's method, colours and marks.
+        if self.session.continued and flat == self._flat:
             if explorer.map_method == self.chosen_method:  # the snapshot carries the map wanted
                 self.projection_task.cancel()
                 self._refit_pending = False
@@ -177,7 +180,7 @@ class MapPanel(QWidget):
             return
         self.projection_task.cancel()
         self._refit_pending, self._last_fit = False, None
-        flat = explorer.means.shape[1] == 2
+        self._flat = flat
         self.method.blockSignals(True)
         self.method.view().setRowHidden(self.method.findData(LATENT), not flat)
         self.method.setCurrentIndex(self.method.findData(LATENT if flat else DEFAULT_METHOD))

@@ -76,6 +76,9 @@ class SamplesPanel(ExplorerPanel):
     def _on_model_changed(self) -> None:
         explorer = self.session.explorer
         if self.session.continued:  # a later epoch: the same settings, samples of the model as it is now
+            if [combo.count() - 1 for combo in self.category_choices] != list(explorer.discrete_sizes):
+                self._make_category_choices(explorer.discrete_sizes)  # another model of the same items
+            self.note.setVisible(not explorer.variational)
             self.request_refresh()
             return
         self.class_choice.blockSignals(True)
