@@ -100,6 +100,7 @@ def test_the_codes_charts_scroll_or_shrink_rather_than_make_the_window_taller(wi
     assert window.model_panel.minimumSizeHint().height() < window.model_panel.confusion.minimumHeight()
     assert 0 < bars.minimumSizeHint().height() < bars.sizeHint().height()  # two variables, each still shown
     assert window.inspector.minimumSizeHint().height() <= inspector_height + bars.minimumSizeHint().height() + 8
+    assert window.minimumSizeHint().width() <= 1280 and window.model_panel.minimumSizeHint().width() >= 200
 
 
 def test_training_curves_put_each_kl_beside_its_capacity(joint_window):

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
+                               QSizePolicy, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from explorer.analysis import captions
 from explorer.analysis.projection import DEFAULT_METHOD, METHODS
@@ -78,6 +78,8 @@ class MapPanel(QWidget):
                                    "the codes fill the prior? Exact for a 2-D latent, placed by the map otherwise.")
         self.status = QLabel("")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
+        # A long status is cut rather than widening the window past the screen (1280 px wide).
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setMaximumWidth(120)
