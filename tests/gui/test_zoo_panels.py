@@ -51,8 +51,11 @@ def test_a_categorical_variable_traverses_by_its_categories(joint_window, qtbot)
     show_tab(qtbot, joint_window, panel)
     labels = [panel.dims.item(row).text() for row in range(panel.dims.count())]
     assert labels[-2].startswith("c0   6 categories") and labels[-1].startswith("c1   3 categories")
+    paths = []
+    joint_window.session.path_changed.connect(lambda points, ends: paths.append(points))
     panel.dims.setCurrentRow(panel.dims.count() - 2)
     settle(qtbot, joint_window)
+    assert paths and paths[-1] is None  # no sweep of a dimension left on the map
     assert panel.view.count == 6 and panel.view.grid.ncols == 6
     assert np.array_equal(panel.view.items, explorer.category_row(panel.start_latent(), 0))
     assert panel.view.row_labels[0].startswith("c0 · KL") and panel.view.col_labels == [f"c0 = {c}" for c in range(6)]

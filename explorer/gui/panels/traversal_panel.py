@@ -208,6 +208,8 @@ class TraversalPanel(ExplorerPanel):
         columns = self._column_labels(rows)
         if rows.points is not None:
             self.session.show_path(rows.points, (f"z{rows.dims[0]} {columns[0]}".strip(), columns[-1]))
+        elif rows.dims and rows.dims[0] < 0:  # categories have no sweep to draw: not the last dimension's either
+            self.session.show_path(None)
         if not rows.items:
             self.view.clear()
         elif isinstance(rows.items[0], np.ndarray):
