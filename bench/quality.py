@@ -55,15 +55,15 @@ def main(argv=None) -> int:
         recon = "–" if "recon_bleu" not in m else f"{m['recon_bleu']:.1f} / {100 * m['recon_token_accuracy']:.0f}%"
         acc = "–" if accuracy is None else (f"**{accuracy['accuracy']:.3f}** (classifier on real test digits: "
                                              f"{accuracy['classifier_test_accuracy']:.3f})")
-        code = m.get("discrete_accuracy")
+        code = "–" if m.get("discrete_accuracy") is None else f"**{m['discrete_accuracy']['accuracy']:.3f}**"
+        fit = "–" if m.get("component_fit") is None else f"**{m['component_fit']:.3f}**"
         lines.append(
             f"| {name} | {checkpoint.label} | {checkpoint.dataset['id']} | {latent_size(checkpoint.model)} | "
             f"{len(checkpoint.history)} | {fmt(m['elbo'])} | {fmt(m['recon'])} | {fmt(m['kl'])} | "
             f"{fmt(m.get('nll_iw'))} ({args.text_nll_samples if m.get('ppl') else args.nll_samples}) | "
             f"{m['active_units']}/{checkpoint.model.latent_layout.continuous} | "
             f"{fmt(m['mutual_info'])} | {fmt(m.get('ppl'))} | {recon} | {acc} | "
-            f"{'–' if code is None else f'**{code['accuracy']:.3f}**'} | "
-            f"{'–' if m.get('component_fit') is None else f'**{m['component_fit']:.3f}**'} |")
+            f"{code} | {fit} |")
     lines += ["", "Conditional accuracy: 100 samples per class drawn from p(z|c) and decoded, then labelled by a "
               "logistic-regression classifier trained on the same training images; the fraction labelled c. "
               "Code accuracy: each test item's most probable category of a categorical latent, the categories "

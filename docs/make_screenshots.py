@@ -90,6 +90,7 @@ def shoot_zoo(app, window) -> None:
         window.open_checkpoint(joint)
         window.session.select(7)
         window.tabs.setCurrentWidget(window.traversal)
+        settle(app, window=window)
         window.traversal.dims.setCurrentRow(window.traversal.dims.count() - 1)  # c0: a row of its categories
         shoot(app, window, "zoo-jointvae-categories")
     aae = ROOT / "trained" / "aae-petals-mnist5k.safetensors"
