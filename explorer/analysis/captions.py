@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from explorer.analysis.latent import QUANTILES
 
 INACTIVE_KL = 0.01  # nats: below this a dimension is shown as inactive
 
@@ -37,6 +36,8 @@ def traversal_columns(mode: str, steps: int, k: float) -> list[str]:
     if mode == "sigma":
         return [f"{signed(v)}σ" for v in np.linspace(-k, k, steps)]
     if mode == "quantiles":
+        from explorer.analysis.latent import QUANTILES  # torch: not needed to draw a window at launch
+
         return [f"q{p:.2f}" for p in np.linspace(QUANTILES[0], QUANTILES[1], steps)]
     return ["min"] + [""] * (steps - 2) + ["max"]
 

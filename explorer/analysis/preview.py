@@ -64,7 +64,7 @@ def stored_map(preview: Preview) -> Projection | None:
         return None
     return Projection(info["method"], np.asarray(preview.projection, dtype=np.float32), dict(info.get("params", {})),
                       int(info.get("seed") or 0), head=MapHead(dict(info["head"]), dict(preview.map_head)),
-                      r2=info.get("r2"))
+                      r2=info.get("r2"), input_dim=int(info["head"]["input_dim"]))
 
 
 def set_map(preview: Preview, projection: Projection) -> None:

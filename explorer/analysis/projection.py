@@ -44,6 +44,7 @@ class Projection:
     r2: float | None = None  # the head's R² on held-out latents
     linear: tuple[np.ndarray, np.ndarray] | None = None  # PCA: (mean (D,), components (D, 2))
     seconds: float = 0.0  # how long the fit took
+    input_dim: int = 0  # the width of the latents it was fitted on (and places)
 
     def transform(self, latents) -> np.ndarray:
         """Place new latents (n, D) on this map: (n, 2) float32."""
@@ -118,6 +119,7 @@ def project(points, method: str = DEFAULT_METHOD, seed: int = 0, with_head: bool
             report(0.95, "fitting the map head")
             projection.head, projection.r2 = fit_map_head(latents, projection.points, seed)
     projection.seconds = time.perf_counter() - start
+    projection.input_dim = latents.shape[1]
     report(1.0, "done")
     return projection
 

@@ -89,11 +89,12 @@ def run(argv_checkpoint: str | None = None, screenshot: str | None = None) -> in
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     app = make_application()
     from explorer.gui.dialogs import HeadlessPrompts
-    from explorer.gui.main_window import MainWindow
+    from explorer.gui.main_window import DEFAULT_SIZE, MainWindow
 
     window = MainWindow(prompts=HeadlessPrompts() if screenshot else None)
     if screenshot:
         window.remember_layout = False
+        window.default_layout(DEFAULT_SIZE)  # the offscreen screen is smaller than the window people see
     else:
         window.restore_layout()
     previous_hook, sys.excepthook = sys.excepthook, error_hook(window, sys.excepthook)
@@ -104,8 +105,10 @@ def run(argv_checkpoint: str | None = None, screenshot: str | None = None) -> in
 
 
 def _show_and_run(app, window, argv_checkpoint: str | None, screenshot: str | None) -> int:
-    window.show()
     path = checkpoint_to_open(argv_checkpoint)
+    if path:
+        window.show_exploring()  # not the Training tab, whose form loads torch before the map could show
+    window.show()
     if path:
         window.statusBar().showMessage(f"Opening {path}…")
         app.processEvents()  # first paint before anything loads

@@ -8,7 +8,7 @@ import numpy as np
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QImage, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabWidget, QToolButton
 
 from explorer.errors import ExplorerError
 from explorer.gui import lessons, settings
@@ -28,6 +28,7 @@ from explorer.gui.panels.sentence_panel import SentencePanel
 from explorer.gui.panels.training_panel import TrainingPanel
 from explorer.gui.panels.traversal_panel import TraversalPanel
 from explorer.gui.session import Session
+from explorer.gui.widgets.scrolling import vertical_scroll
 
 CHECKPOINT_FILTER = "Checkpoints (*.safetensors)"
 
@@ -45,6 +46,7 @@ def image_to_array(image: QImage, shape: tuple[int, ...]) -> np.ndarray:
 
 
 TITLE = "Latent Explorer"
+DEFAULT_SIZE = (1400, 900)
 
 
 def load_for_showing(path: str, keep_selection: bool, remember: bool, state=None):
@@ -93,7 +95,10 @@ class MainWindow(QMainWindow):
             self.tabs.setTabToolTip(index, tip)
         self.model_dock = self._dock("Model", self.model_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.inspector_dock = self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.tabs_dock = self._dock("Tools", self.tabs, Qt.DockWidgetArea.BottomDockWidgetArea)
+        for button in self.tabs.tabBar().findChildren(QToolButton):  # its arrows, shown when the tabs do not fit
+            button.setToolTip("Scroll the tabs")
+        # On a small screen the tools scroll rather than squeeze the map.
+        self.tabs_dock = self._dock("Tools", vertical_scroll(self.tabs), Qt.DockWidgetArea.BottomDockWidgetArea)
 
         self.status_device, self.status_model, self.status_dataset = QLabel(), QLabel(), QLabel()
         for label in (self.status_device, self.status_model, self.status_dataset):
@@ -119,9 +124,20 @@ class MainWindow(QMainWindow):
         self.map_panel.keep_map_requested.connect(self.save_map_in_file)
         self._show_domain_tabs()
         self._update_actions()
-        self.resize(1400, 900)
-        self.resizeDocks([self.model_dock, self.inspector_dock], [260, 420], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.tabs_dock], [330], Qt.Orientation.Vertical)
+        self.default_layout()
+
+    def default_layout(self, size: tuple[int, int] | None = None) -> None:
+        """``size``, else 1400x900 or the screen if it is smaller; the docks in proportion, so the map stays the
+        largest view (at 1280x720 too)."""
+        width, height = size or DEFAULT_SIZE
+        screen = self.screen()
+        if size is None and screen is not None:
+            available = screen.availableGeometry()
+            width, height = min(width, available.width()), min(height, available.height())
+        self.resize(width, height)
+        self.resizeDocks([self.model_dock, self.inspector_dock], [round(width * 0.18), round(width * 0.27)],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.tabs_dock], [round(height * 0.38)], Qt.Orientation.Vertical)
 
     def _dock(self, title: str, widget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -219,6 +235,10 @@ class MainWindow(QMainWindow):
     def _show_tab(self) -> None:
         self.tabs_dock.show()
         self.tabs.setCurrentIndex(self.sender().data())
+
+    def show_exploring(self) -> None:
+        """Bring the first exploring tab (Traversal) to the front."""
+        self.tabs.setCurrentWidget(self.traversal)
 
     def show_training(self) -> None:
         self.tabs_dock.show()

@@ -82,9 +82,12 @@ def test_pca_is_computed_in_the_background_and_the_saved_umap_comes_back_at_once
     assert explorer.map_method == "pca" and np.allclose(panel.scatter.points, explorer.projection)
     assert not np.allclose(panel.scatter.points, saved)
     assert panel.status.text() == "PCA · computed here" and panel.keep_button.isHidden()
+    pca = explorer.projection.copy()
     panel.method.setCurrentText("UMAP")  # the file's own map: no fit
     assert not panel.busy and np.array_equal(panel.scatter.points, saved)
     assert panel.status.text().startswith("UMAP · saved with the model")
+    panel.method.setCurrentText("PCA")  # fitted once this session: shown again at once
+    assert not panel.busy and np.array_equal(panel.scatter.points, pca)
 
 
 def test_an_image_file_is_placed_where_its_item_lies_on_the_map(vae_window, prompts, tmp_path, qtbot):
@@ -138,6 +141,9 @@ def test_a_read_only_file_is_not_written_and_the_user_is_told(window, vae_path, 
     assert prompts.errors and "read-only" in prompts.errors[-1][1] and "Save As" in prompts.errors[-1][1]
     assert open(path, "rb").read() == before and os.listdir(tmp_path / "shipped") == ["model.safetensors"]
     assert window.map_panel.keep_button.isVisible()  # the map is still there to be saved elsewhere
+    fitted = window.session.explorer.projection.copy()
+    assert window.open_checkpoint(path)  # opened again: the map fitted this session shows at once
+    assert not window.map_panel.busy and np.array_equal(window.session.explorer.projection, fitted)
 
 
 def test_a_file_that_is_not_an_image_is_refused_with_a_dialog(vae_window, prompts, tmp_path):
@@ -173,3 +179,21 @@ def test_a_traversal_and_an_analogy_are_placed_on_the_map_by_its_head(vae_window
     result = explorer.analogy_latent(explorer.means[1], explorer.means[2], explorer.means[3])
     assert np.allclose(points, explorer.project_new(np.stack([explorer.means[3], result])), atol=1e-5)
     assert ends == ["C", "A − B + C"]
+
+
+def test_at_1280x720_the_map_is_the_largest_view(vae_window, qtbot):
+    from tests.gui.conftest import show_tab
+
+    vae_window.default_layout((1280, 720))
+    show_tab(qtbot, vae_window, vae_window.traversal)
+    qtbot.waitUntil(lambda: vae_window.size().height() == 720)
+    qtbot.wait(50)
+    scatter = vae_window.map_panel.scatter
+
+    def area(widget):  # what shows of it on screen (the tools scroll on a small screen)
+        shown = widget.visibleRegion().boundingRect()
+        return shown.width() * shown.height()
+
+    assert scatter.height() >= 250 and scatter.width() >= 500
+    for other in (vae_window.traversal.view, vae_window.inspector, vae_window.model_panel):
+        assert scatter.width() * scatter.height() > area(other), other

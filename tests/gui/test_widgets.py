@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
-from PySide6.QtGui import QImage, QMouseEvent
+from PySide6.QtGui import QFontMetrics, QImage, QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -168,6 +168,38 @@ def test_posterior_bars_mark_inactive_dims_and_report_clicks(qtbot):
     with qtbot.waitSignal(bars.dim_clicked) as blocker:
         qtbot.mouseClick(bars.viewport(), Qt.MouseButton.LeftButton, pos=bars.mapFromScene(target))
     assert blocker.args == [1]
+
+
+def test_posterior_bars_label_as_many_dimensions_as_fit_without_touching(qtbot):
+    from explorer.gui.widgets.posterior_bars import tick_step
+
+    assert tick_step(16, 20.0, 12.0) == 1 and tick_step(32, 7.0, 14.0) == 4 and tick_step(64, 4.0, 14.0) == 5
+    bars = PosteriorBars()
+    qtbot.addWidget(bars)
+    bars.resize(330, 260)  # the inspector's width at 1280x720
+    bars.show()
+    qtbot.waitExposed(bars)
+    rng = np.random.default_rng(0)
+    bars.set_posterior(rng.normal(size=32), np.ones(32), rng.random(32))
+    ticks = bars.kl_plot.getAxis("bottom")._tickLevels[0]
+    step = ticks[1][0] - ticks[0][0]
+    assert 1 < step < 8 and ticks[-1][0] >= 32 - step
+    width = QFontMetrics(bars.kl_plot.getAxis("bottom").font()).horizontalAdvance("31")
+    assert step * bars.kl_plot.vb.width() / 32.4 >= width + 4  # each label has room
+
+
+def test_the_map_legend_is_beside_the_plot_never_over_its_points(qtbot):
+    scatter = LatentScatter()
+    qtbot.addWidget(scatter)
+    scatter.resize(500, 300)
+    scatter.show()
+    qtbot.waitExposed(scatter)
+    points = np.random.default_rng(0).normal(size=(300, 2))
+    scatter.set_points(points, np.arange(300) % 10, [f"class {c}" for c in range(10)])
+    qtbot.waitUntil(lambda: scatter._legend.sceneBoundingRect().left() > 0)  # laid out with its new entries
+    legend = scatter._legend.sceneBoundingRect()
+    assert len(scatter._legend.items) == 10 and legend.width() > 0
+    assert legend.left() >= scatter.plotItem.vb.sceneBoundingRect().right() - 1  # beside it, not over it
 
 
 @pytest.mark.parametrize("suffix", [".png", ".svg"])

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QPushButton, QSpinBox, QVBoxLayout)
 
 from explorer.analysis import captions
-from explorer.analysis.homotopy import companion_autoencoder, end_marks, homotopy, open_autoencoder
 from explorer.errors import ExplorerError
 from explorer.gui.panels.base import ExplorerPanel, decode_progressively
 from explorer.gui.widgets.items_view import ItemsView
@@ -35,21 +34,35 @@ def decode_path(explorer, z_a, z_b, steps: int, method: str, cond, state):
     return with_path(decode_progressively(explorer, path, cond, state, row=1, wrap=with_path))
 
 
+def end_marks(sentences: list[str]) -> list[str]:
+    """Which of a homotopy's sentences are A's and B's own reconstructions (homotopy, and torch, load with the
+    first model rather than at launch)."""
+    from explorer.analysis.homotopy import end_marks as marks
+
+    return marks(sentences)
+
+
 def decode_class_swap(explorer, z, state):
     return explorer.class_swap(z)
 
 
 def find_autoencoder(path, vocab, state):
     """The explorer of the sentence AE shipped beside the checkpoint ``path``, or None."""
+    from explorer.analysis.homotopy import companion_autoencoder, open_autoencoder
+
     found = companion_autoencoder(path, vocab)
     return None if found is None else open_autoencoder(found, vocab)
 
 
 def load_autoencoder(path, vocab, state):
+    from explorer.analysis.homotopy import open_autoencoder
+
     return open_autoencoder(path, vocab)
 
 
 def decode_beside(autoencoder, decode_config, a: str, b: str, steps: int, method: str, state) -> list[str]:
+    from explorer.analysis.homotopy import homotopy
+
     autoencoder.decode_config = decode_config
     return homotopy(autoencoder, a, b, steps, method)
 

@@ -5,6 +5,8 @@ item, box or lasso selects a group shown in a small grid; new inputs are encoded
 map's head. A 2-D latent is its own map, and samples of the prior can be drawn beside the codes."""
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
@@ -21,6 +23,9 @@ from explorer.io.display import printable
 GROUP_PREVIEW_LIMIT = 64
 LATENT = "latent"  # the method offered, and chosen, for a 2-D latent: it is its own map
 PRIOR_SAMPLES = 1000
+KEPT_MAPS = 16
+GROUP_SHARE = 4  # a group's items take a quarter of the map's height when they appear
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum"  # maps fitted in this session, kept to show again at once
 COLOUR_LABEL, COLOUR_LENGTH = "label", "sentence length"
 # What a dataset's labels are, where "label" alone would not say: WordNet's example sentences are labelled with
 # the part of speech of the entry they illustrate.
@@ -60,6 +65,8 @@ class MapPanel(QWidget):
         self.prior_task = TaskRunner(session.model_thread, self._on_prior_points, parent=self)
         self._refit_pending = False  # a later epoch arrived while the map of an earlier one was being fitted
         self._last_fit = None  # the last map fitted here, shown for a later epoch until its own map is ready
+        self._kept: dict[tuple[bytes, str], object] = {}  # (digest of the latents, method) -> Projection
+        self._fitting: tuple[bytes, str] | None = None  # the key of the map being fitted
         self._file_preview = None  # (preview, class names) of the map drawn from the file while the model loads
         self._flat = False  # the model shown has a 2-D latent, its own map
 
@@ -78,8 +85,7 @@ class MapPanel(QWidget):
                                    "the codes fill the prior? Exact for a 2-D latent, placed by the map otherwise.")
         self.status = QLabel("")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
-        # A long status is cut rather than widening the window past the screen (1280 px wide).
-        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the map
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setMaximumWidth(120)
@@ -115,17 +121,16 @@ class MapPanel(QWidget):
         self.group_view = ItemsView()
         self.group_view.setToolTip("The items of the selected group (click one to inspect it).")
         self.group_label = QLabel("Box or lasso a group of points to see its items here.")
-        group_box = QWidget()
-        group_layout = QVBoxLayout(group_box)
+        self.group_box = QWidget()
+        group_layout = QVBoxLayout(self.group_box)
         group_layout.setContentsMargins(0, 0, 0, 0)
         group_layout.addWidget(self.group_label)
         group_layout.addWidget(self.group_view, 1)
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.scatter)
-        splitter.addWidget(group_box)
+        splitter.addWidget(self.group_box)
         splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([500, 90])
 
         layout = QVBoxLayout(self)
         layout.addLayout(mode_row)
@@ -144,6 +149,7 @@ class MapPanel(QWidget):
         session.projection_changed.connect(self._redraw_points)
         session.selection_changed.connect(self.scatter.select)
         session.group_changed.connect(self._on_group_changed)
+        self._show_group_view(False)
         session.path_changed.connect(self.scatter.set_path)
 
     @property
@@ -174,7 +180,8 @@ class MapPanel(QWidget):
                 self._refit_pending = True
             else:
                 self.compute_projection()
-            if explorer.map_method != self.chosen_method and self._last_fit is not None:
+            if (explorer.map_method != self.chosen_method and self._last_fit is not None
+                    and self._last_fit.input_dim == explorer.means.shape[1]):
                 explorer.set_projection(self._last_fit)  # the previous epoch's map until this one's is ready
             self._redraw_points()
             self._show_map_status()
@@ -230,13 +237,24 @@ class MapPanel(QWidget):
             self.compute_projection()
 
     def compute_projection(self) -> None:
-        """Fit the chosen map in the map worker; the newest request wins."""
+        """Show the chosen map: one fitted earlier in this session at once, else fitted in the background (the
+        newest request wins)."""
         if not self.session.has_model:
             return
         self._refit_pending = False
+        means = self.session.explorer.means
+        key = (hashlib.sha1(np.ascontiguousarray(means)).digest(), self.chosen_method)
+        if key in self._kept:
+            self.projection_task.cancel()
+            self.progress.hide()
+            self._last_fit = self._kept[key]
+            self.session.set_projection(self._last_fit)
+            self._show_map_status()
+            return
+        self._fitting = key
         self.progress.setValue(0)
         self.progress.show()
-        self.projection_task.start(fit_map, self.session.map_worker, self.session.explorer.means, self.chosen_method)
+        self.projection_task.start(fit_map, self.session.map_worker, means, self.chosen_method)
         self._show_map_status()
 
     def _on_progress(self, fraction: float, text: str) -> None:
@@ -244,7 +262,9 @@ class MapPanel(QWidget):
         self._show_map_status(text)
 
     def _on_projection_done(self, projection) -> None:
-        self._last_fit = projection
+        self._last_fit = self._kept[self._fitting] = projection
+        while len(self._kept) > KEPT_MAPS:
+            del self._kept[next(iter(self._kept))]
         self.progress.hide()
         self.session.set_projection(projection)
         if self._refit_pending:
@@ -269,6 +289,7 @@ class MapPanel(QWidget):
             if explorer.map_r2 is not None:
                 text += f" · new points placed by its head (R² {explorer.map_r2:.2f} on held-out latents)"
         self.status.setText(text)
+        self.status.setToolTip(text)  # the whole of it where the row is too narrow
         self.keep_button.setVisible(not self.projection_task.busy and not explorer.map_in_file
                                     and explorer.map_method == DEFAULT_METHOD)
 
@@ -320,8 +341,19 @@ class MapPanel(QWidget):
             return captioned_thumbnail(item, caption, self.palette())
         return f"{caption}\n{item}"
 
+    def _show_group_view(self, shown: bool) -> None:
+        """The group's items below the map while there is a group; only a line of help while there is none."""
+        if shown == self.group_view.isVisibleTo(self):
+            return
+        self.group_view.setVisible(shown)
+        self.group_box.setMaximumHeight(QWIDGETSIZE_MAX if shown else self.group_label.sizeHint().height())
+        if shown:
+            total = sum(self.splitter.sizes())
+            self.splitter.setSizes([total - total // GROUP_SHARE, total // GROUP_SHARE])
+
     def _on_group_changed(self, group: np.ndarray) -> None:
         self.scatter.set_group(group)
+        self._show_group_view(len(group) > 0)
         if len(group) == 0:
             self.group_view.clear()
             self.group_label.setText("Box or lasso a group of points to see its items here.")

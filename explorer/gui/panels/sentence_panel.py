@@ -4,15 +4,18 @@ neighbours in the preview set (in a worker)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton, QVBoxLayout
 
-from explorer.analysis.reconstruction import TypedReconstruction, typed_reconstruction
 from explorer.errors import ExplorerError
 from explorer.gui.panels.base import ExplorerPanel
 from explorer.gui.widgets.decode_options import DecodeOptions
+
+if TYPE_CHECKING:  # torch loads with the first model, not at launch
+    from explorer.analysis.reconstruction import TypedReconstruction
 
 NEIGHBOURS = 10
 
@@ -27,6 +30,8 @@ class TypedSentence:
 
 
 def encode_sentence(explorer, sentence: str, state) -> TypedSentence:
+    from explorer.analysis.reconstruction import typed_reconstruction
+
     mean = explorer.encode_items([sentence])
     point = explorer.project_new(mean)
     state.check()

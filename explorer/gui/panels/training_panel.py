@@ -11,13 +11,14 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
-                               QScrollArea, QSplitter, QVBoxLayout, QWidget)
+                               QSplitter, QVBoxLayout, QWidget)
 
 from explorer.gui.settings import runs_dir
 from explorer.gui.training_process import RunWatcher, TrainingProcess
 from explorer.gui.widgets.curve_plot import CurvePlot
 from explorer.gui.widgets.kl_heatmap import KLHeatmap
 from explorer.gui.widgets.option_form import OptionForm
+from explorer.gui.widgets.scrolling import vertical_scroll
 from explorer.training.events import (CheckpointEvent, EndEvent, EpochEvent, StartEvent, StateEvent, StepEvent)
 
 CUSTOM = "Custom settings"
@@ -117,10 +118,7 @@ class TrainingPanel(QWidget):
         self.form_holder.addWidget(self.resume_cancel)
         form_widget = QWidget()
         form_widget.setLayout(self.form_holder)
-        scroll = self.scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(form_widget)
+        scroll = self.scroll = vertical_scroll(form_widget)
         left = QVBoxLayout(self.controls)
         left.addWidget(scroll, 1)
         left.addWidget(self.refresh_each_epoch)

@@ -15,9 +15,11 @@ from explorer.analysis import captions
 from explorer.gui.panels.base import ExplorerPanel
 from explorer.gui.widgets.controls import float_box, int_box
 from explorer.gui.widgets.items_view import ItemsView
+from explorer.gui.widgets.scrolling import vertical_scroll
 
 MODES = {"±kσ around the start": "sigma", "prior quantiles 0.05–0.95": "quantiles", "data range": "data"}
 SLIDER_STEPS = 100
+CONTROLS_WIDTH, SCRUB_WIDTH = 260, 180  # the grid between them takes the rest
 
 
 @dataclass
@@ -109,17 +111,21 @@ class TraversalPanel(ExplorerPanel):
         left.addWidget(QLabel("Dimension"))
         left.addWidget(self.dims, 1)
         left.addLayout(form)
-        left.addWidget(QLabel("Scrub"))
-        left.addWidget(self.slider)
-        left.addWidget(self.slider_label)
-        left.addWidget(self.scrub_view)
+        scrub = QWidget()  # a column of its own, so the panel stays short enough for a small screen
+        right = QVBoxLayout(scrub)
+        right.addWidget(QLabel("Scrub"))
+        right.addWidget(self.slider)
+        right.addWidget(self.slider_label)
+        right.addWidget(self.scrub_view, 1)
 
         self.view = ItemsView()
         self.view.setToolTip("Decodes along the traversal: one row per dimension, one column per step.")
         splitter = QSplitter()
-        splitter.addWidget(controls)
+        splitter.addWidget(vertical_scroll(controls))
         splitter.addWidget(self.view)
+        splitter.addWidget(scrub)
         splitter.setStretchFactor(1, 3)
+        splitter.setSizes([CONTROLS_WIDTH, 4 * CONTROLS_WIDTH, SCRUB_WIDTH])
         layout = QHBoxLayout(self)
         layout.addWidget(splitter)
 

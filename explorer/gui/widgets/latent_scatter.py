@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QFrame, QLabel
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy
 
 from explorer.gui.widgets.style import ACCENT, PATH, class_brush
 from explorer.io.display import printable
@@ -94,7 +94,11 @@ class LatentScatter(pg.PlotWidget):
         self._tree = None  # a scipy cKDTree of the points in screen pixels
         self._tree_scale = (0.0, 0.0)
         self._hover = -1
-        self._legend = self.addLegend(offset=(-10, 10))
+        # The legend sits in its own column right of the plot, so it never covers a point.
+        self._legend = pg.LegendItem()
+        self._legend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)  # rows stay together
+        self.plotItem.layout.addItem(self._legend, 2, 3, Qt.AlignmentFlag.AlignTop)
+        self.plotItem.legend = self._legend  # named items are listed in it
         self.showGrid(x=True, y=True, alpha=0.15)
 
         self._group_item = pg.ScatterPlotItem(size=9, pen=pg.mkPen(ACCENT, width=1.5), brush=None)

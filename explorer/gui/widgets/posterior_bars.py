@@ -5,18 +5,29 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontMetrics
 
 from explorer.gui.widgets.style import ACCENT, INACTIVE, class_color
 
 INACTIVE_KL = 0.01
 KL_LABEL = "KL (nats)"
-MAX_TICKS = 32
+TICK_STEPS = (1, 2, 4, 5, 8, 10, 16, 20, 25, 32, 50, 64, 100, 128, 256, 512)
+TICK_GAP_PX = 6  # between two dimension labels
+
+
+def tick_step(dims: int, px_per_dim: float, label_px: float) -> int:
+    """Label every ``step``-th dimension so that labels ``label_px`` wide do not touch."""
+    for step in TICK_STEPS:
+        if step * px_per_dim >= label_px + TICK_GAP_PX:
+            return step
+    return max(dims, 1)
 
 
 class PosteriorBars(pg.GraphicsLayoutWidget):
     dim_clicked = Signal(int)
 
     def __init__(self, parent=None):
+        self.mean = self.std = self.kl = np.zeros(0)  # before the first resize event
         super().__init__(parent)
         self.setToolTip("Posterior mean ± σ per latent dimension and its KL; grey dimensions (KL < 0.01) are "
                         "inactive. Click a bar to traverse that dimension.")
@@ -30,7 +41,6 @@ class PosteriorBars(pg.GraphicsLayoutWidget):
             plot.showGrid(y=True, alpha=0.2)
             plot.setMouseEnabled(x=False, y=False)
             plot.getAxis("left").enableAutoSIPrefix(False)
-        self.mean = self.std = self.kl = np.zeros(0)
         self.highlighted = -1
         self._active_brush = pg.mkBrush(class_color(0))
         self._inactive_brush = pg.mkBrush(INACTIVE)
@@ -53,12 +63,28 @@ class PosteriorBars(pg.GraphicsLayoutWidget):
         self.mean, self.std, self.kl = (np.asarray(v, dtype=np.float64) for v in (mean, std, kl))
         self.kl_plot.setLabel("left", lower_label)
         self._draw()
+        self._update_ticks()
+        for plot in (self.mean_plot, self.kl_plot):
+            plot.autoRange()
+
+    @property
+    def tick_step(self) -> int:
+        """Every how many dimensions a label is shown at the bars' current width."""
         dims = len(self.mean)
-        step = max(1, dims // MAX_TICKS + (dims % MAX_TICKS > 0))
-        ticks = [[(d, str(d)) for d in range(0, dims, step)]]
+        axis = self.kl_plot.getAxis("bottom")
+        label_px = QFontMetrics(axis.style.get("tickFont") or axis.font()).horizontalAdvance(str(max(dims - 1, 0)))
+        return tick_step(dims, self.kl_plot.vb.width() / max(dims + 0.4, 1), label_px)
+
+    def _update_ticks(self) -> None:
+        step = self.tick_step
+        ticks = [[(d, str(d)) for d in range(0, len(self.mean), step)]]
         for plot in (self.mean_plot, self.kl_plot):
             plot.getAxis("bottom").setTicks(ticks)
-            plot.autoRange()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if hasattr(self, "kl_plot"):  # Qt resizes the view while it is being built
+            self._update_ticks()
 
     def highlight(self, dim: int) -> None:
         self.highlighted = dim
