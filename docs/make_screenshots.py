@@ -1,5 +1,6 @@
 """Take the README's screenshots of the real window: run under a display (e.g. `xvfb-run -s "-screen 0 1400x900x24"
-.venv/bin/python docs/make_screenshots.py`). Each screen is grabbed from the X screen, not rendered offscreen."""
+.venv/bin/python docs/make_screenshots.py`; add `zoo` for the model zoo's screens only). Each screen is grabbed from
+the X screen, not rendered offscreen."""
 from __future__ import annotations
 
 import os
@@ -78,6 +79,29 @@ def shoot_lessons(app, window) -> None:
         shoot_compare(app, window, "compare-latent-sizes")
 
 
+def shoot_zoo(app, window) -> None:
+    """The 2-D manifold of the shipped VAE, the JointVAE's categories and the AAE's petals, when they are shipped."""
+    window.open_checkpoint(ROOT / "trained" / "vae-mnist5k.safetensors")
+    window.session.select(7)
+    window.tabs.setCurrentWidget(window.manifold)
+    shoot(app, window, "manifold")
+    joint = ROOT / "trained" / "joint-vae-mnist5k.safetensors"
+    if joint.exists():
+        window.open_checkpoint(joint)
+        window.session.select(7)
+        window.tabs.setCurrentWidget(window.traversal)
+        settle(app, window=window)
+        window.traversal.dims.setCurrentRow(window.traversal.dims.count() - 1)  # c0: a row of its categories
+        shoot(app, window, "zoo-jointvae-categories")
+    aae = ROOT / "trained" / "aae-petals-mnist5k.safetensors"
+    if aae.exists():
+        window.open_checkpoint(aae)
+        window.session.select(7)
+        window.tabs.setCurrentWidget(window.manifold)
+        window.manifold.condition.setCurrentIndex(3)
+        shoot(app, window, "zoo-aae-petals")
+
+
 def main() -> int:
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
     os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp()  # the training run's checkpoint goes there, not to your runs
@@ -92,6 +116,10 @@ def main() -> int:
     window.show()
     OUT.mkdir(parents=True, exist_ok=True)
 
+    shoot_zoo(app, window)
+    if sys.argv[1:] == ["zoo"]:  # only the model zoo's screens
+        window.close()
+        return 0
     window.open_checkpoint(ROOT / "trained" / "vae-mnist5k.safetensors")
     window.session.select(7)
     window.tabs.setCurrentWidget(window.traversal)

@@ -26,7 +26,8 @@ from explorer.limits import (MAX_BATCH, MAX_BEAM_WIDTH, MAX_CLASSES, MAX_EPOCHS,
                              MAX_SENTENCE_CHARS, MAX_SEQ_LEN, MAX_STEPS, MAX_TEMPERATURE, MAX_VOCAB, check_range)
 
 COMMANDS = ("train", "evaluate", "export", "info")
-EXPORT_WHAT = ("samples", "reconstructions", "traversal", "interpolation", "latents", "curves", "history")
+EXPORT_WHAT = ("samples", "reconstructions", "traversal", "interpolation", "manifold", "latents", "curves",
+               "history")
 MAX_MESSAGE_CHARS = 2000
 _INDEX = re.compile(r"-?[0-9]+")  # ASCII digits only: int() also reads other scripts' digits, isdigit() superscripts
 
@@ -71,11 +72,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--mode", choices=("sigma", "quantiles", "data"), default="sigma",
                         help="traversal range: ±k·σ, prior quantiles 0.05-0.95, or the data's range")
     export.add_argument("--k", type=float, default=3.0, help="traversal: ±k for --mode sigma")
-    export.add_argument("--dims", help="traversal: dims, comma separated (default: the 10 with most KL)")
+    export.add_argument("--dims", help="traversal: dims, comma separated (default: the 10 with most KL); manifold: "
+                                       "two dims (default: the two with most KL)")
     export.add_argument("--from", dest="source",
                         help="start: a preview item index, or for text models a sentence")
     export.add_argument("--to", dest="target", help="interpolation end: a preview index or a sentence")
     export.add_argument("--class", dest="class_index", type=int, help="conditional models: the class")
+    export.add_argument("--component", type=int, help="manifold of a mixture prior: the component (default 0)")
+    export.add_argument("--category", help="models with categorical latents: fix each variable's category "
+                                           "(comma separated, one per variable) in samples, traversals and the "
+                                           "manifold")
     export.add_argument("--temperature", type=float, default=1.0)
     export.add_argument("--seed", type=int, default=0)
     export.add_argument("--scale", type=int, default=2, help="image grids: pixel upscaling")
@@ -106,13 +112,16 @@ def _option_args(parser: argparse.ArgumentParser) -> None:
         where = f" [{', '.join(option.kinds)}]" if option.kinds else ""
         text = f"{option.help}{where} (default: {default})".replace("%", "%%")
         if option.type == "bool":
-            section.add_argument(option.flag, action=argparse.BooleanOptionalAction, help=text)
+            section.add_argument(*option.flags, dest=option.name, action=argparse.BooleanOptionalAction, help=text)
         elif option.type == "choice":
-            section.add_argument(option.flag, choices=option.choices, help=text)
+            section.add_argument(*option.flags, dest=option.name, choices=option.choices, help=text)
+        elif option.repeatable:  # --discrete 10,3 or --discrete 10 --discrete 3
+            section.add_argument(*option.flags, dest=option.name, action="append", metavar=option.name.upper(),
+                                 help=text)
         else:
             # Parsed and bounded with the run's other settings (explorer.training.options.complete), so a bad
             # value gets the same message here, in the app's form and in a preset.
-            section.add_argument(option.flag, metavar=option.name.upper(), help=text)
+            section.add_argument(*option.flags, dest=option.name, metavar=option.name.upper(), help=text)
 
 
 def _data_args(parser: argparse.ArgumentParser) -> None:
@@ -122,7 +131,8 @@ def _data_args(parser: argparse.ArgumentParser) -> None:
 # The bounds of every numeric option, by command: (low, high), integers where low is an int.
 _EXPLORE_BOUNDS = {
     "n": (1, MAX_ITEMS), "ncols": (1, MAX_ITEMS), "steps": (1, MAX_PATH_STEPS), "k": (0.0, 1000.0),
-    "class_index": (0, MAX_CLASSES - 1), "temperature": (0.0, MAX_TEMPERATURE), "seed": (0, MAX_SEED),
+    "class_index": (0, MAX_CLASSES - 1), "component": (0, MAX_CLASSES - 1), "temperature": (0.0, MAX_TEMPERATURE),
+    "seed": (0, MAX_SEED),
     "scale": (1, MAX_GRID_SCALE), "beam_width": (1, MAX_BEAM_WIDTH), "top_k": (0, MAX_VOCAB), "top_p": (1e-6, 1.0),
     "repetition_penalty": (1e-3, 100.0),
 }
@@ -508,7 +518,8 @@ def _export_items(explorer, args):
             per_class = max(1, math.ceil(n / explorer.num_classes))
             rows = [explorer.samples(per_class, args.temperature, c, args.seed) for c in range(explorer.num_classes)]
             return _concat(rows), per_class
-        return explorer.samples(n, args.temperature, args.class_index, args.seed), math.ceil(math.sqrt(n))
+        return (explorer.samples(n, args.temperature, args.class_index, args.seed, _categories(explorer, args)),
+                math.ceil(math.sqrt(n)))
     if args.what == "reconstructions":
         indices = np.arange(min(n, len(explorer.means)))
         inputs, recons = explorer.items(indices), explorer.reconstruct(indices)
@@ -527,6 +538,14 @@ def _export_items(explorer, args):
                               f"above the limit of {MAX_ITEMS:,}")
         items, _ = explorer.traversal(z0, dims, args.mode, steps, args.k, cond)
         return items, steps
+    if args.what == "manifold":
+        z0, cond = _latent_of(explorer, args.source, args)
+        dims = _int_list(args.dims, "--dims", 0, explorer.latent_dim - 1, 2) if args.dims else None
+        if steps * steps > MAX_ITEMS:
+            raise ConfigError(f"a manifold of {steps} x {steps} is {steps * steps:,} decodes, above the limit of "
+                              f"{MAX_ITEMS:,}")
+        items, _ = explorer.manifold(z0, dims, steps, cond, args.component)
+        return items, steps
     # interpolation
     z_a, cond = _latent_of(explorer, args.source if args.source is not None else "0", args)
     z_b, _ = _latent_of(explorer, args.target if args.target is not None else _other_class(explorer), args)
@@ -538,8 +557,27 @@ def _positive(value: int, name: str) -> int:
         raise ConfigError(f"{name} must be at least 1, got {value}")
     return value
 
+def _categories(explorer, args) -> dict[int, int]:
+    """--category: {variable: category} for a model's categorical latents."""
+    if args.category is None:
+        return {}
+    sizes = explorer.discrete_sizes
+    if not sizes:
+        raise ConfigError("--category is for models with categorical latents (JointVAE); this one has none")
+    picks = _int_list(args.category, "--category", 0, max(sizes) - 1, len(sizes))
+    return dict(enumerate(picks))
+
+
 def _latent_of(explorer, source, args):
-    """A preview index, a sentence (text models) or None (the origin) -> (latent, condition)."""
+    """A preview index, a sentence (text models) or None (the origin) -> (latent, condition), with the categories
+    of --category fixed."""
+    z, cond = _source_latent(explorer, source, args)
+    for variable, category in _categories(explorer, args).items():
+        z = explorer.with_category(z, variable, category)
+    return z, cond
+
+
+def _source_latent(explorer, source, args):
     if source is None:
         return explorer.origin(), args.class_index if explorer.conditional else None
     if len(source) > MAX_SENTENCE_CHARS:

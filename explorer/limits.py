@@ -16,6 +16,7 @@ MAX_HIDDEN = 8192  # width of one hidden layer, an embedding or an RNN state
 MAX_LAYERS = 16  # hidden layers, RNN layers
 MAX_CONV_BLOCKS = 8  # stride-2 convolutions: 2**8 covers the largest image side
 MAX_CLASSES = 1000
+MAX_DISCRETE_VARIABLES = 16  # categorical latent variables of one model
 MAX_VOCAB = 200_000
 MAX_SEQ_LEN = 512  # tokens in a sentence
 MAX_IMAGE_SIDE = 512

@@ -32,6 +32,8 @@ class Option:
     kinds: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()
     section: str = "model"  # model | objective | training | data | output
+    aliases: tuple[str, ...] = ()  # other names the command line accepts for it (e.g. capacity_z for capacity)
+    repeatable: bool = False  # an int_list whose flag, given twice, adds values (--discrete 10 --discrete 3)
 
     def __post_init__(self):
         if self.type not in TYPES or self.group not in GROUPS:
@@ -40,6 +42,11 @@ class Option:
     @property
     def flag(self) -> str:
         return "--" + self.name.replace("_", "-")
+
+    @property
+    def flags(self) -> list[str]:
+        """The command-line flags: its own, then its aliases'."""
+        return [self.flag] + ["--" + alias.replace("_", "-") for alias in self.aliases]
 
     @property
     def title(self) -> str:
@@ -84,7 +91,9 @@ class Option:
                 return value.lower() in ("true", "1", "yes")
             raise ValueError(value)
         if self.type == "int_list":
-            parts = value.split(",") if isinstance(value, str) else list(value)
+            # "10,3", [10, 3], or a flag given twice (["10", "3"], ["10,3", "5"])
+            parts = [p for v in ([value] if isinstance(value, str) else list(value))
+                     for p in (v.split(",") if isinstance(v, str) else [v])]
             parts = [p for p in parts if not (isinstance(p, str) and not p.strip())]
             if not parts or any(isinstance(p, bool) for p in parts):
                 raise ValueError(value)

@@ -13,9 +13,21 @@ def signed(value: float, digits: int = 1) -> str:
     return f"{value:+.{digits}f}".replace("-", "−")
 
 
-def dimension(dim: int, kl: float) -> str:
-    """A latent dimension and its KL: the row label of a traversal."""
+def dimension(dim: int, kl: float | None) -> str:
+    """A latent dimension and its KL (None: an autoencoder's, which has none): the row label of a traversal."""
+    if kl is None:
+        return f"z{dim}"
     return f"z{dim} · KL {kl:.2f}" + (" (inactive)" if kl < INACTIVE_KL else "")
+
+
+def categorical(variable: int, kl: float) -> str:
+    """A categorical latent variable and its KL against the uniform prior."""
+    return f"c{variable} · KL {kl:.2f}"
+
+
+def category(variable: int, value: int) -> str:
+    """One category of a categorical variable: a traversal's column, or a row of a crossed grid."""
+    return f"c{variable} = {value}"
 
 
 def traversal_columns(mode: str, steps: int, k: float) -> list[str]:

@@ -29,8 +29,10 @@ class ModelExplorer:
         self.domain = domain_for(checkpoint.dataset)
         self.decode_config = None  # text models: an explorer.analysis.decoding.DecodeConfig
         preview = checkpoint.preview
-        self.means = np.asarray(preview.means, dtype=np.float32)
+        self.layout = self.model.latent_layout
+        self.means = np.asarray(preview.means, dtype=np.float32)  # points: continuous means, then probabilities
         self.logvars = None if preview.logvars is None else np.asarray(preview.logvars, dtype=np.float32)
+        self.logits = None if preview.logits is None else np.asarray(preview.logits, dtype=np.float32)
         self.labels = np.asarray(preview.labels, dtype=np.int64)
         self.projection = np.asarray(preview.projection, dtype=np.float32)
         self._fitted_projection: Projection | None = stored_map(preview)
@@ -38,6 +40,7 @@ class ModelExplorer:
         self.map_saved = preview.map_info is not None  # the map on show is the one in the file
         self._kl_per_dim: np.ndarray | None = None
         self.preview_explorer: ModelExplorer | None = None  # set on an explorer of the whole dataset: the preview's
+        self._kl_discrete: np.ndarray | None = None
         self._projection_lock = threading.Lock()  # project_new runs in a worker thread while the GUI reads
 
     # What is loaded
@@ -70,32 +73,63 @@ class ModelExplorer:
     def label(self) -> str:
         return printable(self.checkpoint.label)
 
-    def _item_kl(self, indices) -> np.ndarray:
-        """KL per dimension of preview items against the model's own prior (its ``kl_terms``): (n, D)."""
+    @property
+    def continuous_dim(self) -> int:
+        """How many continuous dimensions lead the latent vector (the rest are one-hot categorical blocks)."""
+        return self.layout.continuous
+
+    @property
+    def discrete_sizes(self) -> tuple[int, ...]:
+        """The number of categories of each categorical latent variable (empty for most models)."""
+        return self.layout.discrete
+
+    def _item_posterior(self, indices) -> tuple[Posterior, torch.Tensor | None]:
+        """Preview items' posteriors (on the model's device) and their conditions."""
+        device, d = self.model.device, self.continuous_dim
+        logits = []
+        if self.logits is not None:
+            blocks = np.cumsum((0,) + self.discrete_sizes)
+            logits = [torch.from_numpy(self.logits[indices, lo:hi]).to(device) for lo, hi in zip(blocks, blocks[1:])]
+        logvar = None if self.logvars is None else torch.from_numpy(self.logvars[indices]).to(device)
+        cond = self._cond_for(indices)
+        return (Posterior(torch.from_numpy(self.means[indices, :d]).to(device), logvar, logits),
+                None if cond is None else cond.to(device))
+
+    def _item_kl(self, indices) -> dict[str, np.ndarray]:
+        """KL of preview items against the model's own prior (its ``kl_terms``): ``per_dim`` (n, D) and
+        ``discrete`` (n, m)."""
         indices = np.atleast_1d(np.asarray(indices, dtype=np.int64))
-        if self.logvars is None:
-            return np.zeros((len(indices), self.latent_dim), dtype=np.float32)
-        device = self.model.device
-        posterior = Posterior(torch.from_numpy(self.means[indices]).to(device),
-                              torch.from_numpy(self.logvars[indices]).to(device))
+        posterior, cond = self._item_posterior(indices)
         with torch.no_grad():
-            cond = self._cond_for(indices)
-            kl = self.model.kl_terms(posterior, None if cond is None else cond.to(device))["per_dim"]
-        return kl.cpu().numpy()
+            kl = self.model.kl_terms(posterior, cond)
+        return {name: value.cpu().numpy() for name, value in kl.items()}
 
     @property
     def kl_per_dim(self) -> np.ndarray:
-        """Mean KL(q(z_d|x) || p(z_d)) per dimension over the preview set, in nats, against the model's prior."""
+        """Mean KL(q(z_d|x) || p(z_d)) per continuous dimension over the preview set, in nats, against the model's
+        prior."""
         if self._kl_per_dim is None:
-            self._kl_per_dim = self._item_kl(np.arange(len(self.means))).mean(0)
+            kl = self._item_kl(np.arange(len(self.means)))
+            self._kl_per_dim, self._kl_discrete = kl["per_dim"].mean(0), kl["discrete"].mean(0)
         return self._kl_per_dim
 
     @property
+    def kl_discrete(self) -> np.ndarray:
+        """Mean KL(q(c_i|x) || uniform) per categorical variable over the preview set, in nats."""
+        if self._kl_discrete is None:
+            self.kl_per_dim  # noqa: B018 - computes both
+        return self._kl_discrete
+
+    @property
     def dims_by_kl(self) -> list[int]:
+        """Continuous dimensions, most KL first."""
         return latent.dims_by_kl(torch.from_numpy(self.kl_per_dim))
 
     def origin(self) -> np.ndarray:
-        return np.zeros(self.latent_dim, dtype=np.float32)
+        """The prior's centre: continuous zeros, and each categorical variable uniform."""
+        parts = [np.zeros(self.continuous_dim, dtype=np.float32)]
+        parts += [np.full(k, 1.0 / k, dtype=np.float32) for k in self.discrete_sizes]
+        return np.concatenate(parts)
 
     # Items of the preview set
     def items(self, indices):
@@ -116,10 +150,19 @@ class ModelExplorer:
         return self.decode(self.means[indices], self._cond_for(indices))
 
     def posterior(self, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        mean = self.means[index]
+        """The continuous part of an item's posterior: mean, σ and KL per dimension."""
+        mean = self.means[index, :self.continuous_dim]
         if self.logvars is None:
             return mean, np.zeros_like(mean), np.zeros_like(mean)
-        return mean, np.exp(0.5 * self.logvars[index]), self._item_kl(index)[0]
+        return mean, np.exp(0.5 * self.logvars[index]), self._item_kl(index)["per_dim"][0]
+
+    def discrete_posterior(self, index: int) -> list[tuple[np.ndarray, float]]:
+        """Each categorical variable's probabilities for an item, with its KL against the uniform prior."""
+        kl = self._item_kl(index)["discrete"][0]
+        return [(self.means[index, block], float(kl[v])) for v, block in enumerate(self._blocks())]
+
+    def _blocks(self) -> list[slice]:
+        return [self.layout.block(v) for v in range(len(self.discrete_sizes))]
 
     def label_of(self, index: int) -> int:
         return int(self.labels[index])
@@ -144,15 +187,107 @@ class ModelExplorer:
         return cond
 
     def traversal(self, z0, dims, mode: str = "sigma", steps: int = 11, k: float = 3.0, cond=None):
-        """Decode each dim in ``dims`` swept over ``steps`` values; returns (items row-major by dim, values)."""
+        """Decode each continuous dim in ``dims`` swept over ``steps`` values; returns (items row-major by dim,
+        values)."""
         z0 = torch.as_tensor(np.asarray(z0, dtype=np.float32))
         values = []
         for dim in dims:
+            self._check_dim(dim)
             data_values = torch.from_numpy(self.means[:, dim]) if mode == "data" else None
             center = 0.0 if mode == "quantiles" else float(z0[dim]) if mode == "sigma" else 0.0
             values.append(latent.traversal_values(mode, steps, k=k, data_values=data_values, center=center))
         grid = latent.traversal_grid(z0, list(dims), values)
         return self.decode(grid.numpy(), cond), torch.stack(values).numpy()
+
+    def _check_dim(self, dim: int) -> None:
+        if not 0 <= int(dim) < self.continuous_dim:
+            where = " (the rest are categorical variables)" if self.discrete_sizes else ""
+            raise ConfigError(f"dimension {dim} is not a continuous dimension: expected 0..{self.continuous_dim - 1}"
+                              + where)
+
+    # Categorical latents
+    def with_category(self, z, variable: int, category: int) -> np.ndarray:
+        """Latents (n, width) or one latent with categorical ``variable`` set to the one-hot ``category``."""
+        if not 0 <= variable < len(self.discrete_sizes):
+            raise ConfigError(f"categorical variable {variable} out of range: this model has "
+                              f"{len(self.discrete_sizes)}")
+        k = self.discrete_sizes[variable]
+        if not 0 <= category < k:
+            raise ConfigError(f"category {category} out of range 0..{k - 1}")
+        z = np.array(z, dtype=np.float32)
+        block = z[..., self.layout.block(variable)]
+        block[...] = 0.0
+        block[..., category] = 1.0
+        return z
+
+    def category_row(self, z0, variable: int, cond=None):
+        """One decode per category of ``variable``, everything else held at z0: one style, every category."""
+        k = self.discrete_sizes[variable] if 0 <= variable < len(self.discrete_sizes) else 0
+        z = np.stack([self.with_category(z0, variable, c) for c in range(max(k, 1))])
+        return self.decode(z, cond)
+
+    def category_grid(self, z0, variable: int, dim: int, mode: str = "sigma", steps: int = 11, k: float = 3.0,
+                      cond=None):
+        """A categorical variable crossed with a continuous dimension: one row per category, each sweeping ``dim``
+        as ``traversal`` does. Returns (items row-major by category, the values swept)."""
+        self._check_dim(dim)
+        rows = [self.with_category(z0, variable, c) for c in range(self.discrete_sizes[variable])]
+        data_values = torch.from_numpy(self.means[:, dim]) if mode == "data" else None
+        values = latent.traversal_values(mode, steps, k=k, data_values=data_values,
+                                         center=float(z0[dim]) if mode == "sigma" else 0.0)
+        grid = torch.cat([latent.traverse(torch.from_numpy(row), dim, values) for row in rows])
+        return self.decode(grid.numpy(), cond), values.numpy()
+
+    # The 2-D manifold
+    def manifold(self, z0, dims=None, steps: int = 15, cond=None, component: int | None = None):
+        """Kingma & Welling's learned manifold: decodes of a steps x steps grid whose two continuous dimensions
+        ``dims`` (default: ``manifold_dims``) are spaced by the prior's inverse CDF over its quantiles
+        0.05..0.95 (the class's prior for a conditional model, one component's for a mixture prior), everything
+        else held at z0. Rows run down the second dimension from its high quantile to its low one, columns along
+        the first. Returns (items row-major, the (steps, steps, 2) values of the two dimensions)."""
+        latents, values = self.manifold_latents(z0, dims, steps, cond, component)
+        return self.decode(latents, cond), values
+
+    def manifold_latents(self, z0, dims=None, steps: int = 15, cond=None,
+                         component: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The latents ``manifold`` decodes (steps², width) and the values of its two dimensions."""
+        dims = list(self.manifold_dims() if dims is None else dims)
+        if len(dims) != 2 or dims[0] == dims[1]:
+            raise ConfigError(f"the manifold needs two different dimensions, got {dims}")
+        for dim in dims:
+            self._check_dim(dim)
+        if steps < 2:
+            raise ConfigError(f"the manifold needs at least 2 steps a side, got {steps}")
+        components = self.model.prior_components
+        if components and component is not None and not 0 <= component < components:
+            raise ConfigError(f"prior component {component} out of range 0..{components - 1}")
+        quantiles = latent.traversal_values("quantiles", steps)
+        rows, cols = torch.meshgrid(quantiles.flip(0), quantiles, indexing="ij")
+        eps = torch.zeros(steps * steps, self.continuous_dim)
+        eps[:, dims[0]], eps[:, dims[1]] = cols.reshape(-1), rows.reshape(-1)
+        cond_t = self._broadcast_cond(cond, len(eps))
+        with torch.no_grad():
+            prior = self.model.prior_points(eps.to(self.model.device), None if cond_t is None
+                                            else cond_t.to(self.model.device), component).cpu().numpy()
+        grid = np.repeat(np.asarray(z0, dtype=np.float32)[None], len(eps), axis=0)
+        grid[:, dims] = prior[:, dims]
+        return grid, grid[:, dims].reshape(steps, steps, 2)
+
+    def manifold_dims(self) -> list[int]:
+        """The manifold's default dimensions: the two with the most KL (for a deterministic encoder, whose KL is
+        zero, the two whose codes vary most across the preview set)."""
+        if self.logvars is not None:
+            return self.dims_by_kl[:2]
+        spread = torch.from_numpy(self.means[:, :self.continuous_dim].var(0))
+        return latent.dims_by_kl(spread)[:2]
+
+    def component_names(self) -> list[str]:
+        """What to call the prior's mixture components (with the class each stands for when there is one per
+        class)."""
+        count, names = self.model.prior_components, self.class_names
+        if count and len(names) == count:
+            return [f"component {c} (class {name})" for c, name in enumerate(names)]
+        return [f"component {c}" for c in range(count)]
 
     def interpolation(self, z_a, z_b, steps: int = 10, method: str = "lerp", cond=None):
         path = self.interpolation_path(z_a, z_b, steps, method)
@@ -170,20 +305,34 @@ class ModelExplorer:
         z = np.repeat(np.atleast_2d(np.asarray(z, dtype=np.float32)), len(classes), axis=0)
         return self.decode(z, np.asarray(classes))
 
-    def samples(self, n: int, temperature: float = 1.0, class_index: int | None = None, seed: int = 0):
-        z, cond = self.prior_latents(n, temperature, class_index, seed)
+    def samples(self, n: int, temperature: float = 1.0, class_index: int | None = None, seed: int = 0,
+                categories: dict[int, int] | None = None):
+        z, cond = self.prior_latents(n, temperature, class_index, seed, categories)
         return self.decode(z, cond)
 
-    def prior_latents(self, n: int, temperature: float = 1.0, class_index: int | None = None,
-                      seed: int = 0) -> tuple[np.ndarray, torch.Tensor | None]:
-        """Latents drawn from the prior (of one class for a conditional model) and the class to decode them with."""
+    def prior_latents(self, n: int, temperature: float = 1.0, class_index: int | None = None, seed: int = 0,
+                      categories: dict[int, int] | None = None) -> tuple[np.ndarray, torch.Tensor | None]:
+        """Latents drawn from the prior (of one class for a conditional model; with categorical variables fixed
+        to ``categories``, {variable: category}) and the class to decode them with."""
         if self.conditional and class_index is None:
             raise ConfigError("a conditional model samples one class at a time: give a class")
         cond = self._broadcast_cond(class_index, n)
         generator = torch.Generator().manual_seed(int(seed))
         with torch.no_grad():
-            z = self.model.sample_prior(n, cond, temperature=temperature, generator=generator).cpu()
-        return z.numpy(), cond
+            z = self.model.sample_prior(n, cond, temperature=temperature, generator=generator).cpu().numpy()
+        for variable, category in (categories or {}).items():
+            z = self.with_category(z, variable, category)
+        return z, cond
+
+    def prior_on_map(self, n: int = 1000, seed: int = 0) -> np.ndarray:
+        """Where n samples of the prior land on the map (k, 2) (a conditional model's spread over its classes):
+        beside the data's codes it shows how well the codes fill the prior."""
+        classes = np.arange(n) % self.num_classes if self.conditional else None
+        generator = torch.Generator().manual_seed(int(seed))
+        cond = None if classes is None else torch.as_tensor(classes).to(self.model.device)
+        with torch.no_grad():
+            z = self.model.sample_prior(n, cond, generator=generator).cpu().numpy()
+        return self.project_new(z)
 
     def analogy(self, z_a, z_b, z_c, cond=None):
         return self.decode(self.analogy_latent(z_a, z_b, z_c), cond)
@@ -219,13 +368,37 @@ class ModelExplorer:
                 cond_t = self._broadcast_cond(cond, len(x))
                 posterior = self.model.encode(x.to(self.model.device),
                                               None if cond_t is None else cond_t.to(self.model.device))
-        return posterior.mean.cpu().numpy()
+        return posterior.point().cpu().numpy()
 
     def nearest(self, mean, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """The k preview items whose posterior means are closest (Euclidean) to ``mean``: (indices, distances)."""
         distances = np.linalg.norm(self.means - np.asarray(mean, dtype=np.float32), axis=1)
         order = np.argsort(distances, kind="stable")[:k]
         return order, distances[order]
+
+    # What a model's code says about the data
+    def code_confusion(self) -> dict | None:
+        """How a categorical latent matches the labels (``explorer.analysis.metrics.discrete_accuracy``): the
+        checkpoint's figure on its test split when it has one, else computed on the preview set. With ``source``,
+        where it was measured."""
+        from explorer.analysis.metrics import discrete_accuracy
+
+        stored = self.checkpoint.metrics.get("discrete_accuracy")
+        if isinstance(stored, dict):
+            return dict(stored, source="test split")
+        if self.logits is None:
+            return None
+        posterior, _ = self._item_posterior(np.arange(len(self.means)))
+        found = discrete_accuracy([logits.cpu() for logits in posterior.logits], torch.from_numpy(self.labels))
+        return None if found is None else dict(found, source=f"{len(self.means)} preview items")
+
+    def unit_activity(self) -> np.ndarray | None:
+        """For a sparse code: the fraction of preview items in which each unit is active (above the model's
+        ``code_threshold``); None for other models."""
+        threshold = self.model.code_threshold
+        if threshold is None:
+            return None
+        return (self.means[:, :self.continuous_dim] > threshold).mean(0)
 
     def length_buckets(self) -> tuple[np.ndarray, list[str]]:
         """For text: each preview sentence's length bucket (an index) and the buckets' names, to colour the map."""
@@ -285,12 +458,12 @@ class ModelExplorer:
 
     def project_new(self, means) -> np.ndarray:
         """Place new latents on the map: by the map head of a UMAP or t-SNE map, by the linear transform of a PCA
-        map (refitted here the first time)."""
+        map (refitted here the first time), or as they are when a 2-D latent is its own map."""
         with self._projection_lock:
             if self._fitted_projection is None:
                 from explorer.analysis.projection import project
 
-                self._fitted_projection = project(self.means, "pca")
+                self._fitted_projection = project(self.means, "latent" if self.means.shape[1] == 2 else "pca")
             projection = self._fitted_projection
         return projection.transform(np.atleast_2d(means))
 

@@ -59,8 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for path in paths:
         try:
-            if (read_metadata(path).get("map") or {}).get("method") == DEFAULT_METHOD:
-                print(f"{path}: has its {METHODS[DEFAULT_METHOD]} map already")
+            method = (read_metadata(path).get("map") or {}).get("method")
+            if method in (DEFAULT_METHOD, "latent"):  # a 2-D latent is its own map
+                print(f"{path}: has its {METHODS[method]} map already")
                 continue
             projection = add_map(path)
         except ExplorerError as error:

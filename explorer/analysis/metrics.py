@@ -1,15 +1,17 @@
-"""Evaluation of a trained model on a split: -ELBO and its terms, KL per dimension, active units, mutual
-information I(x;z), the importance-weighted NLL bound, perplexity and reconstruction (BLEU, token accuracy) for
-sentences, and a CVAE's conditional accuracy."""
+"""Evaluation of a trained model on a split: -ELBO and its terms, KL per dimension (and per categorical variable),
+active units, mutual information I(x;z), the importance-weighted NLL bound, perplexity and reconstruction (BLEU,
+token accuracy) for sentences, a CVAE's conditional accuracy, and the unsupervised accuracy of a categorical latent
+against the labels."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from explorer.data.base import Dataset, Split
-from explorer.models.base import Batch, LatentModel, gaussian_log_density
+from explorer.models.base import Batch, LatentModel, Posterior, gaussian_log_density
 
 AU_THRESHOLD = 0.01
 MI_MAX_ITEMS = 5000
@@ -27,19 +29,22 @@ def _cond(model: LatentModel, batch: Batch):
 
 
 @torch.no_grad()
-def posterior_stats(model: LatentModel, split: Split, batch_size: int = 1000):
-    """Posterior means and log-variances (None for deterministic encoders) of every item, on the CPU.
-    A model without a latent (the language model) gives (N, 0) means."""
+def encode_split(model: LatentModel, split: Split, batch_size: int = 1000) -> Posterior:
+    """Every item's posterior (continuous means, log-variances, categorical logits), on the CPU, in eval mode. A
+    model without a latent (the language model) gives (N, 0) means."""
     model.eval()
     if not model.latent_dim:
-        return torch.zeros(len(split), 0), None
-    means, logvars = [], []
-    for batch in _batches(model, split, batch_size):
-        posterior = model.encode(batch.x, _cond(model, batch), batch.lengths)
-        means.append(posterior.mean.cpu())
-        if posterior.logvar is not None:
-            logvars.append(posterior.logvar.cpu())
-    return torch.cat(means), (torch.cat(logvars) if logvars else None)
+        return Posterior(torch.zeros(len(split), 0))
+    parts = [model.encode(batch.x, _cond(model, batch), batch.lengths) for batch in _batches(model, split, batch_size)]
+    logvars = [p.logvar.cpu() for p in parts if p.logvar is not None]
+    return Posterior(torch.cat([p.mean.cpu() for p in parts]), torch.cat(logvars) if logvars else None,
+                     [torch.cat([p.logits[i].cpu() for p in parts]) for i in range(len(parts[0].logits))])
+
+
+def posterior_stats(model: LatentModel, split: Split, batch_size: int = 1000):
+    """Continuous posterior means and log-variances (None for deterministic encoders) of every item, on the CPU."""
+    posterior = encode_split(model, split, batch_size)
+    return posterior.mean, posterior.logvar
 
 
 def active_units(means: torch.Tensor, threshold: float = AU_THRESHOLD) -> tuple[int, torch.Tensor]:
@@ -69,7 +74,8 @@ def mutual_information(means: torch.Tensor, logvars: torch.Tensor, seed: int = 0
 
 @torch.no_grad()
 def iw_nll(model: LatentModel, split: Split, k: int, batch_size: int = 500, seed: int = 0) -> torch.Tensor:
-    """-log p(x) per item by the importance-weighted bound with k samples (Burda et al. 2016)."""
+    """-log p(x) per item by the importance-weighted bound with k samples (Burda et al. 2016). Categorical latents
+    are sampled exactly from q(c|x) (one-hot, not relaxed) against their uniform prior."""
     model.eval()
     generator = torch.Generator().manual_seed(seed)
     out = []
@@ -81,10 +87,50 @@ def iw_nll(model: LatentModel, split: Split, k: int, batch_size: int = 500, seed
         for _ in range(k):
             eps = torch.randn(posterior.mean.shape, generator=generator).to(model.device)
             z = posterior.mean + posterior.std * eps
-            log_w.append(model.log_likelihood(batch, z) + gaussian_log_density(z, prior_mean, prior_logvar)
-                         - posterior.log_density(z))
+            log_ratio = gaussian_log_density(z, prior_mean, prior_logvar) - posterior.log_density(z)
+            parts = [z]
+            for logits in posterior.logits:
+                log_q = logits.log_softmax(-1)
+                picks = torch.multinomial(log_q.exp().cpu(), 1, generator=generator).to(model.device)
+                log_ratio = log_ratio - math.log(logits.shape[-1]) - log_q.gather(1, picks).squeeze(1)
+                parts.append(F.one_hot(picks.squeeze(1), logits.shape[-1]).to(z.dtype))
+            log_w.append(model.log_likelihood(batch, torch.cat(parts, dim=1)) + log_ratio)
         out.append(-(torch.logsumexp(torch.stack(log_w), dim=0) - math.log(k)).cpu())
     return torch.cat(out)
+
+
+def matched_order(assignment: list[int]) -> list[int]:
+    """The categories ordered by the class each was matched to (``discrete_accuracy``'s assignment), unmatched
+    ones last: a confusion matrix in this column order holds the agreement on its diagonal."""
+    return sorted(range(len(assignment)), key=lambda k: (assignment[k] < 0, assignment[k], k))
+
+
+def discrete_accuracy(logits: list[torch.Tensor], labels: torch.Tensor) -> dict | None:
+    """Unsupervised accuracy of a categorical latent against the labels: each item's most probable category, the
+    categories matched one-to-one to the classes so that most items agree (the Hungarian method, SciPy's
+    linear_sum_assignment), the fraction that agrees. Of several variables, the one that agrees best. None without
+    categorical latents or labels."""
+    from scipy.optimize import linear_sum_assignment
+
+    labelled = labels >= 0
+    if not logits or not bool(labelled.any()):
+        return None
+    y = labels[labelled].numpy()
+    classes = int(y.max()) + 1
+    best = None
+    for variable, variable_logits in enumerate(logits):
+        k = variable_logits.shape[1]
+        codes = variable_logits[labelled].argmax(1).numpy()
+        confusion = np.zeros((classes, k), dtype=np.int64)
+        np.add.at(confusion, (y, codes), 1)
+        rows, cols = linear_sum_assignment(-confusion)
+        accuracy = float(confusion[rows, cols].sum() / len(y))
+        if best is None or accuracy > best["accuracy"]:
+            assignment = np.full(k, -1, dtype=np.int64)
+            assignment[cols] = rows
+            best = {"accuracy": accuracy, "variable": variable, "confusion": confusion.tolist(),
+                    "assignment": assignment.tolist()}
+    return best
 
 
 def perplexity(nll_per_example: torch.Tensor, lengths: torch.Tensor) -> float:
@@ -94,24 +140,35 @@ def perplexity(nll_per_example: torch.Tensor, lengths: torch.Tensor) -> float:
 
 @torch.no_grad()
 def evaluate(model: LatentModel, split: Split, nll_samples: int = 0, batch_size: int = 1000) -> dict:
-    """Metrics per example in nats. ``elbo`` is the NEGATIVE ELBO (lower is better)."""
+    """Metrics per example in nats. ``elbo`` is the NEGATIVE ELBO (lower is better). Categorical latents add their
+    KL per variable (``kl_discrete``) and, on labelled data, ``discrete_accuracy``; a model's own figures
+    (``extra_metrics``) are merged in."""
     model.eval()
-    recon, kl, kl_dims = [], [], []
+    recon, kl, kl_dims, kl_discrete = [], [], [], []
     for batch in _batches(model, split, batch_size):
         terms = model.loss_terms(batch)
         recon.append(terms["recon"].cpu())
         kl.append(terms["kl"].cpu())
         kl_dims.append(terms["kl_per_dim"].sum(0).cpu())
+        if "kl_discrete" in terms:
+            kl_discrete.append(terms["kl_discrete"].sum(0).cpu())
     recon, kl = torch.cat(recon), torch.cat(kl)
     metrics = {"elbo": float((recon + kl).mean()), "recon": float(recon.mean()), "kl": float(kl.mean()),
                "kl_per_dim": [], "active_units": 0, "mutual_info": None, "examples": len(split)}
     if model.latent_dim:
-        means, logvars = posterior_stats(model, split, batch_size)
-        metrics["active_units"] = active_units(means)[0]
-        if logvars is not None:
+        posterior = encode_split(model, split, batch_size)
+        metrics["active_units"] = active_units(posterior.mean)[0]
+        if posterior.logvar is not None:
             # The KL each dimension pays against the model's own prior (kl_terms), as training counts it.
             metrics["kl_per_dim"] = (torch.stack(kl_dims).sum(0) / len(split)).tolist()
-            metrics["mutual_info"] = mutual_information(means, logvars)
+            metrics["mutual_info"] = mutual_information(posterior.mean, posterior.logvar)
+        if kl_discrete:
+            metrics["kl_discrete"] = (torch.stack(kl_discrete).sum(0) / len(split)).tolist()
+        if split.y is not None:
+            accuracy = discrete_accuracy(posterior.logits, split.y)
+            if accuracy is not None:
+                metrics["discrete_accuracy"] = accuracy
+            metrics.update(model.extra_metrics(posterior, split.y))
     if nll_samples > 0:
         nll = iw_nll(model, split, nll_samples) if model.variational else recon
         metrics["nll_iw"] = float(nll.mean())

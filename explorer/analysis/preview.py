@@ -1,6 +1,7 @@
 """The preview set a checkpoint carries so it can be explored with no dataset: the first held-out items, their
-labels, posterior means and log-variances, and the map of the means (UMAP with its map head in a run's final
-snapshot, PCA in the snapshots taken while it trains)."""
+labels, posterior points (continuous means, category probabilities), log-variances and categorical logits, and
+the map of the points (UMAP with its map head in a run's final snapshot, PCA in the snapshots taken while it
+trains; a 2-D latent is its own map)."""
 from __future__ import annotations
 
 import numpy as np
@@ -19,17 +20,20 @@ SNAPSHOT_METHOD = "pca"  # while a run trains: instant, and the app refits the m
 
 def build_preview(model: LatentModel, split: Split, size: int = PREVIEW_SIZE, map_method: str = SNAPSHOT_METHOD,
                   worker=None, seed: int = 0) -> Preview:
-    """The first ``size`` held-out items with their posterior means, log-variances and a ``map_method`` map of the
-    means (fitted in ``worker``, a ProjectionWorker, when one is given)."""
-    from explorer.analysis.metrics import posterior_stats
+    """The first ``size`` held-out items with their posteriors (points, log-variances, categorical logits) and a
+    ``map_method`` map of the points (fitted in ``worker``, a ProjectionWorker, when one is given)."""
+    from explorer.analysis.metrics import encode_split
 
     part = split.subset(slice(0, min(size, len(split))))
-    means, logvars = posterior_stats(model, part)
-    means_np = means.cpu().numpy().astype(np.float32)
+    posterior = encode_split(model, part)
+    means_np, logvars = posterior.point().numpy().astype(np.float32), posterior.logvar
     inputs, lengths = stored_inputs(part)
+    if means_np.shape[1] == 2:
+        map_method = "latent"
     preview = Preview(inputs=inputs, labels=part.y.numpy().astype(np.int64), means=means_np,
                       logvars=None if logvars is None else logvars.cpu().numpy().astype(np.float32),
-                      projection=np.zeros((len(means_np), 2), dtype=np.float32), lengths=lengths)
+                      projection=np.zeros((len(means_np), 2), dtype=np.float32), lengths=lengths,
+                      logits=torch.cat(posterior.logits, dim=1).numpy().astype(np.float32) if posterior.logits else None)
     if means_np.shape[1]:  # a language model has no latents to map
         set_map(preview, map_means(means_np, map_method, worker, seed))
     return preview
@@ -46,7 +50,7 @@ def map_means(means: np.ndarray, method: str = DEFAULT_METHOD, worker=None, seed
     """The map of a preview's means by ``method`` (PCA when there are too few items for it)."""
     if len(means) < MIN_ITEMS[method]:
         method = "pca"
-    if worker is not None and method != "pca":
+    if worker is not None and method not in ("pca", "latent"):  # those take no time
         try:
             return worker.fit(means, method, seed)
         except ProjectionWorkerError:  # the worker process could not run: fit here instead

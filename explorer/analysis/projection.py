@@ -22,11 +22,12 @@ import numpy as np
 from explorer.analysis.maphead import MapHead, fit_map_head
 from explorer.errors import ConfigError
 
-METHODS = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}  # id -> the name a person sees
+METHODS = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE", "latent": "Latent (2-D)"}  # id -> the name shown
+# latent: a 2-D latent is its own map
 DEFAULT_METHOD = "umap"
 UMAP_PARAMS = {"n_neighbors": 15, "min_dist": 0.1, "n_epochs": 200, "metric": "euclidean"}
 TSNE_PARAMS = {"perplexity": 30.0, "init": "pca"}
-MIN_ITEMS = {"umap": 30, "tsne": 10, "pca": 1}  # below these a neighbour graph says little
+MIN_ITEMS = {"umap": 30, "tsne": 10, "pca": 1, "latent": 1}  # below these a neighbour graph says little
 
 Progress = Callable[[float, str], None]
 
@@ -106,7 +107,9 @@ def project(points, method: str = DEFAULT_METHOD, seed: int = 0, with_head: bool
     inputs = _two_columns(latents)
     # Small matrices: BLAS threads only wait for each other (a head fit ran 40x slower with two on a busy machine).
     with threadpool_limits(1):
-        if method == "pca":
+        if method == "latent":
+            projection = _latent(latents, seed)
+        elif method == "pca":
             projection = _pca(inputs, seed)
         elif method == "umap":
             projection = _umap(inputs, seed, report)
@@ -119,6 +122,13 @@ def project(points, method: str = DEFAULT_METHOD, seed: int = 0, with_head: bool
     projection.input_dim = latents.shape[1]
     report(1.0, "done")
     return projection
+
+
+def _latent(latents: np.ndarray, seed: int) -> Projection:
+    """A 2-D latent is its own map: the identity, which places new latents exactly."""
+    if latents.shape[1] != 2:
+        raise ConfigError(f"only a 2-D latent is its own map; this one has {latents.shape[1]} dimensions")
+    return Projection("latent", latents.copy(), {}, seed, linear=(np.zeros(2, np.float32), np.eye(2, dtype=np.float32)))
 
 
 def _pca(inputs: np.ndarray, seed: int) -> Projection:

@@ -21,7 +21,7 @@ def whole_dataset_explorer(explorer: ModelExplorer, progress: Callable[[float, s
                            check: Callable[[], None] | None = None) -> ModelExplorer:
     """``explorer``'s model over every item of its dataset, placed on its map. DataError when the dataset is not
     on this machine; ConfigError for a text model."""
-    from explorer.analysis.metrics import posterior_stats
+    from explorer.analysis.metrics import encode_split
     from explorer.data.registry import is_named_dataset, load_dataset
 
     report = progress or (lambda fraction, text: None)
@@ -33,20 +33,23 @@ def whole_dataset_explorer(explorer: ModelExplorer, progress: Callable[[float, s
     report(0.0, f"loading {dataset_id}")
     dataset = load_dataset(dataset_id)
     items = Split(torch.cat([dataset.train.x, dataset.test.x]), torch.cat([dataset.train.y, dataset.test.y]))
-    means, logvars = [], []
+    points, logvars, logits = [], [], []
     for start in range(0, len(items), CHUNK):
         if check is not None:
             check()
         report(0.05 + 0.9 * start / len(items), f"encoding {start:,} of {len(items):,}")
-        mean, logvar = posterior_stats(explorer.model, items.subset(slice(start, start + CHUNK)))
-        means.append(mean.numpy().astype(np.float32))
-        if logvar is not None:
-            logvars.append(logvar.numpy().astype(np.float32))
-    means = np.concatenate(means)
+        posterior = encode_split(explorer.model, items.subset(slice(start, start + CHUNK)))
+        points.append(posterior.point().numpy().astype(np.float32))
+        if posterior.logvar is not None:
+            logvars.append(posterior.logvar.numpy().astype(np.float32))
+        if posterior.logits:
+            logits.append(torch.cat(posterior.logits, dim=1).numpy().astype(np.float32))
+    means = np.concatenate(points)
     report(0.95, "placing on the map")
     inputs, _ = stored_inputs(items)
     preview = dataclasses.replace(explorer.checkpoint.preview, inputs=inputs, labels=items.y.numpy().astype(np.int64),
                                   means=means, logvars=np.concatenate(logvars) if logvars else None,
+                                  logits=np.concatenate(logits) if logits else None,
                                   projection=explorer.project_new(means), lengths=None)
     whole = ModelExplorer(dataclasses.replace(explorer.checkpoint, preview=preview))
     whole.adopt_map_of(explorer)

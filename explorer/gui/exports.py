@@ -38,6 +38,7 @@ class Exports:
              "Save inputs above their reconstructions: the selected group, else the first preview items."),
             ("Traversal grid…", self.traversal, "Save the traversal's decodes."),
             ("Scrub decode…", self.scrub, "Save the decode at the traversal slider's value."),
+            ("Manifold grid…", self.manifold, "Save the 2-D manifold's decodes."),
             ("Interpolation strip…", self.interpolation, "Save the interpolation's decodes."),
             ("Class swap row…", self.class_swap, "Save A's latent decoded with every class (CVAE)."),
             ("Samples grid…", self.samples, "Save the samples."),
@@ -223,6 +224,9 @@ class Exports:
 
     def scrub(self) -> None:
         self.view(self.window.traversal.scrub_view, "scrub")
+
+    def manifold(self) -> None:
+        self.view(self.window.manifold.view, "manifold")
 
     def interpolation(self) -> None:
         self.view(self.window.interpolation.view, "interpolation")

@@ -20,6 +20,7 @@ from explorer.gui.exports import Exports
 from explorer.gui.panels.arithmetic_panel import ArithmeticPanel
 from explorer.gui.panels.inspector_panel import InspectorPanel
 from explorer.gui.panels.interpolation_panel import InterpolationPanel
+from explorer.gui.panels.manifold_panel import ManifoldPanel
 from explorer.gui.panels.map_panel import MapPanel
 from explorer.gui.panels.model_panel import ModelPanel
 from explorer.gui.panels.samples_panel import SamplesPanel
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         self.inspector = InspectorPanel(self.session)
         self.training = TrainingPanel(self.session)
         self.traversal = TraversalPanel(self.session)
+        self.manifold = ManifoldPanel(self.session)
         self.interpolation = InterpolationPanel(self.session)
         self.samples = SamplesPanel(self.session)
         self.arithmetic = ArithmeticPanel(self.session)
@@ -84,6 +86,7 @@ class MainWindow(QMainWindow):
         for panel, name, tip in (
                 (self.training, "Training", "Train a model and watch its curves."),
                 (self.traversal, "Traversal", "Sweep latent dimensions one at a time."),
+                (self.manifold, "Manifold", "Two dimensions swept over the prior's quantiles, as a grid."),
                 (self.interpolation, "Interpolation", "Walk the latent space between two items."),
                 (self.samples, "Samples", "Draw new items from the prior."),
                 (self.arithmetic, "Arithmetic", "Analogies and attribute vectors in latent space."),

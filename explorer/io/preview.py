@@ -17,7 +17,7 @@ from explorer.limits import MAX_CHECKPOINT_BYTES
 
 META_KEY = "latent_explorer"
 NUMPY_DTYPES = {"F32": "<f4", "F64": "<f8", "F16": "<f2", "I64": "<i8", "I32": "<i4", "U8": "u1"}
-PREVIEW_ARRAYS = ("inputs", "labels", "means", "logvars", "projection", "lengths")
+PREVIEW_ARRAYS = ("inputs", "labels", "means", "logvars", "projection", "lengths", "logits")
 
 
 @dataclass
@@ -26,12 +26,13 @@ class Preview:
 
     inputs: np.ndarray  # uint8 (N, H, W) images, or int64 (N, T) token ids
     labels: np.ndarray  # int64 (N,)
-    means: np.ndarray  # float32 (N, D)
+    means: np.ndarray  # float32 (N, D + ΣK): the posterior's point, continuous means then category probabilities
     logvars: np.ndarray | None  # float32 (N, D); None for deterministic encoders
     projection: np.ndarray  # float32 (N, 2): the map
     lengths: np.ndarray | None = None  # int64 (N,) for text
     map_info: dict | None = None  # the checkpoint's ``map`` metadata: method, params, seed, head config, R²
     map_head: dict[str, np.ndarray] | None = None  # the map head's weights (``maphead.*``)
+    logits: np.ndarray | None = None  # float32 (N, ΣK): each categorical variable's logits, side by side
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The ``preview.*`` tensors by name."""
@@ -41,7 +42,7 @@ class Preview:
     def from_arrays(cls, arrays: dict, map_info: dict | None, map_head: dict | None) -> "Preview":
         return cls(inputs=arrays["inputs"], labels=arrays["labels"], means=arrays["means"],
                    logvars=arrays.get("logvars"), projection=arrays["projection"], lengths=arrays.get("lengths"),
-                   map_info=map_info, map_head=map_head or None)
+                   map_info=map_info, map_head=map_head or None, logits=arrays.get("logits"))
 
 
 def preview_values_problem(valid: ValidMeta, preview: Preview) -> str | None:

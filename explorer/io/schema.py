@@ -25,10 +25,12 @@ from explorer.analysis.projection import METHODS
 from explorer.data.tokens import SPECIALS as SPECIAL_TOKENS
 from explorer.errors import CheckpointError
 from explorer.io.header import Header, TensorEntry
-from explorer.limits import (MAX_BATCH, MAX_CHANNELS, MAX_CLASSES, MAX_CONV_BLOCKS, MAX_EPOCHS, MAX_HIDDEN,
-                             MAX_HISTORY_EPOCHS, MAX_ID_CHARS, MAX_IMAGE_SIDE, MAX_LABEL_CHARS, MAX_LATENT_DIM,
-                             MAX_LAYERS, MAX_MAP_HEAD_LAYERS, MAX_MAP_HEAD_WIDTH, MAX_PREVIEW_ITEMS, MAX_SEED, MAX_SEQ_LEN, MAX_STEPS, MAX_TOKEN_CHARS,
-                             MAX_VOCAB, MAX_WORLD_SIZE)
+from explorer.limits import (MAX_BATCH, MAX_CHANNELS, MAX_CLASSES, MAX_CONV_BLOCKS, MAX_DISCRETE_VARIABLES,
+                             MAX_EPOCHS, MAX_HIDDEN, MAX_HISTORY_EPOCHS, MAX_ID_CHARS, MAX_IMAGE_SIDE,
+                             MAX_LABEL_CHARS, MAX_LATENT_DIM, MAX_LAYERS, MAX_MAP_HEAD_LAYERS, MAX_MAP_HEAD_WIDTH,
+                             MAX_PREVIEW_ITEMS, MAX_SEED, MAX_SEQ_LEN, MAX_STEPS, MAX_TOKEN_CHARS, MAX_VOCAB,
+                             MAX_WORLD_SIZE)
+from explorer.models.base import model_classes
 
 FORMAT_VERSIONS = (1, 2)  # 2: optimizer state per named optimizer
 TENSOR_PREFIXES = ("model.", "optim.", "preview.", "maphead.")
@@ -91,6 +93,10 @@ class ModelConfig(Section):
     kind: Name
     latent_dim: Int(0, MAX_LATENT_DIM)
     num_classes: Int(0, MAX_CLASSES) = 0
+
+    def latent_layout(self) -> tuple[int, tuple[int, ...]]:
+        """(continuous dims, categorical sizes) of the latent vector: the preview arrays' widths follow it."""
+        return self.latent_dim, ()
 
 
 @config_schema("ae", "dae", "vae", "cvae")
@@ -218,6 +224,7 @@ class ObjectiveSettings(Section):
     gamma: Real(0.0, 1e9) | None = None
     capacity_steps: Steps | None = None
     free_bits: Real(0.0, 1e6) | None = None
+    capacity_c: Real(0.0, 1e6) | None = None
     pretrain_steps: Steps | None = None
 
 
@@ -265,6 +272,16 @@ class ConditionalAccuracy(Record):
     per_class: Annotated[list[Number], Field(max_length=MAX_CLASSES)] = []
 
 
+class DiscreteAccuracy(Record):
+    """How well a categorical latent recovers the labels: the best one-to-one matching of its categories to the
+    classes (``assignment``: each category's class, -1 if unmatched), and ``confusion`` (classes x categories)."""
+
+    accuracy: Number
+    variable: Int(0, MAX_DISCRETE_VARIABLES - 1)
+    confusion: Annotated[list[Annotated[list[Count], Field(max_length=MAX_CLASSES)]], Field(max_length=MAX_CLASSES)]
+    assignment: Annotated[list[Int(-1, MAX_CLASSES - 1)], Field(max_length=MAX_CLASSES)]
+
+
 class Metrics(Record):
     elbo: Number | None = None
     recon: Number | None = None
@@ -277,6 +294,7 @@ class Metrics(Record):
     ppl: Number | None = None
     ppl_iw: Number | None = None
     conditional_accuracy: ConditionalAccuracy | None = None
+    discrete_accuracy: DiscreteAccuracy | None = None
 
 
 class TrainedWith(Section):
@@ -367,6 +385,7 @@ def validate_meta(where: str, meta) -> ValidMeta:
         raise CheckpointError(f"{where} was written by a newer Latent Explorer (format {version}; this version reads "
                               f"up to {max(FORMAT_VERSIONS)}): upgrade to open it")
     parsed = _validate(where, CheckpointMeta, meta, "")
+    model_classes()  # the built-in kinds declare their config schemas where they are defined
     config = meta["model_config"]
     kind = config.get("kind") if isinstance(config, dict) else None
     if not isinstance(kind, str) or kind not in MODEL_CONFIGS:
@@ -474,11 +493,21 @@ def _item_shape(valid: ValidMeta) -> tuple[int, ...]:
     return tuple(shape[1:]) if valid.model.domain == "image" else tuple(shape)
 
 
+def _continuous(valid: ValidMeta) -> int:
+    return valid.model.latent_layout()[0]
+
+
+def _categories(valid: ValidMeta) -> int:
+    return sum(valid.model.latent_layout()[1])
+
+
 PREVIEW_ARRAYS = {
     "inputs": PreviewArray("", _item_shape),  # dtype by domain: U8 images, I64 token ids
     "labels": PreviewArray("I64", lambda valid: ()),
-    "means": PreviewArray("F32", lambda valid: (valid.model.latent_dim,)),
-    "logvars": PreviewArray("F32", lambda valid: (valid.model.latent_dim,), required=lambda valid: False),
+    # The posterior's point: continuous means, then each categorical variable's probabilities.
+    "means": PreviewArray("F32", lambda valid: (_continuous(valid) + _categories(valid),)),
+    "logvars": PreviewArray("F32", lambda valid: (_continuous(valid),), required=lambda valid: False),
+    "logits": PreviewArray("F32", lambda valid: (_categories(valid),), required=lambda valid: _categories(valid) > 0),
     "projection": PreviewArray("F32", lambda valid: (2,)),
     "lengths": PreviewArray("I64", lambda valid: (), required=lambda valid: valid.model.domain == "text"),
 }
@@ -509,9 +538,10 @@ def _check_map_head(where: str, valid: ValidMeta, arrays: dict[str, TensorEntry]
         if arrays:
             raise CheckpointError(f"{where}: map head tensors without a map head in the metadata (map.head)")
         return
-    if head.input_dim != valid.model.latent_dim:
+    width = _continuous(valid) + _categories(valid)  # the latent vector, category probabilities included
+    if head.input_dim != width:
         raise CheckpointError(f"{where}: the map head takes {head.input_dim} inputs, the model's latents have "
-                              f"{valid.model.latent_dim}")
+                              f"{width}")
     expected = map_head_shapes(head.model_dump())
     for name, shape in expected.items():
         entry = arrays.get(name)
@@ -585,7 +615,7 @@ def preview_problem(valid: ValidMeta, arrays: dict) -> str | None:
             return f"preview token ids must lie in 0..{model.vocab_size - 1}"
         if int(lengths.min()) < 0 or int(lengths.max()) > inputs.shape[1]:
             return f"preview sentence lengths must lie in 0..{inputs.shape[1]}"
-    for name in ("means", "logvars", "projection"):
+    for name in ("means", "logvars", "logits", "projection"):
         if name in arrays and not _all_finite(arrays[name]):
             return f"preview {name} hold NaN or infinite values"
     return None

@@ -144,6 +144,7 @@ class LatentModel(nn.Module):
     display_name: str = ""
     description: str = ""
     variational: bool = True  # False for autoencoders without a prior to sample from
+    code_threshold: float | None = None  # a sparse code: a unit counts as active when above this
     options: tuple["Option", ...] = ()  # the settings this kind adds to a run (CLI flags and form fields)
 
     def __init__(self, config: dict):
@@ -213,17 +214,44 @@ class LatentModel(nn.Module):
             discrete = posterior.mean.new_zeros(n, 0)
         return {"per_dim": per_dim, "discrete": discrete}
 
+    @property
+    def prior_components(self) -> int:
+        """How many components the continuous prior mixes (0: a single Gaussian, or one per class for a
+        conditional model)."""
+        return 0
+
+    def prior_points(self, eps: torch.Tensor, cond: torch.Tensor | None = None,
+                     component: int | None = None) -> torch.Tensor:
+        """The prior's quantile map: continuous latents (N, D) for standard-normal coordinates ``eps`` (N, D),
+        mean + σ·eps for a Gaussian prior; a mixture maps them through one ``component``. The 2-D manifold
+        sweeps eps over the standard normal's quantiles."""
+        mean, logvar = self.prior(cond, eps.shape[0])
+        return mean + torch.exp(0.5 * logvar) * eps.to(mean.device, mean.dtype)
+
+    def prior_component(self, z: torch.Tensor) -> torch.Tensor | None:
+        """For a mixture prior: the component each continuous latent (N, D) most likely came from; else None."""
+        return None
+
     def sample_prior(self, n: int, cond: torch.Tensor | None = None, temperature: float = 1.0,
                      generator: torch.Generator | None = None) -> torch.Tensor:
         """Draw n latent vectors from the prior (the continuous part scaled by ``temperature``) on the model's
         device; categorical variables are drawn uniformly."""
-        mean, logvar = self.prior(cond, n)
-        eps = torch.randn(mean.shape, generator=generator, device="cpu").to(mean.device)
-        parts = [mean + temperature * torch.exp(0.5 * logvar) * eps]
+        eps = torch.randn(n, self.latent_layout.continuous, generator=generator, device="cpu")
+        parts = [self._sample_continuous(temperature * eps, cond, generator)]
         for k in self.latent_layout.discrete:
             picks = torch.randint(k, (n,), generator=generator, device="cpu")
-            parts.append(F.one_hot(picks, k).to(mean.dtype).to(mean.device))
+            parts.append(F.one_hot(picks, k).to(parts[0].dtype).to(parts[0].device))
         return torch.cat(parts, dim=1)
+
+    def _sample_continuous(self, eps: torch.Tensor, cond: torch.Tensor | None,
+                           generator: torch.Generator | None) -> torch.Tensor:
+        """Continuous prior samples from standard-normal noise; a mixture also draws each row's component."""
+        return self.prior_points(eps, cond)
+
+    def extra_metrics(self, posterior: Posterior, labels: torch.Tensor) -> dict:
+        """Figures only this kind has, from a split's posterior (on the CPU) and labels (-1: none), merged into
+        ``evaluate``'s metrics (an adversarial autoencoder's fit of the codes to their label's component...)."""
+        return {}
 
     # Training
     def loss_terms(self, batch: Batch, step: int | None = None) -> dict[str, torch.Tensor]:
@@ -279,6 +307,9 @@ def build_model(config: dict) -> LatentModel:
 
 
 def _import_builtin_models() -> None:
-    # Importing the modules registers their classes.
+    # Importing the modules registers their classes, in the order the app lists them.
     import explorer.models.image  # noqa: F401
     import explorer.models.text  # noqa: F401
+    import explorer.models.joint  # noqa: F401
+    import explorer.models.adversarial  # noqa: F401
+    import explorer.models.regularized  # noqa: F401

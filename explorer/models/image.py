@@ -159,10 +159,15 @@ class ImageModel(LatentModel):
             self.encoder_mlp = _mlp([self.pixels + cond] + hidden)
             self.decoder_mlp = _mlp([self.latent_dim + cond] + hidden[::-1])
             self.decoder_out = nn.Sequential(nn.Linear(hidden[0], self.pixels), nn.Unflatten(1, self.input_shape))
-        heads = 2 if self.variational else 1
-        self.latent_head = nn.Linear(hidden[-1], heads * self.latent_dim)
+        self.latent_head = nn.Linear(hidden[-1], self.head_outputs)
         if config["likelihood"] == "gaussian":
             self.log_scale = nn.Parameter(torch.zeros(()))
+
+    @property
+    def head_outputs(self) -> int:
+        """How many numbers the encoder's last layer gives: a mean and a log-variance per dimension (a code value
+        per dimension for a deterministic encoder)."""
+        return (2 if self.variational else 1) * self.latent_dim
 
     def _with_cond(self, h: torch.Tensor, cond: torch.Tensor | None) -> torch.Tensor:
         if not self.conditional:

@@ -22,8 +22,9 @@ RUN_OPTIONS = (
     Option("beta", "float", 1.0, "Weight of the KL term (1: the plain ELBO; above 1: a β-VAE).", label="β",
            low=0.0, high=1e4, section="objective"),
     Option("capacity", "float", None, "Capacity target C_max in nats (Burgess et al. 2018): the loss becomes "
-           "γ·|KL − C(t)| with C rising to C_max. Empty: off.", label="Capacity C (nats)", low=0.0, high=1e4,
-           section="objective"),
+           "γ·|KL − C(t)| with C rising to C_max (the continuous KL_z's target C_z when a model also has categorical "
+           "latents). Empty: off.", label="Capacity C (nats)", low=0.0, high=1e4, section="objective",
+           aliases=("capacity_z",)),
     Option("gamma", "float", 1000.0, "Capacity weight γ.", label="Capacity weight γ", low=0.0, high=1e6,
            group="advanced", section="objective"),
     Option("capacity_steps", "int", 10000, "Steps over which C grows to C_max.", label="Capacity steps", low=1,

@@ -28,7 +28,8 @@ from explorer.training.trainer import Trainer, TrainConfig
 # A continued run keeps what defines its model and data; these it may change.
 RESUMABLE = ("epochs", "batch_size", "lr", "device", "grad_clip", "seed", "autosave_every", "nll_samples",
              "optimizer_state", "beta", "capacity", "gamma", "capacity_steps", "kl_schedule", "warmup_steps",
-             "logistic_k", "logistic_x0", "cycles", "ratio", "free_bits", "binarize", "data_dir", "download")
+             "logistic_k", "logistic_x0", "cycles", "ratio", "free_bits", "binarize", "data_dir", "download",
+             "capacity_c")
 SNAPSHOT_MI_ITEMS = 1000  # intermediate snapshots estimate mutual information on this many preview items
 
 
@@ -66,7 +67,8 @@ class RunSpec:
             "cyclical": {"kind": "cyclical", "cycles": o["cycles"], "ratio": o["ratio"]},
         }[o["kl_schedule"]]
         objective = ObjectiveConfig(beta=o["beta"], schedule=schedule, capacity=o["capacity"], gamma=o["gamma"],
-                                    capacity_steps=o["capacity_steps"], free_bits=o["free_bits"])
+                                    capacity_steps=o["capacity_steps"], free_bits=o["free_bits"],
+                                    capacity_c=o.get("capacity_c"))
         return TrainConfig(epochs=o["epochs"], batch_size=o["batch_size"], lr=o["lr"], seed=o["seed"],
                            device=o["device"], objective=objective, binarize=o["binarize"],
                            grad_clip=o["grad_clip"], autosave_every=o["autosave_every"])
@@ -291,8 +293,8 @@ def _metrics_from_record(record: dict, preview, examples: int) -> dict:
                "mutual_info": None, "examples": examples}
     if preview.logvars is not None and preview.means.shape[1]:
         n = min(SNAPSHOT_MI_ITEMS, len(preview.means))
-        metrics["mutual_info"] = mutual_information(torch.from_numpy(preview.means[:n]),
-                                                    torch.from_numpy(preview.logvars[:n]))
+        means = torch.from_numpy(preview.means[:n, :preview.logvars.shape[1]])  # the continuous part
+        metrics["mutual_info"] = mutual_information(means, torch.from_numpy(preview.logvars[:n]))
     return metrics
 
 

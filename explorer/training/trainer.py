@@ -22,7 +22,7 @@ from explorer.models.base import Batch, LatentModel, StepContext
 from explorer.training.distributed import Distributed
 from explorer.training.events import EpochEvent, StepEvent
 from explorer.training.faults import Faults
-from explorer.training.objectives import Objective, ObjectiveConfig, config_fields
+from explorer.training.objectives import SCHEDULE_KEYS, Objective, ObjectiveConfig, config_fields
 
 # Step events at most ~20 per second: each one reads scalars back from the device (a sync). Per-step scalars stay
 # on the device in between, so a non-finite value is still located at its exact step.
@@ -91,7 +91,7 @@ class Trainer:
         self.on_epoch_end = on_epoch_end
         self.history: list[dict] = list(history or [])
         self.global_step = int(self.history[-1]["step"]) if self.history else 0
-        self.objective = Objective(config.objective)
+        self.objective = Objective(config.objective, model.latent_layout.discrete)
         self.optimizers = model.configure_optimizers(config.lr)
         if optimizer_state:
             self._load_optimizer_state(optimizer_state)
@@ -315,5 +315,5 @@ class Trainer:
 
 
 def _schedule_record(schedule: dict[str, float]) -> dict:
-    """The schedule's values for an epoch record; a run without a capacity records capacity None."""
-    return {"capacity": None, **schedule}
+    """The schedule's values for an epoch record; a value a run does not use (a capacity) is recorded as None."""
+    return {**dict.fromkeys(SCHEDULE_KEYS), **schedule}

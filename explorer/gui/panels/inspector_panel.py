@@ -1,11 +1,13 @@
-"""The selected item: its input beside its reconstruction (decoded in a worker), and its posterior per dimension
-(mean ± σ, KL). Clicking a dimension's bar selects it for traversal."""
+"""The selected item: its input beside its reconstruction (decoded in a worker), its posterior per dimension
+(mean ± σ, KL; a sparse code's units with how often each is active) and each categorical variable's probabilities.
+Clicking a dimension's bar selects it for traversal."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from explorer.gui.panels.base import ExplorerPanel
+from explorer.gui.widgets.category_bars import CategoryBars
 from explorer.gui.widgets.items_view import ItemsView
 from explorer.gui.widgets.posterior_bars import PosteriorBars
 
@@ -33,9 +35,12 @@ class InspectorPanel(ExplorerPanel):
         grid.addWidget(self.input_view, 1, 0)
         grid.addWidget(self.recon_view, 1, 1)
         self.bars = PosteriorBars()
+        self.categories = CategoryBars()
+        self.categories.hide()
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(pair)
         splitter.addWidget(self.bars)
+        splitter.addWidget(self.categories)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(splitter, 1)
@@ -58,13 +63,19 @@ class InspectorPanel(ExplorerPanel):
             self.input_view.clear()
             self.recon_view.clear()
             self.bars.set_posterior([], [], [])
+            self.categories.set_variables([])
             return
         self.title.setText(f"Item {self.session.describe_item(index)}")
         self.input_view.set_items(explorer.items([index]), ncols=1)
         self.reconstruction.start(reconstruct, explorer, index)
         mean, std, kl = explorer.posterior(index)
-        self.bars.set_posterior(mean, std, kl)
+        activity = explorer.unit_activity()
+        if activity is None:
+            self.bars.set_posterior(mean, std, kl)
+        else:
+            self.bars.set_posterior(mean, std, activity, lower_label="active in (share of items)")
         self.bars.highlight(self.session.dim)
+        self.categories.set_variables(explorer.discrete_posterior(index))
 
     def _show_reconstruction(self, items) -> None:
         self.recon_view.set_items(items, ncols=1)

@@ -2,15 +2,15 @@
 saved) shows at once; another method, or UMAP for a file saved without a map, is fitted in the map worker process
 with its progress shown, then swapped in (and, for such a file, offered to be saved into it). Click selects an
 item, box or lasso selects a group shown in a small grid; new inputs are encoded in a worker and placed by the
-map's head."""
+map's head. A 2-D latent is its own map, and samples of the prior can be drawn beside the codes."""
 from __future__ import annotations
 
 import hashlib
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QButtonGroup, QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy,
-                               QSplitter, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
+                               QSizePolicy, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from explorer.analysis import captions
 from explorer.analysis.projection import DEFAULT_METHOD, METHODS
@@ -21,6 +21,8 @@ from explorer.gui.widgets.latent_scatter import LatentScatter
 from explorer.io.display import printable
 
 GROUP_PREVIEW_LIMIT = 64
+LATENT = "latent"  # the method offered, and chosen, for a 2-D latent: it is its own map
+PRIOR_SAMPLES = 1000
 KEPT_MAPS = 16
 GROUP_SHARE = 4  # a group's items take a quarter of the map's height when they appear
 QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum"  # maps fitted in this session, kept to show again at once
@@ -33,7 +35,7 @@ LABEL_MEANINGS = {"wordnet-examples": "part of speech (WordNet)"}
 def fit_map(worker, means: np.ndarray, method: str, state):
     """A map of ``means``, reporting its progress: UMAP and t-SNE fitted in the map worker process, a PCA (a
     fraction of a second) here."""
-    if method == "pca":
+    if method in ("pca", LATENT):
         from explorer.analysis.projection import project
 
         return project(means, method, progress=state.set_progress)
@@ -45,6 +47,10 @@ def map_dataset(explorer, state):
     from explorer.analysis.whole_dataset import whole_dataset_explorer
 
     return whole_dataset_explorer(explorer, progress=state.set_progress, check=state.check)
+
+
+def prior_on_map(explorer, state) -> np.ndarray:
+    return explorer.prior_on_map(PRIOR_SAMPLES)
 
 
 def encode_and_place(explorer, items, cond, name: str, state) -> tuple[str, np.ndarray]:
@@ -64,11 +70,13 @@ class MapPanel(QWidget):
                                           on_failed=self._on_projection_failed, on_progress=self._on_progress,
                                           parent=self)
         self.place_task = TaskRunner(session.model_thread, self._on_placed, parent=self)
+        self.prior_task = TaskRunner(session.model_thread, self._on_prior_points, parent=self)
         self._refit_pending = False  # a later epoch arrived while the map of an earlier one was being fitted
         self._last_fit = None  # the last map fitted here, shown for a later epoch until its own map is ready
         self._kept: dict[tuple[bytes, str], object] = {}  # (digest of the latents, method) -> Projection
         self._fitting: tuple[bytes, str] | None = None  # the key of the map being fitted
         self._file_preview = None  # (preview, class names) of the map drawn from the file while the model loads
+        self._flat = False  # the model shown has a 2-D latent, its own map
 
         self.method = QComboBox()
         for method, name in METHODS.items():
@@ -80,6 +88,9 @@ class MapPanel(QWidget):
         self.colour_by.setToolTip("Colour sentences by their label (for WordNet's examples: the part of speech of "
                                   "the entry each sentence illustrates: noun, verb, adj, adv) or by their length.")
         self.colour_label = QLabel("Colour:")
+        self.show_prior = QCheckBox("Prior samples")
+        self.show_prior.setToolTip("Draw samples of the model's prior (grey) beside the data's codes: how well do "
+                                   "the codes fill the prior? Exact for a 2-D latent, placed by the map otherwise.")
         self.status = QLabel("")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the map
@@ -104,6 +115,7 @@ class MapPanel(QWidget):
         mode_row.addWidget(self.method)
         mode_row.addWidget(self.colour_label)
         mode_row.addWidget(self.colour_by)
+        mode_row.addWidget(self.show_prior)
         for name, tip in (("pan", "Drag to pan the map."), ("box", "Drag a rectangle to select a group."),
                           ("lasso", "Draw a free shape to select a group.")):
             button = QToolButton()
@@ -141,6 +153,8 @@ class MapPanel(QWidget):
 
         self.method.currentIndexChanged.connect(self._on_method_chosen)
         self.colour_by.currentTextChanged.connect(self._redraw_points)
+        self.show_prior.toggled.connect(self.draw_prior)
+        session.projection_changed.connect(self.draw_prior)
         self.modes.buttonClicked.connect(self._on_mode)
         self.keep_button.clicked.connect(self.keep_map_requested)
         self.whole_button.toggled.connect(self._on_whole_dataset)
@@ -172,7 +186,9 @@ class MapPanel(QWidget):
         explorer = self.session.explorer
         self._file_preview = None
         self.place_task.cancel()
-        if self.session.continued:  # a later epoch keeps the map's method, colours, selection and marks
+        flat = explorer.means.shape[1] == 2
+        # A later epoch (or a model of the same items and kind of map) keeps the map's method, colours and marks.
+        if self.session.continued and flat == self._flat:
             if explorer.map_method == self.chosen_method:  # the snapshot carries the map wanted
                 self.projection_task.cancel()
                 self._refit_pending = False
@@ -185,18 +201,26 @@ class MapPanel(QWidget):
                 explorer.set_projection(self._last_fit)  # the previous epoch's map until this one's is ready
             self._redraw_points()
             self._show_map_status()
+            self.draw_prior()
             return
         self.projection_task.cancel()
         self._refit_pending, self._last_fit = False, None
+        self._flat = flat
         self.method.blockSignals(True)
         whole = explorer.preview_explorer is not None  # its map is the preview's, never refitted on every item
-        self.method.setCurrentIndex(self.method.findData(explorer.map_method if whole else DEFAULT_METHOD))
+        self.method.view().setRowHidden(self.method.findData(LATENT), not flat)
+        self.method.setCurrentIndex(self.method.findData(explorer.map_method if whole else LATENT if flat
+                                                         else DEFAULT_METHOD))
         self.method.setEnabled(not whole)
         self.whole_button.blockSignals(True)
         self.whole_button.setChecked(whole)
         self.whole_button.blockSignals(False)
         self.whole_button.setVisible(explorer.domain_name == "image")
         self.method.blockSignals(False)
+        self.show_prior.blockSignals(True)
+        self.show_prior.setChecked(flat)
+        self.show_prior.blockSignals(False)
+        self.draw_prior()
         is_text = explorer.domain_name == "text"
         self.colour_by.setVisible(is_text)
         self.colour_label.setVisible(is_text)
@@ -330,6 +354,17 @@ class MapPanel(QWidget):
     @property
     def busy(self) -> bool:
         return self.projection_task.busy or self.dataset_task.busy
+
+    def draw_prior(self) -> None:
+        """Prior samples on the map (drawn and placed in a worker) when the box is ticked."""
+        self.prior_task.cancel()
+        if self.session.has_model and self.show_prior.isChecked():
+            self.prior_task.start(prior_on_map, self.session.explorer)
+        else:
+            self.scatter.set_prior_points(None)
+
+    def _on_prior_points(self, points) -> None:
+        self.scatter.set_prior_points(points)
 
     # New inputs
     def place_items(self, items, name: str) -> None:

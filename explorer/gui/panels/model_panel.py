@@ -1,13 +1,16 @@
-"""What is loaded: model kind and label, dataset, latent size, key metrics; New training…, Open, Save."""
+"""What is loaded: model kind and label, dataset, latent size, key metrics (with the confusion matrix of a
+categorical latent against the labels); New training…, Open, Save."""
 from __future__ import annotations
 
 import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
+from explorer.analysis.compare import VARIATIONAL_METRICS
 from explorer.gui.settings import is_shipped
+from explorer.gui.widgets.confusion_matrix import ConfusionMatrix
 from explorer.io.display import printable
 
 SHOWN_CHARS = 80  # a dataset id can hold a long path
@@ -16,7 +19,8 @@ METRICS = (("elbo", "test −ELBO (nats)"), ("recon", "reconstruction (nats)"), 
            ("active_units", "active units"), ("mutual_info", "mutual information (nats)"),
            ("nll_iw", "IW NLL (nats)"), ("conditional_accuracy", "class accuracy"), ("ppl", "perplexity"),
            ("ppl_iw", "perplexity (IW)"), ("recon_bleu", "reconstruction BLEU-4"),
-           ("recon_token_accuracy", "reconstruction token accuracy"), ("recon_exact", "exact reconstructions"))
+           ("recon_token_accuracy", "reconstruction token accuracy"), ("recon_exact", "exact reconstructions"),
+           ("discrete_accuracy", "code accuracy (unsupervised)"), ("component_fit", "codes in their label's petal"))
 
 
 CONTINUE_TIP = ("Train the open model further, with its settings, optimizer state and history (the Training tab is "
@@ -65,13 +69,27 @@ class ModelPanel(QWidget):
         self.continue_button = QPushButton("Continue training…")
         self.continue_button.setToolTip(CONTINUE_TIP)
         self.continue_button.setEnabled(False)
-        layout = QVBoxLayout(self)
+        content = QWidget()
+        layout = QVBoxLayout(content)
         layout.addWidget(self.summary)
         layout.addLayout(self.metrics)
         layout.addLayout(buttons)
         layout.addWidget(self.continue_button)
         layout.addWidget(self.note)
+        self.confusion = ConfusionMatrix()
+        self.confusion.hide()
+        layout.addWidget(self.confusion, 1)
         layout.addStretch(1)
+        # Scrolls when the dock is short (a confusion matrix is tall) rather than making the window taller.
+        scroll = QScrollArea()
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(content.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
         session.model_changed.connect(self._on_model_changed)
 
     def _on_model_changed(self) -> None:
@@ -106,6 +124,16 @@ class ModelPanel(QWidget):
             self.metrics.removeRow(0)
         values = meta.get("metrics", {})
         for key, name in METRICS:
+            if key in VARIATIONAL_METRICS and not explorer.model.variational:
+                continue  # an autoencoder's "ELBO" is its reconstruction, its KL nothing
             text = format_metric(values.get(key))
             if text is not None:
                 self.metrics.addRow(name, QLabel(text))
+        self._show_confusion(explorer)
+
+    def _show_confusion(self, explorer) -> None:
+        found = explorer.code_confusion()
+        self.confusion.setVisible(found is not None)
+        if found is not None:
+            self.confusion.set_confusion(found["confusion"], found["assignment"], explorer.class_names,
+                                         f"c{found['variable']} vs labels: {found['accuracy']:.1%}", found["source"])

@@ -1,5 +1,5 @@
-"""Samples from the prior at a temperature; for a CVAE one row per class. Reseed draws new ones. Decoded in a
-worker; sentences appear as they are decoded."""
+"""Samples from the prior at a temperature; for a CVAE one row per class; a categorical latent can be fixed to one
+category. Reseed draws new ones. Decoded in a worker; sentences appear as they are decoded."""
 from __future__ import annotations
 
 import numpy as np
@@ -13,13 +13,13 @@ ALL_CLASSES = "every class (one row each)"
 SENTENCES_AT_A_TIME = 8
 
 
-def draw_samples(explorer, n: int, temperature: float, seed: int, classes: list, state) -> list:
-    """Decodes of ``n`` prior samples for each class in ``classes`` (None for an unconditional model): one part
-    per class, handed to the GUI as they are decoded."""
+def draw_samples(explorer, n: int, temperature: float, seed: int, classes: list, categories: dict, state) -> list:
+    """Decodes of ``n`` prior samples for each class in ``classes`` (None for an unconditional model), with the
+    categorical variables in ``categories`` fixed: one part per class, handed to the GUI as they are decoded."""
     parts: list = []
     for class_index in classes:
         state.check()
-        z, cond = explorer.prior_latents(n, temperature, class_index, seed)
+        z, cond = explorer.prior_latents(n, temperature, class_index, seed, categories)
 
         def so_far(items, done=parts):
             return done + [items]
@@ -50,6 +50,8 @@ class SamplesPanel(ExplorerPanel):
         form.addRow("Class", self.class_choice)
         form.addRow("Seed", self.seed)
         form.addRow(self.reseed)
+        self.form = form
+        self.category_choices: list[QComboBox] = []  # one per categorical latent variable
         self.note = QLabel("This model is a plain autoencoder: it has no prior, so its samples are not "
                            "meaningful decodes.")
         self.note.setWordWrap(True)
@@ -74,6 +76,9 @@ class SamplesPanel(ExplorerPanel):
     def _on_model_changed(self) -> None:
         explorer = self.session.explorer
         if self.session.continued:  # a later epoch: the same settings, samples of the model as it is now
+            if [combo.count() - 1 for combo in self.category_choices] != list(explorer.discrete_sizes):
+                self._make_category_choices(explorer.discrete_sizes)  # another model of the same items
+            self.note.setVisible(not explorer.variational)
             self.request_refresh()
             return
         self.class_choice.blockSignals(True)
@@ -88,8 +93,28 @@ class SamplesPanel(ExplorerPanel):
         self.count.blockSignals(False)
         self.class_choice.setEnabled(explorer.conditional)
         self.class_choice.blockSignals(False)
+        self._make_category_choices(explorer.discrete_sizes)
         self.note.setVisible(not explorer.variational)
         self.request_refresh()
+
+    def _make_category_choices(self, sizes) -> None:
+        """A 'Category of c_v' choice per categorical variable: drawn from the prior, or fixed."""
+        for combo in self.category_choices:
+            self.form.removeRow(combo)
+        self.category_choices = []
+        for variable, size in enumerate(sizes):
+            combo = QComboBox()
+            combo.addItem("any (drawn from the prior)")
+            combo.addItems([str(c) for c in range(size)])
+            combo.setToolTip(f"Fix the categorical variable c{variable} to one category in every sample.")
+            combo.currentIndexChanged.connect(self.request_refresh)
+            self.form.addRow(f"Category of c{variable}", combo)
+            self.category_choices.append(combo)
+
+    def categories(self) -> dict[int, int]:
+        """The fixed categories, {variable: category}."""
+        return {v: combo.currentIndex() - 1 for v, combo in enumerate(self.category_choices)
+                if combo.currentIndex() > 0}
 
     def _next_seed(self) -> None:
         self.seed.setValue(self.seed.value() + 1)
@@ -110,7 +135,7 @@ class SamplesPanel(ExplorerPanel):
         else:
             classes, self._row_names = [choice - 1], []
         self.task.start(draw_samples, explorer, self.count.value(), self.temperature.value(), self.seed.value(),
-                        classes)
+                        classes, self.categories())
 
     def _show(self, parts: list) -> None:
         """One part per class (rows of a grid for every class of a conditional model)."""

@@ -23,7 +23,12 @@ from explorer.training.events import (CheckpointEvent, EndEvent, EpochEvent, Sta
 
 CUSTOM = "Custom settings"
 FORM_WIDTH = 330  # px: labels and fields side by side without a horizontal scroll bar
-SCHEDULE_TITLES = {"beta": "β(t)", "capacity": "C(t)"}
+SCHEDULE_TITLES = {"beta": "β(t)", "capacity": "C(t)", "capacity_c": "C_c(t)"}
+
+
+def is_kl(name: str) -> bool:
+    """Logged scalars and schedule values in nats of KL: drawn together with their capacity targets."""
+    return name.startswith("kl") or name.startswith("capacity")
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -124,10 +129,11 @@ class TrainingPanel(QWidget):
         plots = self.plots_widget = QWidget()
         grid = QGridLayout(plots)
         grid.addWidget(self.loss_plot, 0, 0)
-        grid.addWidget(self.weight_plot, 0, 1)
-        grid.addWidget(self.elbo_plot, 0, 2)
-        grid.addWidget(self.au_plot, 1, 0)
-        grid.addWidget(self.heatmap, 1, 1, 1, 2)
+        grid.addWidget(self.kl_plot, 0, 1)
+        grid.addWidget(self.weight_plot, 0, 2)
+        grid.addWidget(self.elbo_plot, 1, 0)
+        grid.addWidget(self.au_plot, 1, 1)
+        grid.addWidget(self.heatmap, 1, 2)
         splitter = QSplitter()
         splitter.addWidget(self.controls)
         splitter.addWidget(plots)
@@ -242,15 +248,18 @@ class TrainingPanel(QWidget):
         self.loss_plot = CurvePlot("Loss per step (nats)", "step")
         self.loss_plot.setToolTip("What the model's training step logs: reconstruction, KL and the total loss "
                                   "the optimiser sees (or an adversarial model's phases), per step.")
-        self.weight_plot = CurvePlot("KL weight β(t), C(t)", "step")
-        self.weight_plot.setToolTip("The effective KL weight and the capacity target over training.")
+        self.kl_plot = CurvePlot("KL, capacity (nats)", "step")
+        self.kl_plot.setToolTip("The KL terms the training step logs (a JointVAE's KL_z and KL_c apart) and the "
+                                "capacity targets C(t) and C_c(t) they are pushed towards.")
+        self.weight_plot = CurvePlot("KL weight β(t)", "step")
+        self.weight_plot.setToolTip("The effective KL weight over training (γ under a capacity objective).")
         self.elbo_plot = CurvePlot("Test −ELBO (nats)", "epoch")
         self.elbo_plot.setToolTip("The held-out negative ELBO after each epoch (lower is better).")
         self.au_plot = CurvePlot("Active units", "epoch")
         self.au_plot.setToolTip("How many latent dimensions carry information (posterior-mean variance > 0.01).")
         self.heatmap = KLHeatmap()
         self.heatmap.setToolTip("Each latent dimension's KL after each epoch: bright rows are in use.")
-        self.plots = [self.loss_plot, self.weight_plot, self.elbo_plot, self.au_plot, self.heatmap]
+        self.plots = [self.loss_plot, self.kl_plot, self.weight_plot, self.elbo_plot, self.au_plot, self.heatmap]
         for plot in self.plots:  # the grid shrinks them with the window instead of cutting them off
             plot.setMinimumWidth(120)
 
@@ -259,7 +268,7 @@ class TrainingPanel(QWidget):
         self.step_scalars: dict[str, list[float]] = {}
         self.step_schedule: dict[str, list[float]] = {}
         self.history: list[dict] = []
-        for plot in (self.loss_plot, self.weight_plot, self.elbo_plot, self.au_plot):
+        for plot in (self.loss_plot, self.kl_plot, self.weight_plot, self.elbo_plot, self.au_plot):
             plot.clear_curves()
         self.heatmap.set_values(np.zeros((0, 0)))
 
@@ -273,9 +282,10 @@ class TrainingPanel(QWidget):
                     column.append(np.nan if value is None else value)
         for name, values in self.step_scalars.items():
             self.loss_plot.set_curve(name, self.steps, values)
+            if is_kl(name):
+                self.kl_plot.set_curve(name, self.steps, values)
         for name, values in self.step_schedule.items():
-            if name != "capacity" or uses_capacity(values):
-                self.weight_plot.set_curve(SCHEDULE_TITLES.get(name, name), self.steps, values)
+            self._schedule_curve(name, self.steps, values)
         last = self._last_step = events[-1]
         self.progress.setMaximum(max(1, last.total_steps))
         self.progress.setValue(last.global_step)
@@ -319,13 +329,22 @@ class TrainingPanel(QWidget):
         steps = [_number(r.get("step", r.get("epoch"))) for r in history]
         names = [key for key in history[0] if key.startswith("train_")]
         for key in names:
-            self.loss_plot.set_curve(key.removeprefix("train_"), steps, [_number(r.get(key)) for r in history],
-                                     symbol="o")
+            name, values = key.removeprefix("train_"), [_number(r.get(key)) for r in history]
+            self.loss_plot.set_curve(name, steps, values, symbol="o")
+            if is_kl(name):
+                self.kl_plot.set_curve(name, steps, values, symbol="o")
         for key in SCHEDULE_KEYS:
             values = [_number(r.get(key)) for r in history]
-            if any(np.isfinite(values)) and (key != "capacity" or uses_capacity(values)):
-                self.weight_plot.set_curve(SCHEDULE_TITLES.get(key, key), steps, values, symbol="o")
+            if any(np.isfinite(values)):
+                self._schedule_curve(key, steps, values, symbol="o")
         self._draw_history()
+
+    def _schedule_curve(self, key: str, steps, values, symbol: str | None = None) -> None:
+        """β(t) on its own plot; a capacity target beside the KL it steers, when the run has one."""
+        if not is_kl(key):
+            self.weight_plot.set_curve(SCHEDULE_TITLES.get(key, key), steps, values, symbol=symbol)
+        elif uses_capacity(values):
+            self.kl_plot.set_curve(SCHEDULE_TITLES.get(key, key), steps, values, symbol=symbol)
 
     def _on_model_changed(self) -> None:
         # While a run is drawn live, and when its own snapshots open, its curves stay; any other checkpoint shows

@@ -1,6 +1,7 @@
 """Latent traversal: one dimension swept over ±kσ, the prior's quantiles or the data's range, from the selected
 item or the origin; an all-dimensions grid sorted by KL, filled in row by row; a slider that scrubs one dimension
-live. Decodes run in a worker."""
+live. A categorical variable is traversed by its categories (one style, every category), and can be crossed with a
+continuous dimension (a row per category). Decodes run in a worker."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ class TraversalRows:
     values: list[np.ndarray]
     steps: int
     points: np.ndarray | None = None  # one dimension's sweep placed on the map (steps, 2)
+    crossed: int | None = None  # rows crossed with this categorical variable: row r holds its category r
 
 
 def decode_traversal(explorer, z0, dims, mode: str, steps: int, k: float, cond, state) -> TraversalRows:
@@ -43,6 +45,21 @@ def decode_traversal(explorer, z0, dims, mode: str, steps: int, k: float, cond, 
         rows = TraversalRows(rows.dims + [dim], rows.items + [items], rows.values + [values[0]], steps, points)
         state.set_partial_result(rows)
     return rows
+
+
+def decode_categories(explorer, z0, variable: int, cond, state) -> TraversalRows:
+    """One decode per category of a categorical variable (the row's values are the categories)."""
+    k = explorer.discrete_sizes[variable]
+    return TraversalRows([-1 - variable], [explorer.category_row(z0, variable, cond)], [np.arange(k)], k)
+
+
+def decode_crossed(explorer, z0, variable: int, dim: int, mode: str, steps: int, k: float, cond,
+                   state) -> TraversalRows:
+    """A row per category of ``variable``, each sweeping the continuous ``dim``."""
+    items, values = explorer.category_grid(z0, variable, dim, mode, steps, k, cond)
+    rows = explorer.discrete_sizes[variable]
+    return TraversalRows([dim] * rows, list(items.reshape(rows, steps, *items.shape[1:])), [values] * rows, steps,
+                         crossed=variable)
 
 
 def decode_one(explorer, z, cond, state):
@@ -68,12 +85,18 @@ class TraversalPanel(ExplorerPanel):
         self.k = float_box(0.5, 6.0, 3.0, 0.5, "How many standard deviations the sweep goes each way (±kσ mode).")
         self.all_dims = QCheckBox("All dimensions (sorted by KL)")
         self.all_dims.setToolTip("Show one row per dimension, active dimensions first.")
+        self.variable: int | None = None  # the categorical variable picked in the list, if one is
+        self.cross = QComboBox()
+        self.cross.setToolTip("Cross the dimension with a categorical variable: one row per category, each "
+                              "sweeping the dimension in the same style.")
         form = QFormLayout()
         form.addRow("Values", self.mode)
         form.addRow("Start from", self.start)
         form.addRow("Steps", self.steps)
         form.addRow("k", self.k)
+        form.addRow("Rows", self.cross)
         form.addRow(self.all_dims)
+        self.cross_label = form.labelForField(self.cross)
 
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(-SLIDER_STEPS, SLIDER_STEPS)
@@ -108,7 +131,7 @@ class TraversalPanel(ExplorerPanel):
 
         self.dims.currentRowChanged.connect(self._on_dim_row)
         for signal in (self.mode.currentIndexChanged, self.start.currentIndexChanged, self.steps.valueChanged,
-                       self.k.valueChanged, self.all_dims.toggled):
+                       self.k.valueChanged, self.all_dims.toggled, self.cross.currentIndexChanged):
             signal.connect(self.request_refresh)
         self.slider.valueChanged.connect(self.request_scrub)
         session.decoding_changed.connect(self.request_refresh)
@@ -122,17 +145,37 @@ class TraversalPanel(ExplorerPanel):
         self.dims.blockSignals(True)
         self.dims.clear()
         for dim in explorer.dims_by_kl:
-            item = QListWidgetItem(f"z{dim}   KL {kl[dim]:.3f}" + ("   (inactive)" if kl[dim] < 0.01 else ""))
+            text = f"z{dim}   KL {kl[dim]:.3f}" + ("   (inactive)" if kl[dim] < 0.01 else "")
+            item = QListWidgetItem(text if explorer.variational else f"z{dim}")  # an autoencoder has no KL
             item.setData(Qt.ItemDataRole.UserRole, int(dim))
             self.dims.addItem(item)
+        # Categorical variables after the dimensions, told apart by a negative role: -1 - variable.
+        for variable, (size, kl_c) in enumerate(zip(explorer.discrete_sizes, explorer.kl_discrete)):
+            item = QListWidgetItem(f"c{variable}   {size} categories   KL {kl_c:.3f}")
+            item.setData(Qt.ItemDataRole.UserRole, -1 - variable)
+            self.dims.addItem(item)
         self.dims.blockSignals(False)
+        self.cross.blockSignals(True)
+        self.cross.clear()
+        self.cross.addItem("one (the dimension alone)")
+        self.cross.addItems([f"every category of c{v}" for v in range(len(explorer.discrete_sizes))])
+        self.cross.blockSignals(False)
+        self.cross.setVisible(bool(explorer.discrete_sizes))
+        self.cross_label.setVisible(bool(explorer.discrete_sizes))
         self._on_dim_selected(self.session.dim)
 
     def _on_dim_row(self, row: int) -> None:
-        if row >= 0:
-            self.session.select_dim(self.dims.item(row).data(Qt.ItemDataRole.UserRole))
+        if row < 0:
+            return
+        role = self.dims.item(row).data(Qt.ItemDataRole.UserRole)
+        if role < 0:
+            self.variable = -1 - role
+            self.request_refresh()
+        else:
+            self.session.select_dim(role)
 
     def _on_dim_selected(self, dim: int) -> None:
+        self.variable = None
         for row in range(self.dims.count()):
             if self.dims.item(row).data(Qt.ItemDataRole.UserRole) == dim:
                 self.dims.blockSignals(True)
@@ -154,27 +197,45 @@ class TraversalPanel(ExplorerPanel):
         if not self.session.has_model:
             return
         explorer = self.session.explorer
-        dims = explorer.dims_by_kl if self.all_dims.isChecked() else [self.session.dim]
-        self.grid_task.start(decode_traversal, explorer, self.start_latent(), list(dims),
-                             MODES[self.mode.currentText()], self.steps.value(), self.k.value(),
-                             self.session.condition())
+        mode, steps, cond = MODES[self.mode.currentText()], self.steps.value(), self.session.condition()
+        if self.variable is not None:
+            self.grid_task.start(decode_categories, explorer, self.start_latent(), self.variable, cond)
+        elif self.cross.currentIndex() > 0 and not self.all_dims.isChecked():
+            self.grid_task.start(decode_crossed, explorer, self.start_latent(), self.cross.currentIndex() - 1,
+                                 self.session.dim, mode, steps, self.k.value(), cond)
+        else:
+            dims = explorer.dims_by_kl if self.all_dims.isChecked() else [self.session.dim]
+            self.grid_task.start(decode_traversal, explorer, self.start_latent(), list(dims), mode, steps,
+                                 self.k.value(), cond)
         self.scrub()
 
     def _show_rows(self, rows: TraversalRows) -> None:
         self.values = np.array(rows.values) if rows.values else np.zeros((0, rows.steps))
-        kl = self.session.explorer.kl_per_dim
-        columns = captions.traversal_columns(MODES[self.mode.currentText()], rows.steps, self.k.value())
+        columns = self._column_labels(rows)
         if rows.points is not None:
             self.session.show_path(rows.points, (f"z{rows.dims[0]} {columns[0]}".strip(), columns[-1]))
+        elif rows.dims and rows.dims[0] < 0:  # categories have no sweep to draw: not the last dimension's either
+            self.session.show_path(None)
         if not rows.items:
             self.view.clear()
         elif isinstance(rows.items[0], np.ndarray):
-            self.view.set_items(np.concatenate(rows.items), ncols=rows.steps,
-                                row_labels=[captions.dimension(d, kl[d]) for d in rows.dims],
+            self.view.set_items(np.concatenate(rows.items), ncols=rows.steps, row_labels=self._row_labels(rows),
                                 col_labels=columns)
         else:
             prefixes = [f"z{d}={v:+.2f}" for d, row in zip(rows.dims, rows.values) for v in row]
             self.view.set_items([s for row in rows.items for s in row], ncols=rows.steps, prefixes=prefixes)
+
+    def _row_labels(self, rows: TraversalRows) -> list[str]:
+        explorer = self.session.explorer
+        if rows.crossed is not None:
+            return [captions.category(rows.crossed, c) for c in range(len(rows.items))]
+        return [captions.categorical(-1 - d, explorer.kl_discrete[-1 - d]) if d < 0 else
+                captions.dimension(d, explorer.kl_per_dim[d] if explorer.variational else None) for d in rows.dims]
+
+    def _column_labels(self, rows: TraversalRows) -> list[str]:
+        if rows.dims and rows.dims[0] < 0:  # a categorical variable's row: its categories
+            return [captions.category(-1 - rows.dims[0], c) for c in range(rows.steps)]
+        return captions.traversal_columns(MODES[self.mode.currentText()], rows.steps, self.k.value())
 
     def scrub(self) -> None:
         """Decode the start latent with the chosen dimension moved to the slider's value (in units of σ=1)."""

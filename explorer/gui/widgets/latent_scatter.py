@@ -112,6 +112,9 @@ class LatentScatter(pg.PlotWidget):
             end.hide()
         self._extra_item = pg.ScatterPlotItem(size=16, symbol="star", pen=pg.mkPen("k"), brush=pg.mkBrush(ACCENT))
         self._selected_item = pg.ScatterPlotItem(size=16, pen=pg.mkPen(self._foreground(), width=2.5), brush=None)
+        self._prior_item = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(128, 128, 128, 110))
+        self._prior_item.setZValue(-1)  # under the data's codes
+        self.plotItem.addItem(self._prior_item)
         for z, item in enumerate((self._group_item, self._path_item, self._extra_item, self._selected_item)):
             item.setZValue(10 + z)
             self.plotItem.addItem(item, ignoreBounds=True)
@@ -199,6 +202,15 @@ class LatentScatter(pg.PlotWidget):
         else:
             points = np.asarray(points, dtype=np.float64)
             self._extra_item.setData(points[:, 0], points[:, 1])
+
+    def set_prior_points(self, points: np.ndarray | None) -> None:
+        """Samples of the prior (k, 2), drawn in grey under the codes; None clears them."""
+        if points is None or len(points) == 0:
+            self._prior_item.clear()
+        else:
+            points = np.asarray(points, dtype=np.float64)
+            self._prior_item.setData(points[:, 0], points[:, 1])
+            self.plotItem.autoRange()  # the prior may reach where no code does
 
     # Selection
     def select_polygon(self, polygon: np.ndarray) -> np.ndarray:

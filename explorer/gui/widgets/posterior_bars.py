@@ -10,6 +10,7 @@ from PySide6.QtGui import QFontMetrics
 from explorer.gui.widgets.style import ACCENT, INACTIVE, class_color
 
 INACTIVE_KL = 0.01
+KL_LABEL = "KL (nats)"
 TICK_STEPS = (1, 2, 4, 5, 8, 10, 16, 20, 25, 32, 50, 64, 100, 128, 256, 512)
 TICK_GAP_PX = 6  # between two dimension labels
 
@@ -33,7 +34,7 @@ class PosteriorBars(pg.GraphicsLayoutWidget):
         self.mean_plot = self.addPlot(row=0, col=0)
         self.mean_plot.setLabel("left", "mean ± σ")
         self.kl_plot = self.addPlot(row=1, col=0)
-        self.kl_plot.setLabel("left", "KL (nats)")
+        self.kl_plot.setLabel("left", KL_LABEL)
         self.kl_plot.setLabel("bottom", "latent dimension")
         self.kl_plot.setXLink(self.mean_plot)
         for plot in (self.mean_plot, self.kl_plot):
@@ -56,8 +57,11 @@ class PosteriorBars(pg.GraphicsLayoutWidget):
     def inactive(self) -> np.ndarray:
         return self.kl < INACTIVE_KL
 
-    def set_posterior(self, mean: np.ndarray, std: np.ndarray, kl: np.ndarray) -> None:
+    def set_posterior(self, mean: np.ndarray, std: np.ndarray, kl: np.ndarray, lower_label: str = KL_LABEL) -> None:
+        """``kl`` is drawn below the means (a sparse code's activation frequencies instead, with ``lower_label``);
+        below 0.01 a dimension is greyed as inactive."""
         self.mean, self.std, self.kl = (np.asarray(v, dtype=np.float64) for v in (mean, std, kl))
+        self.kl_plot.setLabel("left", lower_label)
         self._draw()
         self._update_ticks()
         for plot in (self.mean_plot, self.kl_plot):
