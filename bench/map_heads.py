@@ -25,11 +25,12 @@ def main() -> None:
             rows.append(f"| {path.name} | no map (run `make maps`) | | |")
             continue
         params = ", ".join(f"{k} {v}" for k, v in info.get("params", {}).items())
+        how = f" ({params}; seed {info.get('seed')})" if params else ""
         head = info.get("head") or {}
-        shape = " → ".join(str(w) for w in [head.get("input_dim"), *head.get("hidden", []), 2]) if head else "none"
-        r2 = "—" if info.get("r2") is None else f"{info['r2']:.3f}"
-        rows.append(f"| {path.name} | {METHODS.get(info['method'], info['method'])} ({params}; seed {info.get('seed')}) "
-                    f"| {shape} | **{r2}** |")
+        shape = (" → ".join(str(w) for w in [head.get("input_dim"), *head.get("hidden", []), 2]) if head
+                 else "none: the latent is its own map")
+        r2 = "—" if info.get("r2") is None else f"**{info['r2']:.3f}**"
+        rows.append(f"| {path.name} | {METHODS.get(info['method'], info['method'])}{how} | {shape} | {r2} |")
     body = """
 ## Map heads of the shipped models (`bench/map_heads.py`)
 
