@@ -243,7 +243,7 @@ def cmd_train(args) -> int:
     if not sink.json_lines:
         stopped = " (stopped early)" if status == "stopped" else ""
         print(f"saved {snapshot.path}{stopped}: test -ELBO {metrics['elbo']:.2f} nats, KL {metrics['kl']:.2f}, "
-              f"active units {metrics['active_units']}/{run.model.latent_dim}")
+              f"active units {metrics['active_units']}/{run.model.latent_layout.continuous}")
     return 0
 
 

@@ -400,6 +400,13 @@ class ModelExplorer:
             return None
         return (self.means[:, :self.continuous_dim] > threshold).mean(0)
 
+    def code_spread(self) -> np.ndarray | None:
+        """For a deterministic encoder (no KL to show): each code dimension's standard deviation over the preview
+        items, so a dimension the encoder does not use stands out; None for a variational model."""
+        if self.variational:
+            return None
+        return self.means[:, :self.continuous_dim].std(0)
+
     def length_buckets(self) -> tuple[np.ndarray, list[str]]:
         """For text: each preview sentence's length bucket (an index) and the buckets' names, to colour the map."""
         lengths = np.asarray(self.checkpoint.preview.lengths)

@@ -175,3 +175,13 @@ def test_a_sparse_code_shows_how_often_each_unit_fires(window, tmp_path, qtbot):
     assert np.allclose(bars.kl, explorer.unit_activity())
     assert bars.kl_plot.getAxis("left").labelText.startswith("active in")
     assert not window.inspector.categories.isVisible() and not window.model_panel.confusion.isVisible()
+
+
+def test_an_autoencoders_code_shows_its_spread_not_a_kl_of_zero(window, aae_path, qtbot):
+    assert window.open_checkpoint(aae_path)
+    window.session.select(3)
+    settle(qtbot, window)
+    bars, explorer = window.inspector.bars, window.session.explorer
+    assert np.allclose(bars.kl, explorer.means.std(0)) and (bars.kl > 0.01).all()
+    assert bars.kl_plot.getAxis("left").labelText.startswith("spread")
+    assert not bars.inactive.any()  # a used code dimension is not greyed as inactive

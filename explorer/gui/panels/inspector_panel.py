@@ -69,11 +69,13 @@ class InspectorPanel(ExplorerPanel):
         self.input_view.set_items(explorer.items([index]), ncols=1)
         self.reconstruction.start(reconstruct, explorer, index)
         mean, std, kl = explorer.posterior(index)
-        activity = explorer.unit_activity()
-        if activity is None:
-            self.bars.set_posterior(mean, std, kl)
-        else:
+        activity, spread = explorer.unit_activity(), explorer.code_spread()
+        if activity is not None:
             self.bars.set_posterior(mean, std, activity, lower_label="active in (share of items)")
+        elif spread is not None:
+            self.bars.set_posterior(mean, std, spread, lower_label="spread over items (σ)")
+        else:
+            self.bars.set_posterior(mean, std, kl)
         self.bars.highlight(self.session.dim)
         self.categories.set_variables(explorer.discrete_posterior(index))
 

@@ -1,5 +1,6 @@
-"""One item's posterior: mean ± σ per dimension, with each dimension's KL below; inactive dimensions in grey.
-Clicking a bar announces its dimension."""
+"""One item's posterior: mean ± σ per dimension, with each dimension's KL below (for an autoencoder, how often a
+sparse unit fires or how far each code dimension spreads over the items); inactive dimensions in grey. Clicking a
+bar announces its dimension."""
 from __future__ import annotations
 
 import numpy as np
@@ -29,8 +30,9 @@ class PosteriorBars(pg.GraphicsLayoutWidget):
     def __init__(self, parent=None):
         self.mean = self.std = self.kl = np.zeros(0)  # before the first resize event
         super().__init__(parent)
-        self.setToolTip("Posterior mean ± σ per latent dimension and its KL; grey dimensions (KL < 0.01) are "
-                        "inactive. Click a bar to traverse that dimension.")
+        self.setToolTip("Posterior mean ± σ per latent dimension and its KL (an autoencoder: its code and how "
+                        "much each dimension varies over the items); grey dimensions (under 0.01) are inactive. "
+                        "Click a bar to traverse that dimension.")
         self.mean_plot = self.addPlot(row=0, col=0)
         self.mean_plot.setLabel("left", "mean ± σ")
         self.kl_plot = self.addPlot(row=1, col=0)
