@@ -4,6 +4,8 @@ the map of the points (UMAP with its map head in a run's final snapshot, PCA in 
 trains; a 2-D latent is its own map)."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 
@@ -47,15 +49,22 @@ def stored_inputs(part: Split) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def map_means(means: np.ndarray, method: str = DEFAULT_METHOD, worker=None, seed: int = 0) -> Projection:
-    """The map of a preview's means by ``method`` (PCA when there are too few items for it)."""
+    """The map of a preview's means by ``method`` (PCA when there are too few items for it, or when the fit
+    fails: a model is never left unsaved for want of its map)."""
     if len(means) < MIN_ITEMS[method]:
         method = "pca"
-    if worker is not None and method not in ("pca", "latent"):  # those take no time
-        try:
-            return worker.fit(means, method, seed)
-        except ProjectionWorkerError:  # the worker process could not run: fit here instead
-            pass
-    return project(means, method, seed)
+    if method in ("pca", "latent"):  # those take no time and cannot fail on finite means
+        return project(means, method, seed)
+    try:
+        if worker is not None:
+            try:
+                return worker.fit(means, method, seed)
+            except ProjectionWorkerError:  # the worker process could not run: fit here instead
+                pass
+        return project(means, method, seed)
+    except Exception as exc:  # noqa: BLE001 - any failure of the fitting library, relayed or raised here
+        warnings.warn(f"the {method} map could not be fitted ({type(exc).__name__}: {exc}); saved with a PCA map")
+        return project(means, "pca", seed)
 
 
 def stored_map(preview: Preview) -> Projection | None:

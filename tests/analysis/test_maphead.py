@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from explorer.analysis.maphead import MapHead, fit_map_head, tensor_shapes
 
@@ -20,3 +21,21 @@ def test_too_few_items_give_no_r2():
     latents = np.random.default_rng(0).normal(size=(20, 3))
     head, r2 = fit_map_head(latents, latents[:, :2])
     assert r2 is None and head.place(latents).shape == (20, 2)
+
+
+def test_a_map_that_cannot_be_fitted_falls_back_to_pca(monkeypatch):
+    """The final save of a run must not fail for want of its UMAP: it keeps a PCA map and says so."""
+    import explorer.analysis.preview as preview
+
+    real_project = preview.project
+
+    def failing(points, method="umap", seed=0, **kwargs):
+        if method != "pca":
+            raise ValueError("the fit diverged")
+        return real_project(points, method, seed, **kwargs)
+
+    monkeypatch.setattr(preview, "project", failing)
+    means = np.random.default_rng(0).normal(size=(300, 4)).astype(np.float32)
+    with pytest.warns(UserWarning, match="saved with a PCA map"):
+        projection = preview.map_means(means, "umap")
+    assert projection.method == "pca" and projection.points.shape == (300, 2)
