@@ -140,7 +140,8 @@ def report() -> None:
         "wordnet-examples (min count 5, embeddings 128, GRU 256, batch 128; the flags below add to these) and "
         "evaluates it on the 4,802 held-out sentences: KL, active units, mutual information, perplexity from the "
         f"ELBO and importance-weighted (k={NLL_SAMPLES}, {ABLATION_NLL_SAMPLES} for the 3-epoch ablation rows), and reconstruction (greedy decodes of the posterior "
-        "means, <unk> allowed) as corpus BLEU-4, token accuracy and exact copies.",
+        "means, <unk> allowed) as corpus BLEU-4, token accuracy and exact copies. Training minutes are wall time with "
+        "one torch thread on a 2-core machine shared with other jobs: compare them loosely.",
         "",
         "| run | what | epochs | train (min) | −ELBO | KL | AU | MI | PPL | PPL (IW, k) | BLEU | token acc. | exact |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
