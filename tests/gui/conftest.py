@@ -4,12 +4,13 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported anywhere
 
+import gc  # noqa: E402
 import traceback  # noqa: E402
 from weakref import WeakKeyDictionary  # noqa: E402
 
 import pytest  # noqa: E402
 import torch  # noqa: E402
-from PySide6.QtCore import QSettings, QThread  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QThread  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -23,6 +24,16 @@ def isolated_settings(tmp_path, monkeypatch, qapp):
 
     configure_pyqtgraph()
     yield
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_after_each_test(qapp):
+    """Delete each test's Qt objects and collect its Python garbage right after it, at one known point: a cyclic
+    collection that runs later, in the middle of building another window, has crashed in pyqtgraph."""
+    yield
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    qapp.processEvents()
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)
