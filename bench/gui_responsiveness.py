@@ -33,13 +33,17 @@ def train_model(args, out: str) -> None:
     TrainingRun(spec).execute()
 
 
-def refresh_ms(app, refresh, repeats: int = 20) -> float:
-    """Median time of one refresh including drawing it."""
+def refresh_ms(app, window, panel, repeats: int = 20) -> float:
+    """Median time from asking a shown panel to refresh to its result drawn: the decode runs on the window's model
+    thread, so this waits for the session to be idle again, the event loop running meanwhile."""
+    window.tabs.setCurrentWidget(panel)
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        refresh()
+        panel.refresh()
         app.processEvents()
+        while window.session.busy:
+            app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 5)
         times.append((time.perf_counter() - start) * 1000.0)
     return statistics.median(times)
 
@@ -75,14 +79,16 @@ def main() -> int:
     out = str(Path(settings_dir) / "bench.safetensors")
     train_model(args, out)
     window.open_checkpoint(out)
+    while window.session.busy or window.session.explorer is None:
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 5)
     traversal = window.traversal
     traversal.steps.setValue(STEPS)
     traversal.all_dims.setChecked(True)
-    traversal_ms = refresh_ms(app, traversal.refresh)
+    traversal_ms = refresh_ms(app, window, traversal)
     session, interpolation = window.session, window.interpolation
     interpolation.steps.setValue(10)
     interpolation.set_endpoints(0, 1)
-    interpolation_ms = refresh_ms(app, interpolation.refresh)
+    interpolation_ms = refresh_ms(app, window, interpolation)
 
     from explorer.analysis.metrics import posterior_stats
     from explorer.data.registry import load_dataset
@@ -102,8 +108,8 @@ Machine: {machine()}. VAE (MLP, z={LATENT}) trained on {args.dataset} for {args.
 
 | measure | result | target |
 |---|---|---|
-| traversal refresh, {LATENT} dims x {STEPS} steps (decode + draw) | {traversal_ms:.1f} ms | < 16 ms |
-| interpolation refresh, 10 steps (decode + draw + path on the map) | {interpolation_ms:.1f} ms | |
+| traversal refresh, {LATENT} dims x {STEPS} steps (request to drawn: decode on the model thread + draw) | {traversal_ms:.1f} ms | < 16 ms |
+| interpolation refresh, 10 steps (request to drawn, with the path on the map) | {interpolation_ms:.1f} ms | |
 | UMAP on {len(subset):,} latents | {umap_subset:.1f} s | |
 | UMAP on {len(means):,} latents | {umap_all:.1f} s | |
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from explorer.errors import ExplorerError
 
-NICE = 5  # the child yields the CPU to training and to the window
+NICE = 19  # the child yields the CPU to training and to the window: a map is never worth a slower run
 POLL_S = 0.05
 SINGLE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                                         "NUMBA_NUM_THREADS")}
