@@ -89,6 +89,7 @@ bench: setup
 	$(BIN)/python bench/gui_responsiveness.py
 	$(BIN)/python bench/map_launch.py
 	$(BIN)/python bench/map_heads.py
+	$(BIN)/python bench/map_click.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
