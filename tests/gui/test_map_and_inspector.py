@@ -4,20 +4,8 @@ import os
 import numpy as np
 from PySide6.QtCore import QPointF, Qt
 
+from bench.map_launch import mapless_copy
 from tests.gui.conftest import settle
-
-
-def mapless_copy(path, out) -> str:
-    """``path`` saved as a file from before maps were computed at save: a PCA in the preview, no map metadata."""
-    from explorer.analysis.projection import project
-    from explorer.io.checkpoint import load_checkpoint, save_checkpoint
-
-    checkpoint = load_checkpoint(path)
-    preview = checkpoint.preview
-    preview.projection = project(preview.means, "pca").points
-    preview.map_info = preview.map_head = None
-    save_checkpoint(out, checkpoint.model, checkpoint.meta, preview, checkpoint.optimizer_state)
-    return str(out)
 
 
 def test_opening_shows_the_preview_set_on_the_map(vae_window):
