@@ -200,13 +200,17 @@ def _int_list(text: str, name: str, low: int, high: int, max_count: int) -> list
     return [check_range(name, int(part), low, high, integer=True) for part in parts]
 
 def cmd_train(args) -> int:
+    main_rank = os.environ.get("RANK", "0") == "0"
+    if main_rank:  # the final save's map worker warms up on the core that importing torch and loading data leave idle
+        from explorer.analysis.projection_worker import shared_worker
+
+        shared_worker().start()
     from explorer.training.control import StdinControl, stop_on_termination
     from explorer.training.events import EndEvent
     from explorer.training.run import TrainingRun, checkpoint_in
     from explorer.training.run_folder import RunFolder, now_iso
 
     spec = spec_from_args(args)
-    main_rank = os.environ.get("RANK", "0") == "0"
     folder = None
     if spec.run_dir and main_rank:
         folder = RunFolder.create(spec.run_dir, spec.options, args.argv, spec.resume)

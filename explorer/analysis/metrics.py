@@ -61,15 +61,27 @@ def mutual_information(means: torch.Tensor, logvars: torch.Tensor, seed: int = 0
     if len(means) > MI_MAX_ITEMS:
         keep = torch.randperm(len(means), generator=generator)[:MI_MAX_ITEMS]
         means, logvars = means[keep], logvars[keep]
-    n, d = means.shape
+    d = means.shape[1]
     z = means + torch.exp(0.5 * logvars) * torch.randn(means.shape, generator=generator)
     neg_entropy = (-0.5 * d * math.log(2 * math.pi) - 0.5 * (1 + logvars).sum(1)).mean()
-    log_qz = []
-    for start in range(0, n, 256):
-        zi = z[start:start + 256].unsqueeze(1)  # (b, 1, D) against every q(z|x_j)
-        log_q = gaussian_log_density(zi, means.unsqueeze(0), logvars.unsqueeze(0))  # (b, n)
-        log_qz.append(torch.logsumexp(log_q, dim=1) - math.log(n))
-    return float(neg_entropy - torch.cat(log_qz).mean())
+    return float(neg_entropy - aggregate_log_density(z, means, logvars).mean())
+
+
+def aggregate_log_density(z: torch.Tensor, means: torch.Tensor, logvars: torch.Tensor,
+                          rows: int = 256) -> torch.Tensor:
+    """log q(z_i) for each of the (n, D) points under the mixture of the (m, D) diagonal Gaussians,
+    q(z) = mean_j N(z; mean_j, exp(logvar_j)). The squared distances, expanded as z²·p - 2z·(mean·p) + mean²·p
+    with p = exp(-logvar), are two matrix products per block of rows instead of an (n, m, D) tensor; float64
+    keeps the expansion's cancellation harmless."""
+    z, means, logvars = z.double(), means.double(), logvars.double()
+    precision = torch.exp(-logvars)
+    weighted_means = means * precision
+    constant = (means * weighted_means).sum(1) + logvars.sum(1) + z.shape[1] * math.log(2 * math.pi)
+    out = []
+    for block in z.split(rows):
+        exponent = torch.addmm(constant, block * block, precision.T).addmm_(block, weighted_means.T, alpha=-2.0)
+        out.append(torch.logsumexp(exponent.mul_(-0.5), dim=1))
+    return torch.cat(out) - math.log(len(means))
 
 
 @torch.no_grad()

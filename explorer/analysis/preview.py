@@ -24,21 +24,31 @@ def build_preview(model: LatentModel, split: Split, size: int = PREVIEW_SIZE, ma
                   worker=None, seed: int = 0) -> Preview:
     """The first ``size`` held-out items with their posteriors (points, log-variances, categorical logits) and a
     ``map_method`` map of the points (fitted in ``worker``, a ProjectionWorker, when one is given)."""
+    preview = encode_preview(model, split, size)
+    set_map(preview, preview_map(preview.means, map_method, worker, seed))
+    return preview
+
+
+def encode_preview(model: LatentModel, split: Split, size: int = PREVIEW_SIZE) -> Preview:
+    """The preview set without its map (``set_map`` gives it one)."""
     from explorer.analysis.metrics import encode_split
 
     part = split.subset(slice(0, min(size, len(split))))
     posterior = encode_split(model, part)
     means_np, logvars = posterior.point().numpy().astype(np.float32), posterior.logvar
     inputs, lengths = stored_inputs(part)
-    if means_np.shape[1] == 2:
-        map_method = "latent"
-    preview = Preview(inputs=inputs, labels=part.y.numpy().astype(np.int64), means=means_np,
-                      logvars=None if logvars is None else logvars.cpu().numpy().astype(np.float32),
-                      projection=np.zeros((len(means_np), 2), dtype=np.float32), lengths=lengths,
-                      logits=torch.cat(posterior.logits, dim=1).numpy().astype(np.float32) if posterior.logits else None)
-    if means_np.shape[1]:  # a language model has no latents to map
-        set_map(preview, map_means(means_np, map_method, worker, seed))
-    return preview
+    return Preview(inputs=inputs, labels=part.y.numpy().astype(np.int64), means=means_np,
+                   logvars=None if logvars is None else logvars.cpu().numpy().astype(np.float32),
+                   projection=np.zeros((len(means_np), 2), dtype=np.float32), lengths=lengths,
+                   logits=torch.cat(posterior.logits, dim=1).numpy().astype(np.float32) if posterior.logits else None)
+
+
+def preview_map(means: np.ndarray, method: str = DEFAULT_METHOD, worker=None, seed: int = 0) -> Projection | None:
+    """The map a preview of these points gets: ``method``'s, the latent itself when it is 2-D, none for a model
+    without latents (a language model)."""
+    if not means.shape[1]:
+        return None
+    return map_means(means, "latent" if means.shape[1] == 2 else method, worker, seed)
 
 
 def stored_inputs(part: Split) -> tuple[np.ndarray, np.ndarray | None]:
@@ -78,8 +88,10 @@ def stored_map(preview: Preview) -> Projection | None:
                       r2=info.get("r2"), input_dim=int(info["head"]["input_dim"]))
 
 
-def set_map(preview: Preview, projection: Projection) -> None:
-    """Make ``projection`` the preview's map: its points, its metadata and its head's weights."""
+def set_map(preview: Preview, projection: Projection | None) -> None:
+    """Make ``projection`` the preview's map: its points, its metadata and its head's weights (None: no map)."""
+    if projection is None:
+        return
     preview.projection = np.asarray(projection.points, dtype=np.float32)
     preview.map_info = projection.info()
     preview.map_head = None if projection.head is None else dict(projection.head.arrays)

@@ -132,12 +132,18 @@ def _latent(latents: np.ndarray, seed: int) -> Projection:
 
 
 def _pca(inputs: np.ndarray, seed: int) -> Projection:
-    from sklearn.decomposition import PCA
-
-    model = PCA(n_components=2, random_state=seed).fit(inputs)
-    points = model.transform(inputs).astype(np.float32)
-    linear = (model.mean_.astype(np.float32), model.components_.T.astype(np.float32))
-    return Projection("pca", points, {}, seed, linear=linear)
+    """The first two principal axes, by an SVD of the centred points (NumPy alone: a training process saves a PCA
+    map at every snapshot and should not import scikit-learn for it). Each axis is signed so its largest loading
+    is positive, as scikit-learn does, so refits of a similar model are not mirrored."""
+    data = np.asarray(inputs, dtype=np.float64)
+    mean = data.mean(0)
+    _, _, axes = np.linalg.svd(data - mean, full_matrices=False)
+    components = np.zeros((2, data.shape[1]))
+    components[:len(axes[:2])] = axes[:2]
+    largest = components[np.arange(2), np.abs(components).argmax(1)]
+    components *= np.where(largest < 0, -1.0, 1.0)[:, None]
+    points = ((data - mean) @ components.T).astype(np.float32)
+    return Projection("pca", points, {}, seed, linear=(mean.astype(np.float32), components.T.astype(np.float32)))
 
 
 def _umap(inputs: np.ndarray, seed: int, report: Progress) -> Projection:

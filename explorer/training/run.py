@@ -252,20 +252,25 @@ class TrainingRun:
         return self.last_snapshot
 
     def _build_checkpoint(self, final: bool) -> Checkpoint:
-        from explorer.analysis.metrics import conditional_accuracy, evaluate, mutual_information
-        from explorer.analysis.preview import SNAPSHOT_METHOD, build_preview
+        from concurrent.futures import ThreadPoolExecutor
+
+        from explorer.analysis.metrics import conditional_accuracy, evaluate
+        from explorer.analysis.preview import SNAPSHOT_METHOD, encode_preview, preview_map, set_map
         from explorer.analysis.projection import DEFAULT_METHOD
 
         model, dataset, history = self.model, self.dataset, self.trainer.history
         model.eval()
-        preview = build_preview(model, dataset.test, map_method=DEFAULT_METHOD if final else SNAPSHOT_METHOD,
-                                worker=self.map_worker)
-        if final or not history:
-            metrics = evaluate(model, dataset.test, nll_samples=self.options["nll_samples"] if final else 0)
-            if final and model.conditional and dataset.domain == "image":
-                metrics["conditional_accuracy"] = conditional_accuracy(model, dataset)
-        else:
-            metrics = _metrics_from_record(history[-1], preview, len(dataset.test))
+        preview = encode_preview(model, dataset.test)
+        with ThreadPoolExecutor(1, thread_name_prefix="map") as pool:  # the map fits in the worker meanwhile
+            mapping = pool.submit(preview_map, preview.means, DEFAULT_METHOD if final else SNAPSHOT_METHOD,
+                                  self.map_worker)
+            if final or not history:
+                metrics = evaluate(model, dataset.test, nll_samples=self.options["nll_samples"] if final else 0)
+                if final and model.conditional and dataset.domain == "image":
+                    metrics["conditional_accuracy"] = conditional_accuracy(model, dataset)
+            else:
+                metrics = _metrics_from_record(history[-1], preview, len(dataset.test))
+            set_map(preview, mapping.result())
         model.train()
         optimizer_state = self.trainer.optimizer_state() if self.options["optimizer_state"] else None
         meta = {

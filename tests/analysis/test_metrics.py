@@ -1,8 +1,12 @@
+import math
+
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from explorer.analysis import metrics
-from explorer.models.base import Batch
+from explorer.models.base import Batch, gaussian_log_density
 from tests.conftest import tiny_model
 
 
@@ -18,6 +22,20 @@ def test_mutual_information_is_zero_without_dependence_and_positive_with_it():
     assert abs(metrics.mutual_information(torch.zeros(n, d), logvars)) < 0.2  # one-sample Monte Carlo noise
     informative = torch.randn(n, d) * 3
     assert metrics.mutual_information(informative, torch.full((n, d), -4.0)) > 3.0
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(1, 40), m=st.integers(1, 40), d=st.integers(1, 32),
+       spread=st.floats(0.01, 50.0), low=st.floats(-20.0, 0.0), high=st.floats(0.0, 5.0))
+def test_aggregate_log_density_is_the_mixture_of_every_posterior(seed, n, m, d, spread, low, high):
+    generator = torch.Generator().manual_seed(seed)
+    z = torch.randn(n, d, generator=generator) * spread
+    means = torch.randn(m, d, generator=generator) * spread
+    logvars = low + (high - low) * torch.rand(m, d, generator=generator)  # σ from e^-10 to e^2.5
+    pairs = gaussian_log_density(z.double()[:, None], means.double()[None], logvars.double()[None])
+    direct = torch.logsumexp(pairs, dim=1) - math.log(m)
+    got = metrics.aggregate_log_density(z, means, logvars, rows=7)  # several blocks, the last one short
+    assert torch.allclose(got, direct, rtol=1e-9, atol=1e-6)
 
 
 def test_evaluate_matches_loss_terms_and_iw_bound_is_tighter(trained_vae, digits):

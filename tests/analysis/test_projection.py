@@ -31,6 +31,16 @@ def test_pca_places_new_points_by_its_linear_map():
     assert projection.info() == {"method": "pca", "params": {}, "seed": 0, "head": None, "r2": None}
 
 
+@pytest.mark.parametrize("shape", [(60, 4), (500, 20), (3, 8), (40, 1)])
+def test_pca_agrees_with_scikit_learn_signs_included(shape):
+    from sklearn.decomposition import PCA
+
+    points = (np.random.default_rng(1).normal(size=shape) * np.arange(1, shape[1] + 1)).astype(np.float32)
+    columns = np.hstack([points, np.zeros_like(points)]) if shape[1] == 1 else points
+    expected = PCA(n_components=2).fit_transform(columns)
+    assert np.allclose(project(points, "pca").points, expected, atol=1e-4)
+
+
 def test_umap_map_is_seeded_reports_progress_and_gets_a_head():
     points, labels = clusters(200)
     steps = []
