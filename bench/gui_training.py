@@ -1,6 +1,7 @@
 """Training from the app against training headless, side by side in one run: the app's Training tab starts the
 `train` child with every curve drawn live and each epoch's snapshot opened in the window (as a user has it), while
 a precise timer measures how long the window's event loop stalls; the same `train` command runs without the app.
+The window first opens a shipped model, as the app does at launch.
 Alternating, so a busy moment of the machine does not favour one side. Results go to docs/PERFORMANCE.md.
 
     python bench/gui_training.py [--dataset fashion-mnist] [--epochs 4] [--repeats 3]
@@ -78,7 +79,7 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="bench-gui-training-"))
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "settings"))
-    from explorer.gui.app import make_application
+    from explorer.gui.app import make_application, shipped_checkpoint
     from explorer.gui.main_window import MainWindow
     from explorer.gui.stall_monitor import StallMonitor
 
@@ -87,6 +88,9 @@ def main() -> int:
     window.remember_layout = False
     window.resize(1400, 900)
     window.show()
+    window.open_at_launch(shipped_checkpoint())  # as the app opens: on a shipped model, then the user trains
+    while window.loading:
+        app.processEvents()
     window.show_training()
     app.processEvents()
     headless(argparse.Namespace(**dict(vars(args), epochs=1)), work / "warm")  # data and caches warm
@@ -109,8 +113,8 @@ def main() -> int:
     body = f"""## Training in the app (`bench/gui_training.py`)
 
 Machine: {machine()}; {os.cpu_count()} cores. VAE (MLP, z={LATENT}) on {args.dataset}, {args.epochs} epochs, batch
-128, device {args.device}. In the app: the Training tab's child process, every curve live, each epoch's snapshot
-opened in the window; headless: the same `train` command alone. Examples/s are the mean over epochs after the first.
+128, device {args.device}. In the app (opened on a shipped model, as at launch): the Training tab's child process,
+every curve live, each epoch's snapshot opened in the window; headless: the same `train` command alone. Examples/s are the mean over epochs after the first.
 
 | run | in the app | headless | app / headless |
 |---|---|---|---|

@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--control", choices=("stdin",),
                        help="take pause / resume / stop commands on stdin (end of input stops and saves)")
     train.add_argument("--events", choices=("stdout",), help="print events as JSON lines on stdout")
+    train.add_argument("--low-priority", action="store_true",
+                       help="train below interactive programs' CPU priority (the app starts its runs so: the window "
+                            "stays smooth and the run gets every cycle it leaves)")
 
     evaluate = commands.add_parser("evaluate", help="metrics of a checkpoint on its test split")
     evaluate.add_argument("checkpoint")
@@ -169,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 # train
-TRAIN_FLAGS = ("command", "argv", "preset", "out", "run_dir", "resume", "control", "events")
+TRAIN_FLAGS = ("command", "argv", "preset", "out", "run_dir", "resume", "control", "events", "low_priority")
 
 
 def spec_from_args(args) -> "RunSpec":
@@ -200,6 +203,10 @@ def _int_list(text: str, name: str, low: int, high: int, max_count: int) -> list
     return [check_range(name, int(part), low, high, integer=True) for part in parts]
 
 def cmd_train(args) -> int:
+    if getattr(args, "low_priority", False):
+        from explorer.priority import TRAINING_NICE, lower_priority
+
+        lower_priority(TRAINING_NICE)
     main_rank = os.environ.get("RANK", "0") == "0"
     if main_rank:  # the final save's map worker warms up on the core that importing torch and loading data leave idle
         from explorer.analysis.projection_worker import shared_worker

@@ -38,9 +38,10 @@ class ModelExplorer:
         self._fitted_projection: Projection | None = stored_map(preview)
         self.map_method = (preview.map_info or {}).get("method", "pca")  # files before maps at save hold a PCA
         self.map_saved = preview.map_info is not None  # the map on show is the one in the file
-        self._kl_per_dim: np.ndarray | None = None
         self.preview_explorer: ModelExplorer | None = None  # set on an explorer of the whole dataset: the preview's
-        self._kl_discrete: np.ndarray | None = None
+        # Every item's KL, computed here (where the explorer is built: off the GUI thread) so that showing an item
+        # is reading arrays: ``per_dim`` (N, D) and ``discrete`` (N, m).
+        self.item_kl = self._item_kl(np.arange(len(self.means)))
         self._projection_lock = threading.Lock()  # project_new runs in a worker thread while the GUI reads
 
     # What is loaded
@@ -108,17 +109,12 @@ class ModelExplorer:
     def kl_per_dim(self) -> np.ndarray:
         """Mean KL(q(z_d|x) || p(z_d)) per continuous dimension over the preview set, in nats, against the model's
         prior."""
-        if self._kl_per_dim is None:
-            kl = self._item_kl(np.arange(len(self.means)))
-            self._kl_per_dim, self._kl_discrete = kl["per_dim"].mean(0), kl["discrete"].mean(0)
-        return self._kl_per_dim
+        return self.item_kl["per_dim"].mean(0)
 
     @property
     def kl_discrete(self) -> np.ndarray:
         """Mean KL(q(c_i|x) || uniform) per categorical variable over the preview set, in nats."""
-        if self._kl_discrete is None:
-            self.kl_per_dim  # noqa: B018 - computes both
-        return self._kl_discrete
+        return self.item_kl["discrete"].mean(0)
 
     @property
     def dims_by_kl(self) -> list[int]:
@@ -154,11 +150,11 @@ class ModelExplorer:
         mean = self.means[index, :self.continuous_dim]
         if self.logvars is None:
             return mean, np.zeros_like(mean), np.zeros_like(mean)
-        return mean, np.exp(0.5 * self.logvars[index]), self._item_kl(index)["per_dim"][0]
+        return mean, np.exp(0.5 * self.logvars[index]), self.item_kl["per_dim"][index]
 
     def discrete_posterior(self, index: int) -> list[tuple[np.ndarray, float]]:
         """Each categorical variable's probabilities for an item, with its KL against the uniform prior."""
-        kl = self._item_kl(index)["discrete"][0]
+        kl = self.item_kl["discrete"][index]
         return [(self.means[index, block], float(kl[v])) for v, block in enumerate(self._blocks())]
 
     def _blocks(self) -> list[slice]:

@@ -31,7 +31,6 @@ import numpy as np
 
 from explorer.errors import ExplorerError
 
-NICE = 19  # the child yields the CPU to training and to the window: a map is never worth a slower run
 POLL_S = 0.05
 SINGLE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                                         "NUMBA_NUM_THREADS")}
@@ -218,10 +217,9 @@ def _picklable(error: Exception) -> Exception:
 
 
 def main() -> None:
-    try:
-        os.nice(NICE)
-    except (AttributeError, OSError):  # Windows has no nice(); a lower priority is a courtesy, not a need
-        pass
+    from explorer.priority import MAP_WORKER_NICE, lower_priority
+
+    lower_priority(MAP_WORKER_NICE)
     inbox = sys.stdin.buffer
     outbox = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # a stray print cannot corrupt the channel

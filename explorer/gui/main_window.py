@@ -49,12 +49,12 @@ TITLE = "Latent Explorer"
 DEFAULT_SIZE = (1400, 900)
 
 
-def load_for_showing(path: str, keep_selection: bool, remember: bool, state=None):
+def load_for_showing(path: str, keep_selection: bool, snapshot: bool, state=None):
     """A checkpoint loaded as a ModelExplorer, with how to show it (run on the model thread)."""
     from explorer.analysis.explore import ModelExplorer
     from explorer.io.checkpoint import load_checkpoint
 
-    return ModelExplorer(load_checkpoint(path)), path, keep_selection, remember
+    return ModelExplorer(load_checkpoint(path)), path, keep_selection, snapshot
 
 
 class MainWindow(QMainWindow):
@@ -251,22 +251,23 @@ class MainWindow(QMainWindow):
         if path:
             self.open_checkpoint(path)
 
-    def open_checkpoint(self, path: str, keep_selection: bool = False, remember: bool = True) -> bool:
-        """Load and show a checkpoint now; on failure show why and keep what is open. ``keep_selection`` for a newer
-        snapshot of the run on screen; ``remember`` puts it in the recent files."""
+    def open_checkpoint(self, path: str, keep_selection: bool = False) -> bool:
+        """Load and show a checkpoint now (and list it in the recent files); on failure show why and keep what is
+        open. ``keep_selection`` for a newer model of the items on screen."""
         self.open_task.cancel()  # a file loading in the background would replace this one
         try:
-            loaded = load_for_showing(str(path), keep_selection, remember)
+            loaded = load_for_showing(str(path), keep_selection, False)
         except (ExplorerError, OSError) as error:
             self._on_open_failed(error)
             return False
         self._on_loaded(loaded)
         return True
 
-    def open_in_background(self, path: str, keep_selection: bool = False, remember: bool = True) -> None:
+    def open_in_background(self, path: str, keep_selection: bool = False, snapshot: bool = False) -> None:
         """Load a checkpoint on the model thread and show it when it is ready; the window stays responsive (a
-        run's snapshot each epoch, the file opened at launch). The newest request wins."""
-        self.open_task.start(load_for_showing, str(path), keep_selection, remember)
+        run's snapshot each epoch, the file opened at launch). The newest request wins. A ``snapshot`` of a run
+        still training is not a recent file, and the panels show what it carries (see Session.snapshot)."""
+        self.open_task.start(load_for_showing, str(path), keep_selection, snapshot)
 
     @property
     def loading(self) -> bool:
@@ -289,11 +290,11 @@ class MainWindow(QMainWindow):
         return True
 
     def _on_loaded(self, loaded) -> None:
-        explorer, path, keep_selection, remember = loaded
-        self._show(explorer, path, keep_selection)
+        explorer, path, keep_selection, snapshot = loaded
+        self._show(explorer, path, keep_selection, snapshot)
         if not keep_selection and self.tabs.currentWidget() is self.training and not self.training.running:
             self.tabs.setCurrentWidget(self.traversal)  # a file opened to explore; a run's own result stays put
-        if remember:
+        if not snapshot:
             settings.add_recent_file(str(Path(path).resolve()))
 
     def _on_open_failed(self, error: BaseException) -> None:
@@ -310,8 +311,8 @@ class MainWindow(QMainWindow):
         """The open model over other items (the whole dataset, or its preview set again)."""
         self._show(explorer, self.session.path)
 
-    def _show(self, explorer, path: str | None, keep_selection: bool = False) -> None:
-        self.session.set_model(explorer, path, continued=keep_selection)
+    def _show(self, explorer, path: str | None, keep_selection: bool = False, snapshot: bool = False) -> None:
+        self.session.set_model(explorer, path, continued=keep_selection, snapshot=snapshot)
         if self.session.selected < 0 and len(explorer.labels):
             self.session.select(0)
         self._update_actions()
@@ -472,7 +473,7 @@ class MainWindow(QMainWindow):
             compare.set_note(f"{preset.name}: {preset.description}")
 
     def _on_epoch_checkpoint(self, path: str) -> None:
-        self.open_in_background(path, keep_selection=True, remember=False)
+        self.open_in_background(path, keep_selection=True, snapshot=True)
 
     def _on_run_failed(self, title: str, message: str) -> None:
         self.prompts.error(title, message)

@@ -29,6 +29,9 @@ class Session(QObject):
         self.group = np.zeros(0, dtype=np.int64)
         self.dim = 0
         self.continued = False  # the new model explores the same items: panels keep their operands
+        # The model is an epoch's snapshot of a run still training: the map shows the one it carries (a PCA) instead
+        # of refitting the chosen method every epoch with the CPU the run trains with.
+        self.snapshot = False
         self.model_thread = WorkerThread("model work", self)
         self.background_thread = WorkerThread("background work", self)
         self.map_worker = shared_worker()  # one per app process, ended when the app exits
@@ -37,14 +40,14 @@ class Session(QObject):
     def has_model(self) -> bool:
         return self.explorer is not None
 
-    def set_model(self, explorer, path: str | None, continued: bool = False) -> None:
+    def set_model(self, explorer, path: str | None, continued: bool = False, snapshot: bool = False) -> None:
         """Show another model. ``continued``: the same run a few epochs later, with the same preview items.
         Another model of the same preview items and the same conditioning continues too, so the selection, the
         group, A and B and the operands follow the switch; the chosen dimension does where the model has it."""
         previous = self.explorer
         self.continued = previous is not None and np.array_equal(previous.labels, explorer.labels) and (
             continued or (explorer.same_items(previous) and explorer.conditional == previous.conditional))
-        self.explorer, self.path = explorer, path
+        self.explorer, self.path, self.snapshot = explorer, path, snapshot
         self.map_worker.start()  # warms up (imports UMAP) in its own process, so the first fit is quick
         if not self.continued:
             self.selected, self.group = -1, np.zeros(0, dtype=np.int64)

@@ -21,14 +21,14 @@ SILENT_AFTER_S = 120.0  # a running run with no new event for this long is repor
 
 def train_command(spec) -> list[str]:
     """The child's arguments: ``python -m explorer train <the spec's flags> --run-dir ... --control stdin
-    --events stdout``."""
+    --events stdout --low-priority``."""
     from explorer.training.options import to_cli_args
 
     args = ["-m", "explorer", "train", *to_cli_args(spec.options)]
     for flag, value in (("--out", spec.out), ("--run-dir", spec.run_dir), ("--resume", spec.resume)):
         if value:
             args += [flag, str(value)]
-    return args + ["--control", "stdin", "--events", "stdout"]
+    return args + ["--control", "stdin", "--events", "stdout", "--low-priority"]
 
 
 class TrainingProcess(QObject):

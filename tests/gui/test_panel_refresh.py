@@ -87,3 +87,27 @@ def test_a_later_epoch_keeps_the_selection_the_operands_and_the_map_method(vae_w
     settle(qtbot, window)
     assert (interpolation.a, interpolation.b) == (3, 11) and window.map_panel.method.currentText() == "t-SNE"
     assert fits == ["tsne", "tsne"]  # the method chosen stays; this model's map was fitted this session
+
+
+def test_a_training_runs_snapshot_shows_the_map_it_carries_without_a_refit(vae_window, vae_path, qtbot, monkeypatch,
+                                                                          tmp_path):
+    from explorer.analysis.preview import set_map
+    from explorer.analysis.projection import project
+    from explorer.io.checkpoint import save_checkpoint
+
+    fits = []
+    monkeypatch.setattr(map_panel, "fit_map", lambda worker, means, method, state: fits.append(method))
+    window = vae_window
+    assert window.map_panel.chosen_method == "umap"
+    snapshot = load_checkpoint(vae_path)
+    snapshot.preview.means = snapshot.preview.means + 0.01  # an epoch later, saved with its PCA as a run does
+    set_map(snapshot.preview, project(snapshot.preview.means, "pca"))
+    path = save_checkpoint(tmp_path / "snapshot.safetensors", snapshot.model, snapshot.meta, snapshot.preview)
+    window.open_in_background(str(path), keep_selection=True, snapshot=True)
+    qtbot.waitUntil(lambda: not window.loading and window.session.path == str(path))
+    settle(qtbot, window)
+    assert window.map_panel.method.currentText() == "PCA" and fits == []
+    assert "comes with the final save" in window.map_panel.status.text()
+    window.open_checkpoint(vae_path)  # the run's final save, with its UMAP map
+    settle(qtbot, window)
+    assert window.map_panel.method.currentText() == "UMAP" and fits == []

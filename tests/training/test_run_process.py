@@ -14,6 +14,7 @@ import torch
 from safetensors.torch import load_file
 
 from explorer.io.checkpoint import load_checkpoint
+from explorer.priority import TRAINING_NICE
 from explorer.training.events import (CheckpointEvent, EndEvent, EpochEvent, StartEvent, StepEvent, event_to_json,
                                       events_from_json, events_to_json)
 from explorer.training.run_folder import EventTail, read_run
@@ -67,10 +68,10 @@ def test_a_run_folder_holds_settings_events_and_the_checkpoint(tmp_path):
     assert "already holds a run" in train("--epochs", "1", "--run-dir", str(folder)).stderr
 
 
-def test_end_of_stdin_stops_the_run_and_saves(tmp_path):
+def test_an_app_run_trains_below_the_window_and_the_end_of_stdin_stops_it_and_saves(tmp_path):
     folder = tmp_path / "run"
     child = subprocess.Popen([sys.executable, "-m", "explorer", "train", *TINY, "--epochs", "100000", "--run-dir",
-                              str(folder), "--control", "stdin", "--events", "stdout"], cwd=ROOT,
+                              str(folder), "--control", "stdin", "--events", "stdout", "--low-priority"], cwd=ROOT,
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              env=dict(os.environ, OMP_NUM_THREADS="1"))
     try:
@@ -79,6 +80,9 @@ def test_end_of_stdin_stops_the_run_and_saves(tmp_path):
             line = child.stdout.readline()
             assert line, child.stderr.read()
             seen += events_from_json(line)
+        if hasattr(os, "getpriority"):
+            expected = min(19, os.getpriority(os.PRIO_PROCESS, 0) + TRAINING_NICE)
+            assert os.getpriority(os.PRIO_PROCESS, child.pid) == expected
         child.stdin.write("pause\n")
         child.stdin.flush()
         child.stdin.close()  # what the app's death looks like to its child: the end of its input

@@ -77,6 +77,7 @@ class MapPanel(QWidget):
         self._fitting: tuple[bytes, str] | None = None  # the key of the map being fitted
         self._file_preview = None  # (preview, class names) of the map drawn from the file while the model loads
         self._flat = False  # the model shown has a 2-D latent, its own map
+        self._held_method: str | None = None  # the method chosen, while a training run's snapshots show their own
 
         self.method = QComboBox()
         for method, name in METHODS.items():
@@ -189,6 +190,12 @@ class MapPanel(QWidget):
         flat = explorer.means.shape[1] == 2
         # A later epoch (or a model of the same items and kind of map) keeps the map's method, colours and marks.
         if self.session.continued and flat == self._flat:
+            if self.session.snapshot:  # a run's epoch, while it trains: the map it carries
+                self._held_method = self._held_method or self.chosen_method
+                self._show_method(explorer.map_method)
+            elif self._held_method is not None:  # the run's final save: the method chosen before comes back
+                self._show_method(self._held_method)
+                self._held_method = None
             if explorer.map_method == self.chosen_method:  # the snapshot carries the map wanted
                 self.projection_task.cancel()
                 self._refit_pending = False
@@ -209,8 +216,10 @@ class MapPanel(QWidget):
         self.method.blockSignals(True)
         whole = explorer.preview_explorer is not None  # its map is the preview's, never refitted on every item
         self.method.view().setRowHidden(self.method.findData(LATENT), not flat)
-        self.method.setCurrentIndex(self.method.findData(explorer.map_method if whole else LATENT if flat
-                                                         else DEFAULT_METHOD))
+        chosen = LATENT if flat else DEFAULT_METHOD
+        self._held_method = chosen if self.session.snapshot and not whole else None
+        carried = whole or self.session.snapshot  # maps never refitted on their own
+        self.method.setCurrentIndex(self.method.findData(explorer.map_method if carried else chosen))
         self.method.setEnabled(not whole)
         self.whole_button.blockSignals(True)
         self.whole_button.setChecked(whole)
@@ -236,6 +245,11 @@ class MapPanel(QWidget):
         if explorer.map_method != self.chosen_method:
             self.compute_projection()
         self._show_map_status()
+
+    def _show_method(self, method: str) -> None:
+        self.method.blockSignals(True)
+        self.method.setCurrentIndex(self.method.findData(method))
+        self.method.blockSignals(False)
 
     def _redraw_points(self) -> None:
         explorer = self.session.explorer
@@ -314,6 +328,9 @@ class MapPanel(QWidget):
                     "head")
         else:
             text = f"{shown} · {'saved with the model' if explorer.map_saved else 'computed here'}"
+            if self.session.snapshot and explorer.map_method != DEFAULT_METHOD:
+                text += (f" · the run's snapshot: its {METHODS[DEFAULT_METHOD]} map comes with the final save (or "
+                         "pick a method to fit one now)")
             if explorer.map_r2 is not None:
                 text += f" · new points placed by its head (R² {explorer.map_r2:.2f} on held-out latents)"
         self.status.setText(text)

@@ -9,7 +9,7 @@ import math
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
                                QSplitter, QVBoxLayout, QWidget)
 
@@ -24,6 +24,9 @@ from explorer.training.events import (CheckpointEvent, EndEvent, EpochEvent, Sta
 CUSTOM = "Custom settings"
 FORM_WIDTH = 330  # px: labels and fields side by side without a horizontal scroll bar
 SCHEDULE_TITLES = {"beta": "β(t)", "capacity": "C(t)", "capacity_c": "C_c(t)"}
+# Live step curves: one plot redrawn per tick, so each is fresh twice a second and the window never paints all
+# three in one go (a stall), nor spends the CPU the run trains with.
+STEP_REDRAW_MS = 170
 
 
 def is_kl(name: str) -> bool:
@@ -77,6 +80,10 @@ class TrainingPanel(QWidget):
         self._queue: list = []  # the sweep's runs still to train
         self._sweep_paths: list[str] = []
         self._last_step: StepEvent | None = None
+        self._stale_plots: list[CurvePlot] = []  # step plots whose newest points are not drawn yet
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setInterval(STEP_REDRAW_MS)
+        self._redraw_timer.timeout.connect(self._redraw_next)
         self._build_plots()
         self._clear_series()
 
@@ -174,6 +181,7 @@ class TrainingPanel(QWidget):
 
     def showEvent(self, event) -> None:
         self.ensure_form()
+        self.draw_stale_plots()
         super().showEvent(event)
 
     def _domain(self) -> str:
@@ -264,6 +272,7 @@ class TrainingPanel(QWidget):
             plot.setMinimumWidth(120)
 
     def _clear_series(self) -> None:
+        self._stale_plots = []
         self.steps: list[int] = []
         self.step_scalars: dict[str, list[float]] = {}
         self.step_schedule: dict[str, list[float]] = {}
@@ -280,16 +289,38 @@ class TrainingPanel(QWidget):
                     column = series.setdefault(name, [np.nan] * (len(self.steps) - 1))
                     value = values.get(name)
                     column.append(np.nan if value is None else value)
-        for name, values in self.step_scalars.items():
-            self.loss_plot.set_curve(name, self.steps, values)
-            if is_kl(name):
-                self.kl_plot.set_curve(name, self.steps, values)
-        for name, values in self.step_schedule.items():
-            self._schedule_curve(name, self.steps, values)
+        self._mark_stale([self.loss_plot, self.kl_plot, self.weight_plot])
         last = self._last_step = events[-1]
         self.progress.setMaximum(max(1, last.total_steps))
         self.progress.setValue(last.global_step)
         self._show_progress()
+
+    def _mark_stale(self, plots: list[CurvePlot]) -> None:
+        self._stale_plots += [plot for plot in plots if plot not in self._stale_plots]
+        if not self._redraw_timer.isActive():
+            self._redraw_timer.start()
+
+    def _redraw_next(self) -> None:
+        """Draw the next stale step plot (a hidden panel draws them when it shows)."""
+        if not self._stale_plots or not self.isVisible():
+            self._redraw_timer.stop()
+            return
+        self._draw_steps(self._stale_plots.pop(0))
+
+    def draw_stale_plots(self) -> None:
+        """Bring every step plot up to date at once (when the panel shows, when a run ends)."""
+        plots, self._stale_plots = self._stale_plots, []
+        for plot in plots:
+            self._draw_steps(plot)
+
+    def _draw_steps(self, plot: CurvePlot) -> None:
+        """The per-step curves ``plot`` shows: the logged scalars, the KL terms, or the schedule."""
+        for name, values in self.step_scalars.items():
+            if plot is self.loss_plot or (plot is self.kl_plot and is_kl(name)):
+                plot.set_curve(name, self.steps, values)
+        for key, values in self.step_schedule.items():
+            if self._schedule_plot(key, values) is plot:
+                plot.set_curve(SCHEDULE_TITLES.get(key, key), self.steps, values)
 
     def _show_progress(self) -> None:
         last = self._last_step
@@ -339,12 +370,16 @@ class TrainingPanel(QWidget):
                 self._schedule_curve(key, steps, values, symbol="o")
         self._draw_history()
 
-    def _schedule_curve(self, key: str, steps, values, symbol: str | None = None) -> None:
+    def _schedule_plot(self, key: str, values) -> CurvePlot | None:
         """β(t) on its own plot; a capacity target beside the KL it steers, when the run has one."""
         if not is_kl(key):
-            self.weight_plot.set_curve(SCHEDULE_TITLES.get(key, key), steps, values, symbol=symbol)
-        elif uses_capacity(values):
-            self.kl_plot.set_curve(SCHEDULE_TITLES.get(key, key), steps, values, symbol=symbol)
+            return self.weight_plot
+        return self.kl_plot if uses_capacity(values) else None
+
+    def _schedule_curve(self, key: str, steps, values, symbol: str | None = None) -> None:
+        plot = self._schedule_plot(key, values)
+        if plot is not None:
+            plot.set_curve(SCHEDULE_TITLES.get(key, key), steps, values, symbol=symbol)
 
     def _on_model_changed(self) -> None:
         # While a run is drawn live, and when its own snapshots open, its curves stay; any other checkpoint shows
@@ -491,6 +526,7 @@ class TrainingPanel(QWidget):
         self.run_failed.emit(title, f"{message}{kept}")
 
     def _finish(self, status: str, text: str) -> None:
+        self.draw_stale_plots()
         self.status = status
         self._queue = [] if status != "finished" else self._queue
         self.process = None

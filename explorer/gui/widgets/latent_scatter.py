@@ -15,6 +15,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy
 
+from explorer.gui.widgets.axis_grid import AxisGrid
 from explorer.gui.widgets.style import ACCENT, PATH, class_brush
 from explorer.io.display import printable
 
@@ -91,6 +92,7 @@ class LatentScatter(pg.PlotWidget):
         self.selected = -1
         self.group = np.zeros(0, dtype=np.int64)
         self._class_items: list[pg.ScatterPlotItem] = []
+        self._classes: tuple[list[int], list[str]] | None = None  # what the class items show: ids, legend names
         self._tree = None  # a scipy cKDTree of the points in screen pixels
         self._tree_scale = (0.0, 0.0)
         self._hover = -1
@@ -99,7 +101,7 @@ class LatentScatter(pg.PlotWidget):
         self._legend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)  # rows stay together
         self.plotItem.layout.addItem(self._legend, 2, 3, Qt.AlignmentFlag.AlignTop)
         self.plotItem.legend = self._legend  # named items are listed in it
-        self.showGrid(x=True, y=True, alpha=0.15)
+        self.grid = AxisGrid(self.plotItem, alpha=0.15)
 
         self._group_item = pg.ScatterPlotItem(size=9, pen=pg.mkPen(ACCENT, width=1.5), brush=None)
         self._path_item = pg.PlotDataItem(pen=pg.mkPen(PATH, width=2), symbol="o", symbolSize=6,
@@ -139,25 +141,33 @@ class LatentScatter(pg.PlotWidget):
         """Replace every point; one scatter item (and one shared brush) per class."""
         points = np.asarray(points, dtype=np.float64)
         labels = np.asarray(labels, dtype=np.int64)
-        for item in self._class_items:
-            self.plotItem.removeItem(item)
-        self._class_items = []
-        self._legend.clear()
         self.points, self.labels, self._tree = points, labels, None
-        classes = np.unique(labels)
-        for cls in classes:
-            index = np.flatnonzero(labels == cls)
-            name = class_names[cls] if class_names and 0 <= cls < len(class_names) else str(cls)
-            name = html.escape(printable(name, LEGEND_CHARS))  # the legend renders HTML
-            # A named item is added to the legend by the PlotItem; too many classes make no useful legend.
-            item = pg.ScatterPlotItem(points[index, 0], points[index, 1], size=5, pen=None,
-                                      brush=class_brush(int(cls)),
-                                      name=name if len(classes) <= MAX_LEGEND_ENTRIES else None)
-            self.plotItem.addItem(item)
-            self._class_items.append(item)
+        classes = sorted(set(labels.tolist()))
+        names = [html.escape(printable(class_names[cls] if class_names and 0 <= cls < len(class_names) else str(cls),
+                                       LEGEND_CHARS)) for cls in classes]  # the legend renders HTML
+        indices = [np.flatnonzero(labels == cls) for cls in classes]
+        if (classes, names) == self._classes:  # the same classes (a run's next snapshot): only the points move
+            for item, index in zip(self._class_items, indices):
+                item.setData(points[index, 0], points[index, 1], **self._class_style(item.cls))
+        else:
+            for item in self._class_items:
+                self.plotItem.removeItem(item)
+            self._legend.clear()
+            self._class_items, self._classes = [], (classes, names)
+            for cls, name, index in zip(classes, names, indices):
+                # A named item is added to the legend by the PlotItem; too many classes make no useful legend.
+                item = pg.ScatterPlotItem(points[index, 0], points[index, 1], **self._class_style(cls),
+                                          name=name if len(classes) <= MAX_LEGEND_ENTRIES else None)
+                item.cls = cls
+                self.plotItem.addItem(item)
+                self._class_items.append(item)
         self.select(self.selected if 0 <= self.selected < len(points) else -1)
         self.set_group(self.group[self.group < len(points)])
         self.plotItem.autoRange()
+
+    @staticmethod
+    def _class_style(cls: int) -> dict:
+        return {"size": 5, "pen": None, "brush": class_brush(int(cls))}
 
     def set_selection_mode(self, mode: str) -> None:
         if mode not in SELECTION_MODES:

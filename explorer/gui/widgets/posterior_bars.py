@@ -8,6 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontMetrics
 
+from explorer.gui.widgets.axis_grid import AxisGrid
 from explorer.gui.widgets.style import ACCENT, INACTIVE, class_color
 
 INACTIVE_KL = 0.01
@@ -39,8 +40,8 @@ class PosteriorBars(pg.GraphicsLayoutWidget):
         self.kl_plot.setLabel("left", KL_LABEL)
         self.kl_plot.setLabel("bottom", "latent dimension")
         self.kl_plot.setXLink(self.mean_plot)
+        self.grids = [AxisGrid(plot, x=False) for plot in (self.mean_plot, self.kl_plot)]
         for plot in (self.mean_plot, self.kl_plot):
-            plot.showGrid(y=True, alpha=0.2)
             plot.setMouseEnabled(x=False, y=False)
             plot.getAxis("left").enableAutoSIPrefix(False)
         self.highlighted = -1
