@@ -1,8 +1,8 @@
-"""Training from the app against training headless, side by side in one run: the app's Training tab starts the
-`train` child with every curve drawn live and each epoch's snapshot opened in the window (as a user has it), while
-a precise timer measures how long the window's event loop stalls; the same `train` command runs without the app.
-The window first opens a shipped model, as the app does at launch.
-Alternating, so a busy moment of the machine does not favour one side. Results go to docs/PERFORMANCE.md.
+"""Training from the app against training headless, side by side in one bench: the app's Training tab (the window
+opened on a shipped model, as at launch) starts the `train` child with every curve drawn live and each epoch's
+snapshot opened in the window, as a user has it; the same `train` command runs without the app; in a third run a
+precise timer measures how long the window's event loop stalls (apart, because its wake-ups cost the run some
+speed). Alternating, so a busy moment of the machine does not favour one side. Results go to docs/PERFORMANCE.md.
 
     python bench/gui_training.py [--dataset fashion-mnist] [--epochs 4] [--repeats 3]
 """
@@ -51,7 +51,8 @@ def headless(args, folder: Path) -> float:
     return throughput(folder / "checkpoint.safetensors")
 
 
-def in_app(window, args, folder: Path, monitor) -> float:
+def in_app(window, args, folder: Path, monitor=None) -> float:
+    """One run from the Training tab; ``monitor`` (a StallMonitor) times the event loop meanwhile."""
     from explorer.training.run import RunSpec
 
     panel = window.training
@@ -59,10 +60,12 @@ def in_app(window, args, folder: Path, monitor) -> float:
     loop = QEventLoop()
     panel.run_finished.connect(loop.quit)
     panel.run_failed.connect(loop.quit)
-    monitor.start()
+    if monitor is not None:
+        monitor.start()
     panel.start_spec(RunSpec.create(run_dir=str(folder), **options(args)))
     loop.exec()
-    monitor.stop()
+    if monitor is not None:
+        monitor.stop()
     panel.run_finished.disconnect(loop.quit)
     panel.run_failed.disconnect(loop.quit)
     return throughput(folder / "checkpoint.safetensors")
@@ -97,27 +100,34 @@ def main() -> int:
     rows, stalls = [], []
     for repeat in range(args.repeats):
         monitor = StallMonitor(interval_ms=STALL_TIMER_MS)
-        pair = {}
-        for who in (("app", "headless") if repeat % 2 == 0 else ("headless", "app")):
+        runs = {}
+        order = ("timed", "app", "headless") if repeat % 2 == 0 else ("headless", "app", "timed")
+        for who in order:
             folder = work / f"{who}-{repeat}"
-            pair[who] = in_app(window, args, folder, monitor) if who == "app" else headless(args, folder)
-            print(f"run {repeat + 1} {who}: {pair[who]:,.0f} examples/s", flush=True)
+            if who == "headless":
+                runs[who] = headless(args, folder)
+            else:
+                runs[who] = in_app(window, args, folder, monitor if who == "timed" else None)
+            print(f"run {repeat + 1} {who}: {runs[who]:,.0f} examples/s", flush=True)
         stalls += monitor.stalls_ms
-        rows.append((pair["app"], pair["headless"]))
+        rows.append((runs["app"], runs["headless"], runs["timed"]))
     window.close()
     import numpy as np
 
     stall = np.asarray(stalls)
-    ratios = [a / h for a, h in rows]
-    table = "\n".join(f"| {i + 1} | {a:,.0f} | {h:,.0f} | {a / h:.2f}x |" for i, (a, h) in enumerate(rows))
+    ratios = [a / h for a, h, _ in rows]
+    table = "\n".join(f"| {i + 1} | {a:,.0f} | {h:,.0f} | {a / h:.2f}x | {t:,.0f} |"
+                      for i, (a, h, t) in enumerate(rows))
     body = f"""## Training in the app (`bench/gui_training.py`)
 
 Machine: {machine()}; {os.cpu_count()} cores. VAE (MLP, z={LATENT}) on {args.dataset}, {args.epochs} epochs, batch
 128, device {args.device}. In the app (opened on a shipped model, as at launch): the Training tab's child process,
-every curve live, each epoch's snapshot opened in the window; headless: the same `train` command alone. Examples/s are the mean over epochs after the first.
+every curve live, each epoch's snapshot opened in the window; headless: the same `train` command alone. Examples/s
+are the mean over epochs after the first. The event loop's stalls are timed in a third run of each round, apart:
+the timer's own {1000 // STALL_TIMER_MS} wake-ups a second cost the run several percent (last column).
 
-| run | in the app | headless | app / headless |
-|---|---|---|---|
+| run | in the app | headless | app / headless | in the app, stall timer on |
+|---|---|---|---|---|
 {table}
 
 Median **{statistics.median(ratios):.2f}x** (target ≥ 0.95x). The window's event loop while the app trained (a

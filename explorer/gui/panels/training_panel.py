@@ -24,9 +24,9 @@ from explorer.training.events import (CheckpointEvent, EndEvent, EpochEvent, Sta
 CUSTOM = "Custom settings"
 FORM_WIDTH = 330  # px: labels and fields side by side without a horizontal scroll bar
 SCHEDULE_TITLES = {"beta": "β(t)", "capacity": "C(t)", "capacity_c": "C_c(t)"}
-# Live step curves: one plot redrawn per tick, so each is fresh twice a second and the window never paints all
-# three in one go (a stall), nor spends the CPU the run trains with.
-STEP_REDRAW_MS = 170
+# Live step curves: one plot redrawn per tick, so each is fresh every second and the window never paints all three
+# in one go (a stall), nor spends much of the CPU the run trains with.
+STEP_REDRAW_MS = 340
 
 
 def is_kl(name: str) -> bool:
