@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from explorer.gui.panels.training_panel import STEP_REDRAW_MS
 from explorer.training.run import RunSpec
 from explorer.training.run_folder import read_run
 
@@ -216,3 +217,20 @@ def test_a_long_saved_path_wraps_instead_of_widening_the_form(window, qtbot):
     panel._finish("finished", "Finished; saved to /" + "very-long-folder-name/" * 20 + "checkpoint.safetensors")
     assert panel.controls.minimumSizeHint().width() <= before
     assert panel.progress_label.wordWrap() and "very-long" in panel.progress_label.toolTip()
+
+
+def test_live_step_curves_wait_while_the_tab_is_hidden_and_catch_up_when_shown(window, qtbot):
+    from explorer.training.events import StepEvent
+
+    panel = show_training(window, qtbot)
+    window.show_exploring()
+    assert not panel.isVisible()
+    panel.on_events([StepEvent(epoch=1, step=s, steps_per_epoch=10, global_step=s, total_steps=10,
+                               scalars={"recon": 100.0 - s, "kl": 1.0}, schedule={"beta": 1.0},
+                               examples_per_s=1000.0, eta_s=1.0) for s in range(1, 6)])
+    qtbot.wait(3 * STEP_REDRAW_MS)
+    assert panel.loss_plot.points("recon") == 0 and panel.progress.value() == 5  # the progress is never held back
+    window.show_training()
+    assert panel.loss_plot.points("recon") == 5 and panel.kl_plot.points("kl") == 5
+    assert panel.weight_plot.points("β(t)") == 5
+

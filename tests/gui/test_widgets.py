@@ -156,6 +156,32 @@ def test_curves_and_heatmap_hold_their_data(qtbot):
     assert heat.image.image.shape == (8, 5)
 
 
+def test_the_grid_lies_on_the_axes_major_ticks_and_follows_the_range(qtbot):
+    plot = CurvePlot("loss")
+    qtbot.addWidget(plot)
+    plot.resize(400, 300)
+    plot.show()
+    plot.set_curve("recon", [0, 100], [0.0, 50.0])
+    plot.setRange(xRange=(0, 1000), yRange=(0, 500))
+    plot.autoRange(padding=0)  # back to the data: the grid, as large as the view, is not counted
+    assert np.allclose(plot.viewRange(), [[0.0, 100.0], [0.0, 50.0]], atol=1.0)
+
+    def lines_on_ticks() -> bool:
+        for side, horizontal in (("bottom", False), ("left", True)):
+            axis = plot.getAxis(side)
+            pixels = plot.plotItem.vb.height() if horizontal else plot.plotItem.vb.width()
+            ticks = list(axis.tickValues(*axis.range, pixels)[0][1])
+            drawn = [line.y1() if horizontal else line.x1() for line in plot.grid.lines
+                     if (line.y1() == line.y2()) == horizontal]
+            if drawn != ticks or len(drawn) < 3 or max(drawn) > 101:
+                return False
+        return True
+
+    qtbot.waitUntil(lines_on_ticks)
+    plot.setRange(xRange=(0, 1000), padding=0)
+    qtbot.waitUntil(lambda: max(line.x1() for line in plot.grid.lines if line.y1() != line.y2()) > 500)
+
+
 def test_posterior_bars_mark_inactive_dims_and_report_clicks(qtbot):
     bars = PosteriorBars()
     qtbot.addWidget(bars)
