@@ -17,20 +17,12 @@ from explorer.io.preview import Preview
 from explorer.models.base import LatentModel
 
 PREVIEW_SIZE = 3000
-SNAPSHOT_METHOD = "pca"  # while a run trains: instant, and the app refits the map the user picked in its worker
-
-
-def build_preview(model: LatentModel, split: Split, size: int = PREVIEW_SIZE, map_method: str = SNAPSHOT_METHOD,
-                  worker=None, seed: int = 0) -> Preview:
-    """The first ``size`` held-out items with their posteriors (points, log-variances, categorical logits) and a
-    ``map_method`` map of the points (fitted in ``worker``, a ProjectionWorker, when one is given)."""
-    preview = encode_preview(model, split, size)
-    set_map(preview, preview_map(preview.means, map_method, worker, seed))
-    return preview
+SNAPSHOT_METHOD = "pca"  # while a run trains: instant, and what the app shows for each epoch's snapshot
 
 
 def encode_preview(model: LatentModel, split: Split, size: int = PREVIEW_SIZE) -> Preview:
-    """The preview set without its map (``set_map`` gives it one)."""
+    """The first ``size`` held-out items with their posteriors (points, log-variances, categorical logits), without
+    a map yet (``set_map(preview, preview_map(preview.means, ...))`` gives it one)."""
     from explorer.analysis.metrics import encode_split
 
     part = split.subset(slice(0, min(size, len(split))))

@@ -11,7 +11,7 @@ from explorer.data.registry import load_dataset
 from explorer.io.checkpoint import Checkpoint
 from explorer.models.base import build_model
 from explorer.models.text import text_model_config
-from explorer.analysis.preview import build_preview
+from explorer.analysis.preview import encode_preview
 from explorer.training.trainer import TrainConfig, Trainer
 
 TINY = f"text:{Path(__file__).resolve().parents[1] / 'fixtures' / 'tiny_corpus.txt'}"
@@ -66,7 +66,7 @@ def test_an_autoencoder_reconstructs_what_it_was_trained_on(corpus, autoencoder)
 def test_a_typed_sentence_comes_back_with_its_score(corpus, autoencoder):
     model, _ = autoencoder
     explorer = ModelExplorer(Checkpoint(model=model, meta={"dataset": corpus.describe()},
-                                        preview=build_preview(model, corpus.test)))
+                                        preview=encode_preview(model, corpus.test)))
     vocab = corpus.extra["vocab"]
     known = " ".join(vocab[i] for i in corpus.train.x[0][: int(corpus.train.lengths[0])].tolist())
     result = typed_reconstruction(explorer, known)

@@ -147,8 +147,8 @@ class LatentScatter(pg.PlotWidget):
                                        LEGEND_CHARS)) for cls in classes]  # the legend renders HTML
         indices = [np.flatnonzero(labels == cls) for cls in classes]
         if (classes, names) == self._classes:  # the same classes (a run's next snapshot): only the points move
-            for item, index in zip(self._class_items, indices):
-                item.setData(points[index, 0], points[index, 1], **self._class_style(item.cls))
+            for item, cls, index in zip(self._class_items, classes, indices):
+                item.setData(points[index, 0], points[index, 1], **self._class_style(cls))
         else:
             for item in self._class_items:
                 self.plotItem.removeItem(item)
@@ -158,7 +158,6 @@ class LatentScatter(pg.PlotWidget):
                 # A named item is added to the legend by the PlotItem; too many classes make no useful legend.
                 item = pg.ScatterPlotItem(points[index, 0], points[index, 1], **self._class_style(cls),
                                           name=name if len(classes) <= MAX_LEGEND_ENTRIES else None)
-                item.cls = cls
                 self.plotItem.addItem(item)
                 self._class_items.append(item)
         self.select(self.selected if 0 <= self.selected < len(points) else -1)
