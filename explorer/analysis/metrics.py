@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from explorer.data.base import Dataset, Split
+from explorer.data.base import Dataset, Split, as_pixels
 from explorer.models.base import Batch, LatentModel, Posterior, gaussian_log_density
 
 AU_THRESHOLD = 0.01
@@ -20,7 +20,7 @@ MI_MAX_ITEMS = 5000
 def _batches(model: LatentModel, split: Split, batch_size: int):
     for start in range(0, len(split), batch_size):
         part = split.subset(slice(start, start + batch_size))
-        x = part.x if part.lengths is None else part.x[:, : int(part.lengths.max())]
+        x = as_pixels(part.x) if part.lengths is None else part.x[:, : int(part.lengths.max())]
         yield Batch(x, part.y, part.lengths).to(model.device)
 
 
@@ -205,9 +205,9 @@ def conditional_accuracy(model: LatentModel, dataset: Dataset, n_per_class: int 
     rng = np.random.default_rng(seed)
     train = dataset.train
     pick = rng.permutation(len(train))[:max_train]
-    features = train.x[pick].flatten(1).numpy()
+    features = as_pixels(train.x[pick]).flatten(1).numpy()
     classifier = LogisticRegression(max_iter=300).fit(features, train.y[pick].numpy())
-    test_accuracy = float(classifier.score(dataset.test.x.flatten(1).numpy(), dataset.test.y.numpy()))
+    test_accuracy = float(classifier.score(as_pixels(dataset.test.x).flatten(1).numpy(), dataset.test.y.numpy()))
     generator = torch.Generator().manual_seed(seed)
     model.eval()
     per_class = []

@@ -12,7 +12,7 @@ import torch
 from explorer.analysis.maphead import MapHead
 from explorer.analysis.projection import DEFAULT_METHOD, MIN_ITEMS, Projection, project
 from explorer.analysis.projection_worker import ProjectionWorkerError
-from explorer.data.base import Split
+from explorer.data.base import Split, as_pixels
 from explorer.io.preview import Preview
 from explorer.models.base import LatentModel
 
@@ -46,7 +46,7 @@ def preview_map(means: np.ndarray, method: str = DEFAULT_METHOD, worker=None, se
 def stored_inputs(part: Split) -> tuple[np.ndarray, np.ndarray | None]:
     """Items as a preview stores them: uint8 images (N, H, W), or int64 token ids (N, T) with their lengths."""
     if part.lengths is None:
-        return (part.x[:, 0] * 255.0 + 0.5).clamp(0, 255).to(torch.uint8).numpy(), None
+        return (as_pixels(part.x)[:, 0] * 255.0 + 0.5).clamp(0, 255).to(torch.uint8).numpy(), None
     return part.x.numpy().astype(np.int64), part.lengths.numpy().astype(np.int64)
 
 

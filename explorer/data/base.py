@@ -1,5 +1,5 @@
 """The in-memory dataset every loader returns: a train and a test split as tensors, plus what the app needs to
-show and rebuild it (id, domain, item shape, class names, and for text the vocabulary)."""
+show and rebuild it (id, domain, item shape, class names, ground-truth factors, and for text the vocabulary)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,20 +7,51 @@ from dataclasses import dataclass, field
 import torch
 
 
+def as_pixels(x: torch.Tensor) -> torch.Tensor:
+    """Float32 pixels in [0, 1] from a split's storage: large image sets are kept compact, as uint8 (0-255) or
+    float16, and turned into float pixels a batch at a time."""
+    if x.dtype == torch.uint8:
+        return x.float().div_(255.0)
+    if x.dtype == torch.float16:
+        return x.float()
+    return x
+
+
+@dataclass(frozen=True)
+class FactorTable:
+    """Ground-truth factors of variation: each factor's name, its values in index order and, for a categorical
+    factor, its category names. An item's factors are indices into ``values``."""
+
+    names: tuple[str, ...]
+    values: tuple[tuple[float, ...], ...]
+    categories: tuple[tuple[str, ...], ...]
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return tuple(len(values) for values in self.values)
+
+    def describe(self) -> list[dict]:
+        return [{"name": name, "values": list(values), **({"categories": list(names)} if names else {})}
+                for name, values, names in zip(self.names, self.values, self.categories)]
+
+
 @dataclass
 class Split:
-    """``x``: float32 pixels (N, C, H, W) in [0, 1], or int64 token ids (N, T) padded; ``y``: int64 labels (N,)
-    (-1 where unlabelled); ``lengths``: int64 token counts (N,) for text, else None."""
+    """``x``: pixels (N, C, H, W) in [0, 1] — float32, or compact uint8/float16 storage read through ``as_pixels``
+    — or int64 token ids (N, T) padded; ``y``: int64 labels (N,) (-1 where unlabelled); ``lengths``: int64 token
+    counts (N,) for text, else None; ``factors``: int64 factor indices (N, F) where the data has ground truth."""
 
     x: torch.Tensor
     y: torch.Tensor
     lengths: torch.Tensor | None = None
+    factors: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return self.x.shape[0]
 
     def subset(self, index: torch.Tensor | slice) -> "Split":
-        return Split(self.x[index], self.y[index], None if self.lengths is None else self.lengths[index])
+        pick = lambda t: None if t is None else t[index]  # noqa: E731
+        return Split(self.x[index], self.y[index], pick(self.lengths), pick(self.factors))
 
 
 @dataclass
@@ -32,6 +63,7 @@ class Dataset:
     class_names: list[str]
     shape: tuple[int, ...]  # item shape: (C, H, W) for images, (max_len,) for text
     extra: dict = field(default_factory=dict)  # JSON-serialisable: e.g. {"vocab": [...]} for text
+    factors: FactorTable | None = None
 
     @property
     def num_classes(self) -> int:
@@ -46,6 +78,7 @@ class Dataset:
             "class_names": list(self.class_names),
             "train_size": len(self.train),
             "test_size": len(self.test),
+            **({"factors": self.factors.describe()} if self.factors is not None else {}),
             **self.extra,
         }
 

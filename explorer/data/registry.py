@@ -6,7 +6,7 @@ import os
 from explorer.data.base import Dataset
 from explorer.errors import DataError
 
-IMAGE_DATASETS = ["digits", "mnist-5k", "mnist", "fashion-mnist"]
+IMAGE_DATASETS = ["digits", "mnist-5k", "mnist", "fashion-mnist", "dsprites", "dsprites-32"]
 TEXT_DATASETS = ["wordnet-examples", "text:PATH"]
 
 
@@ -31,6 +31,10 @@ def load_dataset(dataset_id: str, data_dir: str | os.PathLike | None = None, dow
         return images.load_mnist_5k()
     if dataset_id in images.IDX_DATASETS:
         return images.load_idx_dataset(dataset_id, data_dir, download)
+    if dataset_id in ("dsprites", "dsprites-32"):
+        from explorer.data.factors import load_dsprites
+
+        return load_dsprites(dataset_id, data_dir)
     if dataset_id == "wordnet-examples" or dataset_id.startswith("text:"):
         from explorer.data import text
 

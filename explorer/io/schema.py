@@ -26,8 +26,8 @@ from explorer.data.tokens import SPECIALS as SPECIAL_TOKENS
 from explorer.errors import CheckpointError
 from explorer.io.header import Header, TensorEntry
 from explorer.limits import (MAX_BATCH, MAX_CHANNELS, MAX_CLASSES, MAX_CONV_BLOCKS, MAX_DISCRETE_VARIABLES,
-                             MAX_EPOCHS, MAX_HIDDEN, MAX_HISTORY_EPOCHS, MAX_ID_CHARS, MAX_IMAGE_SIDE,
-                             MAX_LABEL_CHARS, MAX_LATENT_DIM, MAX_LAYERS, MAX_MAP_HEAD_LAYERS, MAX_MAP_HEAD_WIDTH,
+                             MAX_EPOCHS, MAX_FACTOR_VALUES, MAX_FACTORS, MAX_HIDDEN, MAX_HISTORY_EPOCHS,
+                             MAX_ID_CHARS, MAX_IMAGE_SIDE, MAX_LABEL_CHARS, MAX_LATENT_DIM, MAX_LAYERS, MAX_MAP_HEAD_LAYERS, MAX_MAP_HEAD_WIDTH,
                              MAX_PREVIEW_ITEMS, MAX_SEED, MAX_SEQ_LEN, MAX_STEPS, MAX_TOKEN_CHARS, MAX_VOCAB,
                              MAX_WORLD_SIZE)
 from explorer.models.base import model_classes
@@ -175,6 +175,21 @@ class CorpusOptions(Section):
     seed: Int(0, MAX_SEED) | None = None
 
 
+class FactorInfo(Section):
+    """A ground-truth factor of variation: its values in index order, and category names when categorical."""
+
+    name: Name
+    values: Annotated[list[Real()], Field(min_length=1, max_length=MAX_FACTOR_VALUES)]
+    categories: Annotated[list[Text], Field(max_length=MAX_FACTOR_VALUES)] | None = None
+
+    @model_validator(mode="after")
+    def _categories(self):
+        if self.categories is not None and len(self.categories) != len(self.values):
+            raise ValueError(f"factor {self.name!r} names {len(self.categories)} categories for "
+                             f"{len(self.values)} values")
+        return self
+
+
 class DatasetInfo(Section):
     """What the model was trained on. ``id`` is information: a ``text:PATH`` id is never opened by the app unless
     the user names that corpus again."""
@@ -183,6 +198,7 @@ class DatasetInfo(Section):
     domain: Literal["image", "text"]
     shape: Annotated[list[Int(1, max(MAX_IMAGE_SIDE, MAX_SEQ_LEN))], Field(min_length=1, max_length=3)]
     class_names: Annotated[list[Text], Field(max_length=MAX_CLASSES)] = []
+    factors: Annotated[list[FactorInfo], Field(max_length=MAX_FACTORS)] | None = None
     train_size: Count | None = None
     test_size: Count | None = None
     options: CorpusOptions = CorpusOptions()

@@ -9,7 +9,7 @@ from explorer.errors import ConfigError
 from explorer.limits import MAX_BATCH, MAX_EPOCHS, MAX_NLL_SAMPLES, MAX_SEED, MAX_SEQ_LEN, MAX_STEPS
 from explorer.options import Option, by_name
 
-DATASET_IDS = ("digits", "mnist-5k", "mnist", "fashion-mnist", "wordnet-examples")
+DATASET_IDS = ("digits", "mnist-5k", "mnist", "fashion-mnist", "dsprites", "dsprites-32", "wordnet-examples")
 KL_SCHEDULES = ("constant", "linear", "logistic", "cyclical")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 

@@ -15,7 +15,7 @@ from typing import Callable
 import torch
 
 from explorer.analysis.metrics import AU_THRESHOLD
-from explorer.data.base import Dataset, Split
+from explorer.data.base import Dataset, Split, as_pixels
 from explorer.device import pick_device
 from explorer.errors import ConfigError, TrainingError
 from explorer.models.base import Batch, LatentModel, StepContext
@@ -141,6 +141,8 @@ class Trainer:
 
     def _batch(self, split: Split, index: torch.Tensor | slice, noise: torch.Generator | None = None) -> Batch:
         x, lengths = split.x[index], None
+        if split.lengths is None:
+            x = as_pixels(x)
         if split.lengths is not None:
             lengths = split.lengths[index]
             x = x[:, : int(lengths.max())]  # drop the columns that are padding for the whole batch
