@@ -388,6 +388,7 @@ def cmd_evaluate(args) -> int:
     from explorer.analysis.metrics import conditional_accuracy, evaluate
     from explorer.data.base import Split
     from explorer.data.registry import is_named_dataset, load_dataset
+    from explorer.data.tokenizers import tokenizer_for
     from explorer.io.checkpoint import load_checkpoint
     from explorer.training.run import to_jsonable
 
@@ -398,7 +399,10 @@ def cmd_evaluate(args) -> int:
         if not args.dataset and not is_named_dataset(dataset_id):
             raise DataError(f"its corpus {dataset_id!r} is a path recorded in the file, read only when you pass "
                             "--dataset")
-        dataset = load_dataset(dataset_id, args.data_dir, args.download, **info.get("options", {}))
+        options = dict(info.get("options", {}))
+        if info["domain"] == "text":  # read the corpus as the model did, with its own tokenizer
+            options["tokenizer"] = tokenizer_for(info)
+        dataset = load_dataset(dataset_id, args.data_dir, args.download, **options)
         _check_same_data(dataset, info)
         split, source = dataset.test, f"{dataset_id} test split ({len(dataset.test)} items)"
     except DataError as exc:
@@ -408,7 +412,8 @@ def cmd_evaluate(args) -> int:
         split = _preview_split(checkpoint)
         source = f"the checkpoint's preview set ({len(split)} items; dataset not used: {exc})"
         print(f"note: evaluating on {printable(source, MAX_MESSAGE_CHARS)}", file=sys.stderr)
-    metrics = evaluate(checkpoint.model, split, nll_samples=args.nll_samples)
+    tokenizer = tokenizer_for(info) if info["domain"] == "text" else None
+    metrics = evaluate(checkpoint.model, split, nll_samples=args.nll_samples, tokenizer=tokenizer)
     if checkpoint.model.conditional and dataset is not None and dataset.domain == "image":
         metrics["conditional_accuracy"] = conditional_accuracy(checkpoint.model, dataset)
     metrics = to_jsonable(metrics)

@@ -145,16 +145,27 @@ def discrete_accuracy(logits: list[torch.Tensor], labels: torch.Tensor) -> dict 
     return best
 
 
-def perplexity(nll_per_example: torch.Tensor, lengths: torch.Tensor) -> float:
-    """exp(total NLL / total tokens), counting each sentence's <eos>."""
-    return float(math.exp(float(nll_per_example.sum()) / float((lengths + 1).sum())))
+def perplexity(nll_per_example: torch.Tensor, words: torch.Tensor) -> float:
+    """exp(total NLL / total words), counting each sentence's end as a word: per word, not per token, so models
+    reading subwords, words or anything else compare."""
+    return float(math.exp(float(nll_per_example.sum()) / float((words + 1).sum())))
+
+
+def word_counts(split: Split, tokenizer) -> torch.Tensor:
+    """The number of words (``explorer.data.tokenizers.words``) of each sentence of a text split."""
+    from explorer.analysis.reconstruction import reference_texts
+    from explorer.data.tokenizers import words
+
+    return torch.tensor([len(words(text)) for text in reference_texts(split, tokenizer)], dtype=torch.float64)
 
 
 @torch.no_grad()
-def evaluate(model: LatentModel, split: Split, nll_samples: int = 0, batch_size: int = 1000) -> dict:
+def evaluate(model: LatentModel, split: Split, nll_samples: int = 0, batch_size: int = 1000,
+             tokenizer=None) -> dict:
     """Metrics per example in nats. ``elbo`` is the NEGATIVE ELBO (lower is better). Categorical latents add their
     KL per variable (``kl_discrete``) and, on labelled data, ``discrete_accuracy``; a model's own figures
-    (``extra_metrics``) are merged in."""
+    (``extra_metrics``) are merged in. A text split needs the ``tokenizer`` its model reads with: perplexities are
+    per word and reconstructions are scored on the text."""
     model.eval()
     recon, kl, kl_dims, kl_discrete = [], [], [], []
     for batch in _batches(model, split, batch_size):
@@ -185,13 +196,14 @@ def evaluate(model: LatentModel, split: Split, nll_samples: int = 0, batch_size:
         nll = iw_nll(model, split, nll_samples) if model.variational else recon
         metrics["nll_iw"] = float(nll.mean())
     if split.lengths is not None:
-        metrics["ppl"] = perplexity(recon + kl, split.lengths)
+        counts = word_counts(split, tokenizer)
+        metrics["ppl"] = perplexity(recon + kl, counts)
         if "nll_iw" in metrics:
-            metrics["ppl_iw"] = perplexity(nll, split.lengths)
+            metrics["ppl_iw"] = perplexity(nll, counts)
         if model.latent_dim:
             from explorer.analysis.reconstruction import reconstruction_scores
 
-            metrics.update(reconstruction_scores(model, split).as_metrics())
+            metrics.update(reconstruction_scores(model, split, tokenizer))
     return metrics
 
 

@@ -39,19 +39,24 @@ class FactorTable:
 class Split:
     """``x``: pixels (N, C, H, W) in [0, 1] — float32, or compact uint8/float16 storage read through ``as_pixels``
     — or int64 token ids (N, T) padded; ``y``: int64 labels (N,) (-1 where unlabelled); ``lengths``: int64 token
-    counts (N,) for text, else None; ``factors``: int64 factor indices (N, F) where the data has ground truth."""
+    counts (N,) for text, else None; ``factors``: int64 factor indices (N, F) where the data has ground truth;
+    ``texts``: each sentence as the corpus has it."""
 
     x: torch.Tensor
     y: torch.Tensor
     lengths: torch.Tensor | None = None
     factors: torch.Tensor | None = None
+    texts: list[str] | None = None
 
     def __len__(self) -> int:
         return self.x.shape[0]
 
     def subset(self, index: torch.Tensor | slice) -> "Split":
         pick = lambda t: None if t is None else t[index]  # noqa: E731
-        return Split(self.x[index], self.y[index], pick(self.lengths), pick(self.factors))
+        texts = None
+        if self.texts is not None:
+            texts = self.texts[index] if isinstance(index, slice) else [self.texts[i] for i in index.tolist()]
+        return Split(self.x[index], self.y[index], pick(self.lengths), pick(self.factors), texts)
 
 
 @dataclass

@@ -1,8 +1,9 @@
-"""Sentence corpora: WordNet's example sentences and any one-sentence-per-line UTF-8 file, with the tokenizer and
-the vocabulary built from the training split.
+"""Sentence corpora: WordNet's example sentences and any one-sentence-per-line UTF-8 file, read with a tokenizer
+learned from the training split (byte-level BPE subwords, or words; ``explorer.data.tokenizers``).
 
-Convention: ``Split.x`` holds each sentence's token ids without <bos>/<eos>, padded with <pad> (id 0) to
-``max_len``; ``Split.lengths`` the number of real tokens. Models add <bos>/<eos> themselves.
+Convention: ``Split.x`` holds each sentence's token ids without <bos>/<eos>, padded with <pad> (id 0) to the
+longest sentence's length; ``Split.lengths`` the number of real tokens; ``Split.texts`` the sentences as they are in
+the corpus (what reconstructions are scored against). Models add <bos>/<eos> themselves.
 """
 from __future__ import annotations
 
@@ -10,96 +11,24 @@ import io
 import os
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
 
 from explorer.data.base import Dataset, Split, seeded_split
-from explorer.data.tokens import BOS, EOS, PAD, SPECIALS, UNK  # noqa: F401 - also imported from here
+from explorer.data.tokenizers import (DEFAULT_TOKENIZER, DEFAULT_VOCAB_SIZE, MIN_VOCAB_SIZE, TOKENIZER_KINDS,
+                                      BpeTokenizer, TextTokenizer, WordTokenizer, words)
+from explorer.data.tokens import SPECIALS
 from explorer.errors import DataError
 from explorer.io.files import open_regular
-from explorer.limits import MAX_CORPUS_BYTES, MAX_SEED, MAX_SEQ_LEN, MAX_TOKEN_CHARS, MAX_VOCAB, check_range
+from explorer.limits import (MAX_CORPUS_BYTES, MAX_SEED, MAX_SEQ_LEN, MAX_SENTENCE_CHARS, MAX_TOKEN_CHARS, MAX_VOCAB,
+                             check_range)
 
 WORDNET_FILES = {"noun": "data.noun", "verb": "data.verb", "adj": "data.adj", "adv": "data.adv"}
 WORDNET_DIRS = [Path("/usr/share/wordnet"), Path.home() / "nltk_data/corpora/wordnet",
                 Path("/usr/share/nltk_data/corpora/wordnet"), Path("/usr/local/share/nltk_data/corpora/wordnet"),
                 Path("/usr/lib/nltk_data/corpora/wordnet")]
 _EXAMPLE = re.compile(r'"([^"]+)"')
-
-
-@dataclass
-class Tokenizer:
-    lowercase: bool = True
-    split_punct: bool = True
-
-    _WORDS = re.compile(r"<unk>|[\w]+(?:['’][\w]+)*|[^\w\s]")
-
-    def tokenize(self, sentence: str) -> list[str]:
-        if self.lowercase:
-            sentence = sentence.lower()
-        return self._WORDS.findall(sentence) if self.split_punct else sentence.split()
-
-    def options(self) -> dict:
-        return asdict(self)
-
-
-class Vocab:
-    """Token <-> id. Ids 0..3 are <pad>, <unk>, <bos>, <eos>."""
-
-    def __init__(self, tokens: list[str]):
-        if list(tokens[: len(SPECIALS)]) != list(SPECIALS):
-            raise ValueError(f"a vocabulary must start with {', '.join(SPECIALS)}")
-        if len(set(tokens)) != len(tokens):
-            duplicate = next(t for t, n in Counter(tokens).items() if n > 1)
-            raise ValueError(f"the vocabulary lists {duplicate!r} twice")
-        if not all(isinstance(token, str) and token for token in tokens):
-            raise ValueError("every vocabulary entry must be a non-empty string")
-        self.tokens = list(tokens)
-        self.index = {token: i for i, token in enumerate(self.tokens)}
-        self.pad_id, self.unk_id, self.bos_id, self.eos_id = range(4)
-
-    @classmethod
-    def build(cls, sentences: list[list[str]], min_count: int = 2, max_size: int | None = None) -> "Vocab":
-        counts = Counter(token for sentence in sentences for token in sentence
-                         if token not in SPECIALS and len(token) <= MAX_TOKEN_CHARS)
-        ranked = sorted((t for t, n in counts.items() if n >= min_count), key=lambda t: (-counts[t], t))
-        ranked = ranked[: max(0, min(max_size or MAX_VOCAB, MAX_VOCAB) - len(SPECIALS))]
-        return cls(list(SPECIALS) + ranked)
-
-    def __len__(self) -> int:
-        return len(self.tokens)
-
-    def encode(self, tokens: list[str]) -> list[int]:
-        return [self.index.get(token, self.unk_id) for token in tokens]
-
-    def decode(self, ids) -> list[str]:
-        """Tokens up to the first <eos>, skipping <pad> and <bos>."""
-        out = []
-        for i in ids:
-            i = int(i)
-            if i == self.eos_id:
-                break
-            if i not in (self.pad_id, self.bos_id):
-                out.append(self.tokens[i] if 0 <= i < len(self.tokens) else UNK)
-        return out
-
-    def to_list(self) -> list[str]:
-        return list(self.tokens)
-
-    @classmethod
-    def from_list(cls, tokens) -> "Vocab":
-        if not isinstance(tokens, list):
-            raise ValueError("the vocabulary must be a list of strings")
-        return cls(tokens)
-
-
-def detokenize(tokens: list[str]) -> str:
-    """Join tokens for display: no space before closing punctuation or after an opening one."""
-    text = " ".join(tokens)
-    text = re.sub(r" ([.,;:!?%)\]}'’]|n't|'s)", r"\1", text)
-    text = re.sub(r"(\w) - (\w)", r"\1-\2", text)  # hyphenated words were split by the tokenizer
-    return re.sub(r"([(\[{$]) ", r"\1", text)
 
 
 def read_lines(path: Path) -> list[tuple[int, str]]:
@@ -146,47 +75,79 @@ def find_wordnet(data_dir) -> Path:
                     "(an NLTK 'wordnet' corpus folder works)")
 
 
+def word_vocabulary(sentences: list[list[str]], min_count: int = 2, max_size: int | None = None) -> list[str]:
+    """The specials, then the words seen at least ``min_count`` times, most frequent first."""
+    counts = Counter(token for sentence in sentences for token in sentence
+                     if token not in SPECIALS and len(token) <= MAX_TOKEN_CHARS)
+    ranked = sorted((t for t, n in counts.items() if n >= min_count), key=lambda t: (-counts[t], t))
+    return list(SPECIALS) + ranked[: max(0, min(max_size or MAX_VOCAB, MAX_VOCAB) - len(SPECIALS))]
+
+
+def _raw_sentences(dataset_id: str, data_dir) -> tuple[list[tuple[str, int]], list[str]]:
+    if dataset_id == "wordnet-examples":
+        return wordnet_examples(find_wordnet(data_dir)), list(WORDNET_FILES)
+    if dataset_id.startswith("text:"):
+        path = Path(dataset_id[len("text:"):]).expanduser()
+        return [(text[:MAX_SENTENCE_CHARS], -1) for _, text in read_lines(path)], []
+    raise DataError(f"unknown corpus {dataset_id!r}; expected wordnet-examples or text:PATH")
+
+
 def load_corpus(dataset_id: str, data_dir: str | os.PathLike | None = None, max_len: int = 20, min_count: int = 2,
-                max_vocab: int | None = None, lowercase: bool = True, split_punct: bool = True,
-                test_fraction: float = 0.1, seed: int = 1234) -> Dataset:
+                max_vocab: int | None = None, lowercase: bool | None = None, split_punct: bool = True,
+                test_fraction: float = 0.1, seed: int = 1234, tokenizer: str | TextTokenizer = DEFAULT_TOKENIZER,
+                vocab_size: int = DEFAULT_VOCAB_SIZE) -> Dataset:
+    """The corpus's sentences of at most ``max_len`` words, split, and read by ``tokenizer``: a kind to learn from
+    the training split ("bpe" with ``vocab_size`` pieces, "word" with the words seen ``min_count`` times), or a
+    tokenizer already learned (a checkpoint's, to evaluate it on its own corpus). ``lowercase`` (default: only for
+    words) lower-cases the text first."""
     check_range("max_len", max_len, 1, MAX_SEQ_LEN, integer=True, error=DataError)
     check_range("min_count", min_count, 1, None, integer=True, error=DataError)
     if max_vocab is not None:
         check_range("max_vocab", max_vocab, len(SPECIALS), MAX_VOCAB, integer=True, error=DataError)
+    check_range("vocab_size", vocab_size, MIN_VOCAB_SIZE, MAX_VOCAB, integer=True, error=DataError)
     check_range("test_fraction", test_fraction, 0.001, 0.999, error=DataError)
     check_range("seed", seed, 0, MAX_SEED, integer=True, error=DataError)
-    tokenizer = Tokenizer(lowercase=bool(lowercase), split_punct=bool(split_punct))
-    if dataset_id == "wordnet-examples":
-        raw = wordnet_examples(find_wordnet(data_dir))
-        class_names = list(WORDNET_FILES)
-    elif dataset_id.startswith("text:"):
-        path = Path(dataset_id[len("text:"):]).expanduser()
-        raw = [(text, -1) for _, text in read_lines(path)]
-        class_names = []
-    else:
-        raise DataError(f"unknown corpus {dataset_id!r}; expected wordnet-examples or text:PATH")
-    seen, sentences, labels, too_long = set(), [], [], 0
+    kind = tokenizer if isinstance(tokenizer, str) else tokenizer.kind
+    if kind not in TOKENIZER_KINDS:
+        raise DataError(f"unknown tokenizer {kind!r}; expected one of {', '.join(TOKENIZER_KINDS)}")
+    if lowercase is None:
+        lowercase = getattr(tokenizer, "lowercase", kind == "word")
+    raw, class_names = _raw_sentences(dataset_id, data_dir)
+    seen, texts, labels, too_long = set(), [], [], 0
     for text, label in raw:
-        tokens = tokenizer.tokenize(text)
-        key = " ".join(tokens)
-        if not tokens or key in seen:
+        text = " ".join(text.lower().split() if lowercase else text.split())
+        counted = words(text)
+        key = " ".join(counted)
+        if not counted or key in seen:
             continue
         seen.add(key)
-        if len(tokens) > max_len:
+        if len(counted) > max_len:
             too_long += 1
             continue
-        sentences.append(tokens)
+        texts.append(text)
         labels.append(label)
-    if len(sentences) < 2:
-        raise DataError(f"corpus {dataset_id!r} has {len(sentences)} usable sentences of at most {max_len} tokens; "
+    if len(texts) < 2:
+        raise DataError(f"corpus {dataset_id!r} has {len(texts)} usable sentences of at most {max_len} words; "
                         "it needs at least 2")
-    train_idx, test_idx = seeded_split(len(sentences), test_fraction, seed)
-    vocab = Vocab.build([sentences[i] for i in train_idx.tolist()], min_count=min_count, max_size=max_vocab)
-    x = torch.zeros(len(sentences), max_len, dtype=torch.long)
-    lengths = torch.tensor([len(s) for s in sentences], dtype=torch.long)
-    for row, tokens in enumerate(sentences):
-        x[row, : len(tokens)] = torch.tensor(vocab.encode(tokens), dtype=torch.long)
-    whole = Split(x, torch.tensor(labels, dtype=torch.long), lengths)
-    extra = {"vocab": vocab.to_list(), "tokenizer": tokenizer.options(), "max_len": max_len,
-             "sentences": len(sentences), "dropped_too_long": too_long, "min_count": min_count}
-    return Dataset(dataset_id, "text", whole.subset(train_idx), whole.subset(test_idx), class_names, (max_len,), extra)
+    train_idx, test_idx = seeded_split(len(texts), test_fraction, seed)
+    train_texts = [texts[i] for i in train_idx.tolist()]
+    if not isinstance(tokenizer, str):
+        reader = tokenizer
+    elif kind == "bpe":
+        reader = BpeTokenizer.train(train_texts, vocab_size)
+    else:
+        split = WordTokenizer(list(SPECIALS), lowercase=lowercase, split_punct=bool(split_punct)).split
+        reader = WordTokenizer(word_vocabulary([split(t) for t in train_texts], min_count, max_vocab),
+                               lowercase=lowercase, split_punct=bool(split_punct))
+    rows = [reader.encode(text) for text in texts]
+    width = max(len(row) for row in rows)
+    if width > MAX_SEQ_LEN:
+        raise DataError(f"corpus {dataset_id!r} has a sentence of {width} tokens, above the limit of {MAX_SEQ_LEN}")
+    x = torch.zeros(len(rows), width, dtype=torch.long)
+    for i, row in enumerate(rows):
+        x[i, : len(row)] = torch.tensor(row, dtype=torch.long)
+    lengths = torch.tensor([len(row) for row in rows], dtype=torch.long)
+    whole = Split(x, torch.tensor(labels, dtype=torch.long), lengths, texts=texts)
+    extra = {**reader.describe(), "max_len": width, "max_words": max_len, "sentences": len(texts),
+             "dropped_too_long": too_long, **({"min_count": min_count} if kind == "word" else {})}
+    return Dataset(dataset_id, "text", whole.subset(train_idx), whole.subset(test_idx), class_names, (width,), extra)

@@ -1,10 +1,11 @@
-"""The text domain: turns latents into sentences with a decoding strategy, and typed sentences into model input."""
+"""The text domain: turns latents into sentences with a decoding strategy, and typed sentences into model input,
+through the tokenizer the model was trained with (plain text in, plain text out)."""
 from __future__ import annotations
 
 import torch
 
 from explorer.analysis.decoding import DecodeConfig, decode_ids
-from explorer.data.text import Tokenizer, Vocab, detokenize
+from explorer.data.tokenizers import PAD_ID, tokenizer_for
 from explorer.errors import DataError
 from explorer.models.base import LatentModel
 
@@ -13,30 +14,32 @@ class TextDomain:
     name = "text"
 
     def __init__(self, dataset_info: dict):
-        self.vocab = Vocab.from_list(dataset_info["vocab"])
-        self.tokenizer = Tokenizer(**dataset_info.get("tokenizer", {}))
+        self.tokenizer = tokenizer_for(dataset_info)
         self.max_len = int(dataset_info["max_len"])
 
     def render(self, model: LatentModel, z: torch.Tensor, cond=None, decode: DecodeConfig | None = None,
                **_options) -> list[str]:
-        return [detokenize(self.vocab.decode(ids)) for ids in decode_ids(model, z, decode)]
+        return [self.tokenizer.decode(ids) for ids in decode_ids(model, z, decode)]
+
+    def text_of(self, ids) -> str:
+        return self.tokenizer.decode(ids)
 
     def item_text(self, ids, length: int) -> str:
-        return detokenize(self.vocab.decode(list(ids)[: int(length)]))
+        return self.tokenizer.decode(list(ids)[: int(length)])
 
     def encode_sentences(self, sentences: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Tokenise and index typed sentences (unknown words become <unk>; longer ones are cut at max_len)."""
+        """Token ids of typed sentences, cut at max_len tokens (a word tokenizer reads unknown words as <unk>)."""
         rows = []
         for sentence in sentences:
-            tokens = self.tokenizer.tokenize(sentence)
-            if not tokens:
+            ids = self.tokenizer.encode(sentence) if sentence.strip() else []
+            if not ids:
                 raise DataError(f"cannot encode {sentence!r}: it has no words")
-            rows.append(self.vocab.encode(tokens[: self.max_len]))
-        x = torch.full((len(rows), max(len(r) for r in rows)), self.vocab.pad_id, dtype=torch.long)
+            rows.append(ids[: self.max_len])
+        x = torch.full((len(rows), max(len(r) for r in rows)), PAD_ID, dtype=torch.long)
         for i, row in enumerate(rows):
             x[i, : len(row)] = torch.tensor(row)
         return x, torch.tensor([len(r) for r in rows], dtype=torch.long)
 
     def unknown_words(self, sentence: str) -> list[str]:
-        """Words of a typed sentence the vocabulary does not know (they are read as <unk>)."""
-        return [t for t in self.tokenizer.tokenize(sentence) if t not in self.vocab.index]
+        """Words of a typed sentence the tokenizer cannot spell (they are read as <unk>; none for subwords)."""
+        return self.tokenizer.unknown(sentence)

@@ -22,6 +22,7 @@ from pydantic import (BaseModel, ConfigDict, Discriminator, Field, StringConstra
 
 from explorer.analysis.maphead import tensor_shapes as map_head_shapes
 from explorer.analysis.projection import METHODS
+from explorer.data.tokenizers import MIN_VOCAB_SIZE, TOKENIZER_KINDS, check_bpe
 from explorer.data.tokens import SPECIALS as SPECIAL_TOKENS
 from explorer.errors import CheckpointError
 from explorer.io.header import Header, TensorEntry
@@ -145,6 +146,8 @@ class TextModelConfig(ModelConfig):
     heads: Int(1, MAX_HIDDEN) | None = None
     dropout: Real(0.0, 0.99) = 0.0
     reset_decoder: bool | None = None
+    mean_batchnorm: Real(0.0, 10.0) | None = None
+    encoder_word_drop: Real(0.0, 0.9) | None = None
 
     @model_validator(mode="after")
     def _latent(self):
@@ -159,8 +162,9 @@ class TextModelConfig(ModelConfig):
 
 # The dataset a model was trained on
 class TokenizerOptions(Section):
-    lowercase: bool = True
-    split_punct: bool = True
+    kind: Literal[TOKENIZER_KINDS] = "word"  # files written before subwords read words
+    lowercase: bool | None = None
+    split_punct: bool | None = None
 
 
 class CorpusOptions(Section):
@@ -169,6 +173,8 @@ class CorpusOptions(Section):
     max_len: Int(1, MAX_SEQ_LEN) | None = None
     min_count: Int(1, 2**31) | None = None
     max_vocab: Int(len(SPECIAL_TOKENS), MAX_VOCAB) | None = None
+    tokenizer: Literal[TOKENIZER_KINDS] | None = None
+    vocab_size: Int(MIN_VOCAB_SIZE, MAX_VOCAB) | None = None
     lowercase: bool | None = None
     split_punct: bool | None = None
     test_fraction: Real(0.001, 0.999) | None = None
@@ -204,8 +210,11 @@ class DatasetInfo(Section):
     options: CorpusOptions = CorpusOptions()
     # text corpora
     vocab: Annotated[list[Token], Field(max_length=MAX_VOCAB)] | None = None
+    merges: Annotated[list[Annotated[list[Token], Field(min_length=2, max_length=2)]],
+                      Field(max_length=MAX_VOCAB)] | None = None
     tokenizer: TokenizerOptions | None = None
     max_len: Int(1, MAX_SEQ_LEN) | None = None
+    max_words: Int(1, MAX_SEQ_LEN) | None = None
     sentences: Count | None = None
     dropped_too_long: Count | None = None
     min_count: Int(1, 2**31) | None = None
@@ -219,6 +228,13 @@ class DatasetInfo(Section):
                 raise ValueError(f"the vocabulary must start with {', '.join(SPECIAL_TOKENS)} in this order")
             if len(set(self.vocab)) != len(self.vocab):
                 raise ValueError("the vocabulary lists a token twice")
+            bpe = self.tokenizer is not None and self.tokenizer.kind == "bpe"
+            if bpe:
+                problem = check_bpe(self.vocab, self.merges or [])
+                if problem is not None:
+                    raise ValueError(f"the subword tokenizer is damaged: {problem}")
+            elif self.merges is not None:
+                raise ValueError("merges belong to a subword (bpe) tokenizer")
         return self
 
 

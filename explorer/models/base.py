@@ -263,9 +263,13 @@ class LatentModel(nn.Module):
     def configure_optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
         return {"main": torch.optim.Adam(self.parameters(), lr=lr)}
 
+    def training_terms(self, batch: Batch, step: int, ctx: StepContext) -> dict[str, torch.Tensor]:
+        """The terms a training step minimises: ``loss_terms``, unless a kind trains on altered input."""
+        return self.loss_terms(batch, step)
+
     def training_step(self, batch: Batch, step: int, ctx: StepContext) -> dict[str, torch.Tensor]:
         """One optimisation step; returns the scalars to log (detached or not: the trainer detaches them)."""
-        terms = self.loss_terms(batch, step)
+        terms = self.training_terms(batch, step, ctx)
         loss = ctx.objective(terms, step)
         ctx.update(loss)
         return {"loss": loss, **{name: value.mean() for name, value in terms.items() if value.dim() == 1}}
@@ -313,3 +317,4 @@ def _import_builtin_models() -> None:
     import explorer.models.joint  # noqa: F401
     import explorer.models.adversarial  # noqa: F401
     import explorer.models.regularized  # noqa: F401
+    import explorer.models.text_denoising  # noqa: F401

@@ -64,7 +64,29 @@ SENTENCE_VAE_OPTIONS = ENCODER_OPTIONS + (
     Option("reset_decoder", "bool", True, "Sentence VAE with AE pre-training: re-initialise the decoder when the "
            "pre-training ends, keeping the encoder (Li et al. 2019).", label="Reset decoder after pre-training",
            group="advanced"),
+    Option("mean_batchnorm", "float", 0.0, "Sentence VAE: batch-normalise the posterior means with this fixed "
+           "scale γ (BN-VAE, Zhu et al. 2020), which keeps each dimension's expected KL at least γ²/2 so none "
+           "collapses (0: off; 0.5-0.7 in the paper).", label="BN on means (γ)", low=0.0, high=10.0,
+           group="advanced"),
+    Option("encoder_word_drop", "float", 0.0, "Sentence VAE: during AE pre-training, the chance each token the "
+           "encoder reads is deleted, so the code learns what survives noise (Shen et al. 2020).",
+           label="Encoder token drop (pre-training)", low=0.0, high=0.9, group="advanced"),
 )
+
+
+def drop_tokens(x: torch.Tensor, lengths: torch.Tensor, p: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each real token deleted with probability ``p`` (at least one kept per sentence), the rest moved left:
+    the encoder's input noise of a denoising text autoencoder (Shen et al. 2020)."""
+    real = torch.arange(x.shape[1], device=x.device) < lengths.unsqueeze(1)
+    keep = real & (torch.rand(x.shape, device=x.device) >= p)
+    first = torch.zeros_like(keep)
+    first[:, 0] = True
+    keep = torch.where(keep.any(1, keepdim=True), keep, first & real)
+    order = torch.argsort((~keep).to(torch.int8), dim=1, stable=True)  # kept tokens first, in their order
+    new_lengths = keep.sum(1)
+    out = torch.gather(x, 1, order).masked_fill(~(torch.arange(x.shape[1], device=x.device)
+                                                   < new_lengths.unsqueeze(1)), 0)
+    return out[:, : int(new_lengths.max())], new_lengths
 DECODER_PARTS = ("decoder.", "latent_to_state.", "output.")  # parameters a decoder reset draws afresh
 
 
@@ -256,6 +278,11 @@ class SentenceEncoderDecoder(SentenceDecoder):
             self.encoder = _rnn(c["rnn"], c["embed_dim"], c["hidden_dim"], c["num_layers"], c["bidirectional"])
             width = (2 if c["bidirectional"] else 1) * c["hidden_dim"]
         self.latent_head = nn.Linear(width, (2 if self.variational else 1) * self.latent_dim)
+        gamma = float(c.get("mean_batchnorm") or 0.0)
+        if gamma > 0:
+            self.mean_norm = nn.BatchNorm1d(self.latent_dim)
+            nn.init.constant_(self.mean_norm.weight, gamma)
+            self.mean_norm.weight.requires_grad_(False)  # the fixed scale is what bounds the KL from below
 
     def _summary(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         emb = self.embed_dropout(self.embedding(x))
@@ -277,10 +304,19 @@ class SentenceEncoderDecoder(SentenceDecoder):
         if not self.variational:
             return Posterior(stats)
         mean, logvar = stats.chunk(2, dim=1)
+        if hasattr(self, "mean_norm"):
+            mean = self.mean_norm(mean)
         return Posterior(mean, logvar)
 
-    def loss_terms(self, batch: Batch, step: int | None = None) -> dict[str, torch.Tensor]:
-        posterior = self.encode(batch.x, None, batch.lengths)
+    def encode_noisy(self, batch: Batch, drop: float) -> Posterior:
+        """q(z|x̃) of the sentences with tokens deleted at rate ``drop`` (in training mode only)."""
+        x, lengths = batch.x, batch.lengths
+        if self.training and drop > 0:
+            x, lengths = drop_tokens(x, lengths, drop)
+        return self.encode(x, None, lengths)
+
+    def loss_terms(self, batch: Batch, step: int | None = None, drop: float = 0.0) -> dict[str, torch.Tensor]:
+        posterior = self.encode_noisy(batch, drop)
         kl_per_dim = self.kl_terms(posterior)["per_dim"]
         return {"recon": -self.log_likelihood(batch, posterior.sample()), "kl": kl_per_dim.sum(1),
                 "kl_per_dim": kl_per_dim}
@@ -299,6 +335,10 @@ class SentenceVAE(SentenceEncoderDecoder):
         if self.config.get("reset_decoder") and step == ctx.objective.config.pretrain_steps > 0:
             self.reset_decoder(ctx.optimizers.values())
         return super().training_step(batch, step, ctx)
+
+    def training_terms(self, batch: Batch, step: int, ctx: StepContext) -> dict[str, torch.Tensor]:
+        drop = float(self.config.get("encoder_word_drop") or 0.0) if ctx.objective.pretraining(step) else 0.0
+        return self.loss_terms(batch, step, drop)
 
     def reset_decoder(self, optimizers=()) -> None:
         """Draw the decoder's weights afresh (the same on every rank: from a fixed seed) and forget what the

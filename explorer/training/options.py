@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from explorer.data.tokenizers import DEFAULT_TOKENIZER, DEFAULT_VOCAB_SIZE, MIN_VOCAB_SIZE, TOKENIZER_KINDS
 from explorer.errors import ConfigError
-from explorer.limits import MAX_BATCH, MAX_EPOCHS, MAX_NLL_SAMPLES, MAX_SEED, MAX_SEQ_LEN, MAX_STEPS
+from explorer.limits import MAX_BATCH, MAX_EPOCHS, MAX_NLL_SAMPLES, MAX_SEED, MAX_SEQ_LEN, MAX_STEPS, MAX_VOCAB
 from explorer.options import Option, by_name
 
 DATASET_IDS = ("digits", "mnist-5k", "mnist", "fashion-mnist", "dsprites", "dsprites-32", "wordnet-examples")
@@ -68,9 +69,17 @@ RUN_OPTIONS = (
            label="Data folder", group="advanced", section="data"),
     Option("download", "bool", False, "Fetch MNIST / Fashion-MNIST once from OpenML when not found locally.",
            label="Download if missing", group="advanced", section="data"),
-    Option("max_len", "int", 20, "Corpora: the longest sentence kept, in tokens.", label="Max sentence length",
-           low=1, high=MAX_SEQ_LEN, domains=("text",), group="advanced", section="data"),
-    Option("min_count", "int", 2, "Corpora: words seen fewer times in training become <unk>.",
+    Option("max_len", "int", 20, "Corpora: the longest sentence kept, in words (punctuation marks count as words).",
+           label="Max sentence length", low=1, high=MAX_SEQ_LEN, domains=("text",), group="advanced",
+           section="data"),
+    Option("tokenizer", "choice", DEFAULT_TOKENIZER, "Corpora: how sentences become tokens: byte-level BPE subwords "
+           "learned from the training sentences (any typed sentence can be read and written back as typed), or "
+           "words as in the sentence-VAE papers (rare words become <unk>).", label="Tokenizer",
+           choices=TOKENIZER_KINDS, domains=("text",), section="data"),
+    Option("vocab_size", "int", DEFAULT_VOCAB_SIZE, "Corpora: the number of subword pieces the BPE tokenizer "
+           "learns (specials and the 256 byte symbols included).", label="Subword vocabulary", low=MIN_VOCAB_SIZE,
+           high=MAX_VOCAB, domains=("text",), group="advanced", section="data"),
+    Option("min_count", "int", 2, "Corpora, word tokenizer: words seen fewer times in training become <unk>.",
            label="Min word count", low=1, high=10**6, domains=("text",), group="advanced", section="data"),
     # What is written
     Option("autosave_every", "int", 1, "Save a checkpoint every N epochs (0: only at the end).",

@@ -15,6 +15,7 @@ import explorer
 from explorer.analysis.projection_worker import shared_worker
 from explorer.data.base import Dataset
 from explorer.data.registry import is_named_dataset, load_dataset
+from explorer.data.tokenizers import dataset_tokenizer, tokenizer_for
 from explorer.errors import ConfigError
 from explorer.limits import check_model_size
 from explorer.io.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
@@ -80,7 +81,7 @@ class RunSpec:
     def data_options(self, domain: str) -> dict:
         if domain != "text":
             return {}
-        return {"max_len": self.options["max_len"], "min_count": self.options["min_count"]}
+        return {name: self.options[name] for name in ("max_len", "tokenizer", "vocab_size", "min_count")}
 
 
 def run_label(kind: str, objective: ObjectiveConfig) -> str:
@@ -197,7 +198,10 @@ class TrainingRun:
         self._history = list(previous.history)
         self._optimizer_state = previous.optimizer_state
         self._label = previous.label
-        self.dataset = self._load_data(self.spec.dataset, dict(previous.dataset.get("options", {})))
+        options = dict(previous.dataset.get("options", {}))
+        if previous.dataset["domain"] == "text":  # the corpus read as the model read it, by its own tokenizer
+            options["tokenizer"] = tokenizer_for(previous.dataset)
+        self.dataset = self._load_data(self.spec.dataset, options)
         if previous.dataset.get("vocab") not in (None, self.dataset.extra.get("vocab")):
             raise ConfigError(f"{spec.resume}: the corpus' vocabulary differs from the checkpoint's; "
                               "resume needs the same corpus and options")
@@ -265,7 +269,8 @@ class TrainingRun:
             mapping = pool.submit(preview_map, preview.means, DEFAULT_METHOD if final else SNAPSHOT_METHOD,
                                   self.map_worker)
             if final or not history:
-                metrics = evaluate(model, dataset.test, nll_samples=self.options["nll_samples"] if final else 0)
+                metrics = evaluate(model, dataset.test, nll_samples=self.options["nll_samples"] if final else 0,
+                                   tokenizer=dataset_tokenizer(dataset))
                 if final and model.conditional and dataset.domain == "image":
                     metrics["conditional_accuracy"] = conditional_accuracy(model, dataset)
             else:

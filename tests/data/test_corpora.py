@@ -1,8 +1,10 @@
 from pathlib import Path
 
 import pytest
+import torch
 
 from explorer.data import text
+from explorer.data.tokenizers import PAD_ID, WordTokenizer, detokenize, tokenizer_for
 from explorer.data.registry import load_dataset
 from explorer.errors import DataError
 
@@ -10,38 +12,49 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TINY = f"text:{FIXTURES / 'tiny_corpus.txt'}"
 
 
-def test_tiny_corpus_loads_with_padding_and_lengths():
+def test_tiny_corpus_loads_with_padding_lengths_and_texts():
     dataset = load_dataset(TINY, max_len=12, min_count=1)
     assert dataset.domain == "text" and len(dataset.train) + len(dataset.test) == 60
-    vocab = text.Vocab.from_list(dataset.extra["vocab"])
     row, length = dataset.train.x[0], int(dataset.train.lengths[0])
-    assert (row[length:] == vocab.pad_id).all() and (row[:length] != vocab.pad_id).all()
+    assert (row[length:] == PAD_ID).all() and (row[:length] != PAD_ID).all()
     assert dataset.class_names == [] and (dataset.train.y == -1).all()
+    reader = tokenizer_for(dataset.describe())
+    assert reader.kind == "bpe" and reader.decode(row[:length].tolist()) == dataset.train.texts[0]
+    assert dataset.shape == (int(torch.cat([dataset.train.lengths, dataset.test.lengths]).max()),)
 
 
-def test_vocab_round_trip_and_specials():
-    vocab = text.Vocab.build([["the", "cat", "the"], ["a", "cat"]], min_count=2)
-    assert vocab.to_list() == ["<pad>", "<unk>", "<bos>", "<eos>", "cat", "the"]
-    ids = vocab.encode(["the", "dog", "cat"])
-    assert ids == [5, 1, 4] and vocab.decode(ids + [vocab.eos_id, 4]) == ["the", "<unk>", "cat"]
-    assert text.Vocab.from_list(vocab.to_list()).index == vocab.index
-    assert len(text.Vocab.build([["a", "b", "c"]], min_count=1, max_size=6)) == 6
+def test_sentences_are_kept_by_their_number_of_words(tmp_path):
+    path = tmp_path / "corpus.txt"
+    path.write_text("one two three\nOne two three four five, six.\nthe end\n")
+    dataset = load_dataset(f"text:{path}", max_len=3, test_fraction=0.5)
+    assert dataset.extra["dropped_too_long"] == 1 and dataset.extra["max_words"] == 3
+    assert sorted(dataset.train.texts + dataset.test.texts) == ["one two three", "the end"]
 
 
-@pytest.mark.parametrize("tokens,message", [(["<pad>", "<unk>", "<bos>"], "must start with"),
-                                            (["<pad>", "<unk>", "<bos>", "<eos>", "a", "a"], "'a' twice"),
-                                            ("not a list", "must be a list")])
-def test_damaged_vocabularies_are_refused(tokens, message):
-    with pytest.raises(ValueError, match=message):
-        text.Vocab.from_list(tokens)
+def test_word_vocabulary_round_trip_and_specials():
+    tokens = text.word_vocabulary([["the", "cat", "the"], ["a", "cat"]], min_count=2)
+    assert tokens == ["<pad>", "<unk>", "<bos>", "<eos>", "cat", "the"]
+    reader = WordTokenizer(tokens)
+    ids = reader.encode("The dog cat")
+    assert ids == [5, 1, 4] and reader.decode(ids + [3, 4]) == "the <unk> cat"
+    assert reader.unknown("the dog") == ["dog"]
+    assert len(text.word_vocabulary([["a", "b", "c"]], min_count=1, max_size=6)) == 6
 
 
-def test_tokenizer_options_and_detokenize():
-    assert text.Tokenizer().tokenize("The cat's hat, gone!") == ["the", "cat's", "hat", ",", "gone", "!"]
-    assert text.Tokenizer(lowercase=False, split_punct=False).tokenize("The cat, <unk> .") == ["The", "cat,", "<unk>", "."]
-    assert text.Tokenizer().tokenize("a <unk> word") == ["a", "<unk>", "word"]  # Penn Treebank files keep <unk>
-    assert text.detokenize(["hello", ",", "world", "!"]) == "hello, world!"
-    assert text.detokenize(text.Tokenizer().tokenize("an ad-hoc basis")) == "an ad-hoc basis"
+def test_word_tokenizer_options_and_detokenize():
+    assert WordTokenizer([]).split("The cat's hat, gone!") == ["the", "cat's", "hat", ",", "gone", "!"]
+    assert WordTokenizer([], lowercase=False, split_punct=False).split("The cat, <unk> .") == [
+        "The", "cat,", "<unk>", "."]
+    assert WordTokenizer([]).split("a <unk> word") == ["a", "<unk>", "word"]  # Penn Treebank files keep <unk>
+    assert detokenize(["hello", ",", "world", "!"]) == "hello, world!"
+    assert detokenize(WordTokenizer([]).split("an ad-hoc basis")) == "an ad-hoc basis"
+
+
+def test_word_level_corpus_keeps_the_papers_vocabulary():
+    dataset = load_dataset(TINY, max_len=12, min_count=1, tokenizer="word")
+    info = dataset.describe()
+    assert info["tokenizer"]["kind"] == "word" and "merges" not in info
+    assert info["vocab"][:4] == ["<pad>", "<unk>", "<bos>", "<eos>"] and info["min_count"] == 1
 
 
 @pytest.mark.parametrize("content,message", [(b"", "is empty"), (b"  \n\n", "is empty"),
