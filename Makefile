@@ -1,5 +1,5 @@
 # make run   - set everything up on first use (.venv), then open the app
-# make test  - set everything up on first use, then run the test suite
+# make test  - set everything up on first use, then lint and run the test suite
 # TORCH=... picks the torch requirement (default torch==2.13.0, the CPU build); e.g. TORCH="torch --index-url URL".
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
@@ -16,6 +16,7 @@ run: setup
 	$(BIN)/python main.py
 
 test: setup
+	$(BIN)/ruff check explorer tests bench main.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 setup: $(STAMP)

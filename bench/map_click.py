@@ -78,7 +78,7 @@ def main() -> int:
     parser.add_argument("--print-only", action="store_true")
     args = parser.parse_args()
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
-    from explorer.analysis.decoding import DecodeConfig
+    from explorer.domains.decoding import DecodeConfig
     from explorer.gui.app import make_application
     from explorer.gui.main_window import MainWindow
 

@@ -158,7 +158,7 @@ absolute times are inflated and noisy; the ratios are measured side by side (the
 | UMAP of the preview in a fresh map worker: first fit, from the worker's start | {median['first']:.2f} s ({spread['first']}) | |
 | UMAP of the preview, refit in the same worker | {median['refit']:.2f} s ({spread['refit']}) | |
 """ + "".join(f"| placing a new {kind} on the map (encode + map head), median of 50 | **{ms:.1f} ms** | < 100 ms |\n"
-              for kind, ms in placing.items()) + f"""
+              for kind, ms in placing.items()) + """
 
 The worker imports umap-learn and loads numba's compiled code from its on-disk cache once per launch; a fit after
 that costs the fit and the map head. On a machine whose cache is cold the first fit also compiles (20–55 s, once).

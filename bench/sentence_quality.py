@@ -4,12 +4,12 @@ bench/quality.py (``--lm``); writes the ``sentence_vae`` section of docs/QUALITY
 from __future__ import annotations
 
 from bench.report import write_section
-from explorer.analysis.decoding import DecodeConfig
 from explorer.analysis.explore import ModelExplorer
 from explorer.analysis.homotopy import homotopies, midpoint_fluency
 from explorer.analysis.metrics import evaluate
 from explorer.analysis.reconstruction import reconstruction_scores
 from explorer.data.registry import load_dataset
+from explorer.domains.decoding import DecodeConfig
 
 # Typed pairs for the homotopies (every word in the wordnet-examples vocabulary; checked when written).
 TYPED_PAIRS = (
@@ -107,8 +107,9 @@ def homotopy_lines(explorers: dict) -> list[str]:
 
 def fluency_lines(vae, ae, lm, dataset) -> list[str]:
     """Mean per-token NLL, under the LM, of the decoded midpoints of random held-out pairs, AE against VAE."""
-    from explorer.models.base import Batch
     import torch
+
+    from explorer.models.base import Batch
 
     results = {name: midpoint_fluency(checkpoint.model, lm.model, dataset.test, pairs=MIDPOINT_PAIRS)
                for name, checkpoint in (("sentence VAE", vae), ("sentence AE", ae))}

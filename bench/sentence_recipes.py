@@ -59,8 +59,15 @@ RECIPES: dict[str, tuple[str, list[str]]] = {
         "z64": ("VAE reference with 64 latent dims", _without(REFERENCE, "--latent-dim") + ["--latent-dim", "64"]),
         "encdrop": ("VAE reference, tokens dropped from the encoder's input at 0.3 during pre-training",
                     REFERENCE + ["--encoder-word-drop", "0.3"]),
+        "daae-adv-lr1e-3": ("denoising AAE as daae-adv with lr 1e-3 (Adam β1 0.5)",
+                            _without(DAAE, "--lr") + ["--lr", "1e-3"]),
         "daae-mmd": ("denoising AE, z=64: tokens dropped at 0.3, MMD prior matching λ=100",
                      DAAE + ["--prior-match", "mmd", "--match-weight", "100"]),
+        "fb2": ("VAE reference with free bits 2 nats/dim (a KL of at least 64 nats: room to copy the sentence)",
+                _without(REFERENCE, "--free-bits") + ["--free-bits", "2"]),
+        "bn1-z64": ("VAE reference, 64 dims, BN on the means (γ=1: a KL of at least 32 nats) instead of free bits",
+                    _without(REFERENCE, "--free-bits", "--latent-dim") + ["--latent-dim", "64",
+                                                                         "--mean-batchnorm", "1.0"]),
         "word-ref": ("the VAE reference read by the word tokenizer (min count 5), as the earlier ablations",
                      REFERENCE + ["--tokenizer", "word", "--min-count", "5"]),
     }.items()},
@@ -92,7 +99,7 @@ def evaluate(name: str) -> dict:
     tokenizer = tokenizer_for(info)
     dataset = load_dataset(info["id"], **dict(info.get("options", {}), tokenizer=tokenizer))
     torch.manual_seed(0)
-    samples = (ABLATION_NLL_SAMPLES if name.startswith("s3-") else NLL_SAMPLES) if checkpoint.model.variational else 0
+    samples = (ABLATION_NLL_SAMPLES if name.startswith("s3-") else NLL_SAMPLES) if checkpoint.model.has_kl else 0
     metrics = evaluate_model(checkpoint.model, dataset.test, nll_samples=samples, tokenizer=tokenizer)
     metrics.pop("kl_per_dim", None)
     return dict(metrics, nll_samples=samples, epochs=len(checkpoint.history))

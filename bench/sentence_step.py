@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.report import machine, write_section  # noqa: E402
 from explorer.data.registry import load_dataset  # noqa: E402
-from explorer.models.base import Batch, build_model  # noqa: E402
-from explorer.models.text import text_model_config  # noqa: E402
+from explorer.models.base import Batch  # noqa: E402
+from explorer.models.registry import build_model, text_model_config  # noqa: E402
 
 
 def padded_log_likelihood(model, batch: Batch, z: torch.Tensor) -> torch.Tensor:

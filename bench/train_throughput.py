@@ -21,13 +21,14 @@ from torch.utils.data import DataLoader
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.reference_vae_example import VAE as ReferenceVAE, IdxImages, train_epoch  # noqa: E402
+from bench.reference_vae_example import VAE as ReferenceVAE  # noqa: E402
+from bench.reference_vae_example import IdxImages, train_epoch
 from bench.reference_vae_example import loss_function as reference_loss  # noqa: E402
 from bench.report import machine, write_section  # noqa: E402
 from explorer.data.registry import load_dataset  # noqa: E402
 from explorer.device import pick_device  # noqa: E402
-from explorer.models.base import Batch, build_model  # noqa: E402
-from explorer.models.image import image_model_config  # noqa: E402
+from explorer.models.base import Batch  # noqa: E402
+from explorer.models.registry import build_model, image_model_config  # noqa: E402
 from explorer.training.events import EpochEvent  # noqa: E402
 from explorer.training.trainer import TrainConfig, Trainer  # noqa: E402
 

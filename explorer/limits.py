@@ -30,6 +30,7 @@ MAX_EPOCHS = 100_000
 MAX_BATCH = 65_536
 MAX_STEPS = 10**9  # schedule lengths, warm-up, capacity steps
 MAX_SEED = 2**63 - 1  # torch.manual_seed takes a signed 64-bit int
+MAX_EXPLORE_SEED = 2**31 - 1  # the seed of samples and sampled sentences, as a window's box can hold it
 MAX_WORLD_SIZE = 4096
 
 # Files the app reads
@@ -54,10 +55,10 @@ MAX_SENTENCE_CHARS = 10_000  # a sentence typed by the user
 # What the explorer computes on request (export options, the app's boxes)
 MAX_ITEMS = 10_000  # samples, reconstructions, encoded sentences
 MAX_PATH_STEPS = 1000  # interpolation and traversal steps
-MAX_GRID_SCALE = 16
+MAX_GRID_SCALE = 32
 MAX_GRID_PIXELS = 100_000_000  # one exported grid image
 MAX_NLL_SAMPLES = 10_000
-MAX_BEAM_WIDTH = 64
+MAX_BEAM_WIDTH = 20
 MAX_TEMPERATURE = 100.0
 
 
@@ -80,21 +81,6 @@ def check_range(name: str, value, low=None, high=None, *, integer: bool = False,
     if high is not None and value > high:
         raise error(f"{name} {_show(value)} is above the limit of {high}")
     return value
-
-
-def check_model_size(config: dict, error: type[ExplorerError] = ConfigError) -> int:
-    """The number of weights of the model ``config`` describes, counted on torch's meta device (nothing is
-    allocated); ``error`` above MAX_PARAMETERS."""
-    import torch
-
-    from explorer.models.base import build_model
-
-    with torch.device("meta"):
-        count = sum(parameter.numel() for parameter in build_model(config).parameters())
-    if count > MAX_PARAMETERS:
-        raise error(f"the model would have {count:,} weights, above the limit of {MAX_PARAMETERS:,}: choose smaller "
-                    "layers")
-    return count
 
 
 def _show(value) -> str:

@@ -25,6 +25,7 @@ class Option:
     help: str
     label: str = ""
     choices: tuple = ()
+    choice_labels: tuple[str, ...] = ()  # how a form shows each choice (default: the choice itself)
     low: float | None = None
     high: float | None = None
     max_items: int = MAX_LAYERS
@@ -52,27 +53,32 @@ class Option:
     def title(self) -> str:
         return self.label or self.name.replace("_", " ").capitalize()
 
+    def choice_label(self, choice) -> str:
+        return self.choice_labels[self.choices.index(choice)] if self.choice_labels else str(choice)
+
     def applies_to(self, kind: str, domain: str) -> bool:
         return (not self.kinds or kind in self.kinds) and (not self.domains or domain in self.domains)
 
-    def check(self, value: Any) -> Any:
-        """The value converted to this option's type, or ConfigError naming the flag, the value and the limits."""
+    def check(self, value: Any, flag: str | None = None) -> Any:
+        """The value converted to this option's type, or ConfigError naming the flag (``flag``: the one the user
+        typed, if not this option's own), the value and the limits."""
+        flag = flag or self.flag
         if value is None:
             return None
         try:
             value = self._convert(value)
         except (TypeError, ValueError, OverflowError):
-            raise ConfigError(f"{self.flag} expects {self._expected()}, got {value!r}") from None
+            raise ConfigError(f"{flag} expects {self._expected()}, got {value!r}") from None
         items = value if self.type == "int_list" else [value]
         if self.type == "int_list" and len(value) > self.max_items:
-            raise ConfigError(f"{self.flag} lists {len(value)} values, above the limit of {self.max_items}")
+            raise ConfigError(f"{flag} lists {len(value)} values, above the limit of {self.max_items}")
         if self.type == "choice" and value not in self.choices:
-            raise ConfigError(f"{self.flag} must be one of {', '.join(map(str, self.choices))}, got {value!r}")
+            raise ConfigError(f"{flag} must be one of {', '.join(map(str, self.choices))}, got {value!r}")
         if self.type in ("int", "float", "int_list"):
             for item in items:
-                check_range(self.flag, item, self.low, self.high, integer=self.type != "float")
+                check_range(flag, item, self.low, self.high, integer=self.type != "float")
         if self.type in ("str", "path") and not value:
-            raise ConfigError(f"{self.flag} must not be empty")
+            raise ConfigError(f"{flag} must not be empty")
         return value
 
     def _convert(self, value):

@@ -3,8 +3,7 @@ import pytest
 import torch
 
 from explorer.data.registry import load_dataset
-from explorer.models.base import build_model
-from explorer.models.image import image_model_config
+from explorer.models.registry import build_model, image_model_config
 from explorer.training.trainer import TrainConfig, Trainer
 
 torch.set_num_threads(1)

@@ -19,16 +19,13 @@ def readme_code() -> str:
 @contextlib.contextmanager
 def readme_kind():
     """Register the README's kind (as the module explorer.models.linear) for the duration of the block."""
-    from explorer.io.schema import MODEL_CONFIGS
-    from explorer.models import base
+    from explorer.models import registry
 
-    base.model_classes()  # the built-in kinds first, as the app has them
     module = types.ModuleType("explorer.models.linear")
     sys.modules[module.__name__] = module
     try:
         exec(compile(readme_code(), str(README), "exec"), module.__dict__)
         yield module
     finally:
-        base._REGISTRY.pop(KIND, None)
-        MODEL_CONFIGS.pop(KIND, None)
+        registry.unregister_kind(KIND)
         sys.modules.pop(module.__name__, None)

@@ -68,11 +68,13 @@ def test_autoencoder_and_transformer_train_and_report_reconstruction(tmp_path, c
 
 
 def test_text_errors_exit_2(sentence_vae, tmp_path, capsys):
-    assert main(["train", "--model", "sentence-vae", "--dataset", "digits", "--out", str(tmp_path / "x.safetensors")]) == 2
+    assert main(["train", "--model", "sentence-vae", "--dataset", "digits",
+                 "--out", str(tmp_path / "x.safetensors")]) == 2
     assert "needs a text corpus" in capsys.readouterr().err
     empty = tmp_path / "empty.txt"
     empty.write_text("")
-    assert main(["train", "--model", "sentence-vae", "--dataset", f"text:{empty}", "--out", str(tmp_path / "y.safetensors")]) == 2
+    assert main(["train", "--model", "sentence-vae", "--dataset", f"text:{empty}",
+                 "--out", str(tmp_path / "y.safetensors")]) == 2
     assert f"{empty} is empty" in capsys.readouterr().err
     assert main(["export", str(sentence_vae), "--what", "interpolation", "--from", "   ", "--to", "a cat",
                  "--out", str(tmp_path / "z.txt")]) == 2

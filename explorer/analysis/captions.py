@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 INACTIVE_KL = 0.01  # nats: below this a dimension is shown as inactive
 
 

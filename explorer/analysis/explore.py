@@ -15,6 +15,7 @@ from explorer.analysis.preview import set_map, stored_map
 from explorer.analysis.projection import Projection
 from explorer.domains import domain_for
 from explorer.errors import ConfigError
+from explorer.exploring import default
 from explorer.io.checkpoint import Checkpoint
 from explorer.io.display import printable
 from explorer.models.base import Posterior
@@ -27,7 +28,7 @@ class ModelExplorer:
         self.checkpoint = checkpoint
         self.model = checkpoint.model.eval()
         self.domain = domain_for(checkpoint.dataset)
-        self.decode_config = None  # text models: an explorer.analysis.decoding.DecodeConfig
+        self.decode_config = None  # text models: an explorer.domains.decoding.DecodeConfig
         preview = checkpoint.preview
         self.layout = self.model.latent_layout
         self.means = np.asarray(preview.means, dtype=np.float32)  # points: continuous means, then probabilities
@@ -63,8 +64,12 @@ class ModelExplorer:
         return self.model.conditional
 
     @property
-    def variational(self) -> bool:
-        return self.model.variational
+    def has_kl(self) -> bool:
+        return self.model.has_kl
+
+    @property
+    def has_prior(self) -> bool:
+        return self.model.has_prior
 
     @property
     def latent_dim(self) -> int:
@@ -285,14 +290,22 @@ class ModelExplorer:
             return [f"component {c} (class {name})" for c, name in enumerate(names)]
         return [f"component {c}" for c in range(count)]
 
-    def interpolation(self, z_a, z_b, steps: int = 10, method: str = "lerp", cond=None):
+    def interpolation(self, z_a, z_b, steps: int = default("interpolation_steps"),
+                      method: str = default("interpolation_method"), cond=None):
         path = self.interpolation_path(z_a, z_b, steps, method)
         return self.decode(path, cond), path
 
-    @staticmethod
-    def interpolation_path(z_a, z_b, steps: int = 10, method: str = "lerp") -> np.ndarray:
+    def path_method(self, method: str) -> str:
+        """``auto``: slerp under a Gaussian prior (it keeps the norm such a prior expects), lerp otherwise."""
+        if method != "auto":
+            return method
+        return "slerp" if self.has_prior and not self.model.prior_components else "lerp"
+
+    def interpolation_path(self, z_a, z_b, steps: int = default("interpolation_steps"),
+                           method: str = default("interpolation_method")) -> np.ndarray:
         return latent.interpolate(torch.as_tensor(np.asarray(z_a, dtype=np.float32)),
-                                  torch.as_tensor(np.asarray(z_b, dtype=np.float32)), steps, method).numpy()
+                                  torch.as_tensor(np.asarray(z_b, dtype=np.float32)), steps,
+                                  self.path_method(method)).numpy()
 
     def class_swap(self, z, classes=None):
         if not self.conditional:
@@ -399,7 +412,7 @@ class ModelExplorer:
     def code_spread(self) -> np.ndarray | None:
         """For a deterministic encoder (no KL to show): each code dimension's standard deviation over the preview
         items, so a dimension the encoder does not use stands out; None for a variational model."""
-        if self.variational:
+        if self.has_kl:
             return None
         return self.means[:, :self.continuous_dim].std(0)
 
@@ -446,7 +459,7 @@ class ModelExplorer:
         """What saving writes: the checkpoint with its preview set (never the whole dataset mapped here)."""
         return self.checkpoint if self.preview_explorer is None else self.preview_explorer.checkpoint_to_save
 
-    def adopt_map_of(self, other: "ModelExplorer") -> None:
+    def adopt_map_of(self, other: ModelExplorer) -> None:
         """Place new latents as ``other``'s map does (this explorer's points were placed on that map)."""
         with self._projection_lock:
             self._fitted_projection = other._fitted_projection
@@ -475,7 +488,7 @@ class ModelExplorer:
         """The preview items' posterior σ per continuous dimension; None for a deterministic encoder."""
         return None if self.logvars is None else np.exp(0.5 * self.logvars)
 
-    def same_items(self, other: "ModelExplorer | None") -> bool:
+    def same_items(self, other: ModelExplorer | None) -> bool:
         """Whether ``other`` explores the same preview items in the same order (two models of one dataset and
         split), so an item index means the same item in both."""
         if other is None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from explorer.analysis.decoding import DecodeConfig, decode_ids
 from explorer.data.base import Split
+from explorer.domains.decoding import DecodeConfig, decode_ids
 from explorer.errors import ConfigError
 from explorer.models.base import Batch, LatentModel
 

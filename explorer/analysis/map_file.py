@@ -12,8 +12,8 @@ from pathlib import Path
 
 from explorer.analysis.preview import map_means, set_map
 from explorer.analysis.projection import DEFAULT_METHOD, METHODS, Projection
+from explorer.atomic import WriteError
 from explorer.errors import CheckpointError, ExplorerError
-from explorer.io.atomic import WriteError
 
 
 def refuse_read_only(path) -> None:

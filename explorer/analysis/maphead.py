@@ -18,7 +18,8 @@ MIN_ITEMS = 50  # with fewer mapped items too few would be held out for an R² w
 
 @dataclass
 class MapHead:
-    """``config``: {"input_dim": D, "hidden": [widths]}; ``arrays``: the weights named as in ``tensor_shapes``."""
+    """``config``: {"input_dim": D, "hidden": [widths]}; ``arrays``: the weights named as in
+    ``explorer.io.map_meta.head_tensor_shapes``."""
 
     config: dict
     arrays: dict[str, np.ndarray]
@@ -33,17 +34,6 @@ class MapHead:
             if i < layers - 1:
                 h = np.maximum(h, 0.0)
         return (h * a["out_scale"] + a["out_shift"]).astype(np.float32)
-
-
-def tensor_shapes(config: dict) -> dict[str, tuple[int, ...]]:
-    """The shape of every weight a head with this config has: standardisation of its input and output and one
-    weight matrix and bias per layer."""
-    widths = [int(config["input_dim"]), *(int(w) for w in config["hidden"]), 2]
-    shapes = {"in_shift": (widths[0],), "in_scale": (widths[0],), "out_shift": (2,), "out_scale": (2,)}
-    for i, (fan_in, fan_out) in enumerate(zip(widths[:-1], widths[1:])):
-        shapes[f"w{i}"] = (fan_in, fan_out)
-        shapes[f"b{i}"] = (fan_out,)
-    return shapes
 
 
 def fit_map_head(latents: np.ndarray, points: np.ndarray, seed: int = 0) -> tuple[MapHead, float | None]:

@@ -193,7 +193,7 @@ def evaluate(model: LatentModel, split: Split, nll_samples: int = 0, batch_size:
                 metrics["discrete_accuracy"] = accuracy
             metrics.update(model.extra_metrics(posterior, split.y))
     if nll_samples > 0:
-        nll = iw_nll(model, split, nll_samples) if model.variational else recon
+        nll = iw_nll(model, split, nll_samples) if model.has_kl else recon
         metrics["nll_iw"] = float(nll.mean())
     if split.lengths is not None:
         counts = word_counts(split, tokenizer)

@@ -65,7 +65,8 @@ def map_means(means: np.ndarray, method: str = DEFAULT_METHOD, worker=None, seed
                 pass
         return project(means, method, seed)
     except Exception as exc:  # noqa: BLE001 - any failure of the fitting library, relayed or raised here
-        warnings.warn(f"the {method} map could not be fitted ({type(exc).__name__}: {exc}); saved with a PCA map")
+        warnings.warn(f"the {method} map could not be fitted ({type(exc).__name__}: {exc}); saved with a PCA map",
+                      stacklevel=2)
         return project(means, "pca", seed)
 
 

@@ -13,18 +13,17 @@ import os
 import re
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from explorer.analysis.maphead import MapHead, fit_map_head
 from explorer.errors import ConfigError
+from explorer.io.map_meta import DEFAULT_METHOD, METHODS
 
-METHODS = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE", "latent": "Latent (2-D)"}  # id -> the name shown
 # latent: a 2-D latent is its own map
-DEFAULT_METHOD = "umap"
 UMAP_PARAMS = {"n_neighbors": 15, "min_dist": 0.1, "n_epochs": 200, "metric": "euclidean"}
 TSNE_PARAMS = {"perplexity": 30.0, "init": "pca"}
 MIN_ITEMS = {"umap": 30, "tsne": 10, "pca": 1, "latent": 1}  # below these a neighbour graph says little

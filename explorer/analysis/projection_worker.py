@@ -24,8 +24,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -195,7 +195,8 @@ def _serve(inbox, outbox) -> None:
             return
         try:
             result = project(points, method, seed,
-                             progress=lambda fraction, text: send(("progress", request, fraction, text)))
+                             progress=lambda fraction, text, request=request: send(("progress", request, fraction,
+                                                                                     text)))
         except Exception as error:  # noqa: BLE001 - every failure goes back to the parent, the worker lives on
             send(("failed", request, _picklable(error)))
         else:

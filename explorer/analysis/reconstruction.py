@@ -8,8 +8,9 @@ from dataclasses import asdict, dataclass, replace
 
 import torch
 
-from explorer.analysis.decoding import DecodeConfig, decode_ids
 from explorer.data.base import Split
+from explorer.domains.decoding import DecodeConfig, decode_ids
+from explorer.domains.text import for_tokenizer
 from explorer.models.base import LatentModel
 
 
@@ -74,7 +75,7 @@ def reconstruct_texts(model: LatentModel, split: Split, tokenizer, decode: Decod
         part = split.subset(slice(start, start + batch_size))
         x = part.x[:, : int(part.lengths.max())].to(model.device)
         mean = model.encode(x, None, part.lengths.to(model.device)).mean
-        out += [tokenizer.decode(ids) for ids in decode_ids(model, mean, decode)]
+        out += [tokenizer.decode(ids) for ids in decode_ids(model, mean, for_tokenizer(decode, tokenizer))]
     return out
 
 
@@ -99,8 +100,7 @@ def typed_reconstruction(explorer, sentence: str, mean=None) -> TypedReconstruct
     decoding settings and score the text against what was typed."""
     domain = explorer.domain
     mean = explorer.encode_items([sentence])[0] if mean is None else mean
-    ids = decode_ids(explorer.model, torch.as_tensor(mean).reshape(1, -1),
-                     explorer.decode_config or DecodeConfig())[0]
+    ids = domain.decode_ids(explorer.model, torch.as_tensor(mean).reshape(1, -1), explorer.decode_config)[0]
     text = domain.text_of(ids)
     return TypedReconstruction(text, sentence_bleu(text, sentence), token_accuracy([text], [sentence]),
                                _words(text) == _words(sentence))

@@ -4,7 +4,7 @@ inspector work on any of them. The checkpoint's own preview set is what is saved
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch

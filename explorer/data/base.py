@@ -51,7 +51,7 @@ class Split:
     def __len__(self) -> int:
         return self.x.shape[0]
 
-    def subset(self, index: torch.Tensor | slice) -> "Split":
+    def subset(self, index: torch.Tensor | slice) -> Split:
         pick = lambda t: None if t is None else t[index]  # noqa: E731
         texts = None
         if self.texts is not None:

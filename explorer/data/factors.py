@@ -24,7 +24,7 @@ import torch
 
 from explorer.data.base import Dataset, FactorTable, Split, seeded_split
 from explorer.errors import DataError
-from explorer.io.files import open_regular
+from explorer.files import open_regular
 
 SIDE = 64
 SUPERSAMPLE = 4
@@ -151,7 +151,7 @@ def _read_cache(path: Path) -> np.ndarray:
 
 
 def _write_cache(path: Path, packed: np.ndarray) -> None:
-    from explorer.io.atomic import atomic_path
+    from explorer.atomic import atomic_path
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -208,7 +208,7 @@ class GroundTruth:
     index: torch.Tensor  # dSprites index -> (split, row): row in train for 0..n_train-1, then test
 
     @classmethod
-    def of(cls, dataset: Dataset) -> "GroundTruth":
+    def of(cls, dataset: Dataset) -> GroundTruth:
         if dataset.factors is None or dataset.id not in DATASET_IDS:
             raise DataError(f"dataset {dataset.id!r} has no ground-truth generator")
         train_idx, test_idx = seeded_split(COUNT, TEST_FRACTION, SPLIT_SEED)

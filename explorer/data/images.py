@@ -14,11 +14,12 @@ import torch
 
 from explorer.data.base import Dataset, Split, seeded_split
 from explorer.errors import DataError
-from explorer.io.files import open_regular
+from explorer.files import open_regular
 from explorer.limits import MAX_IDX_BYTES
 
 DIGIT_NAMES = [str(i) for i in range(10)]
-FASHION_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+FASHION_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                 "Ankle boot"]
 SPLIT_SEED = 1234  # fixed so every run, CLI or GUI, sees the same held-out images
 IDX_FILES = {
     "train_x": "train-images-idx3-ubyte",
@@ -29,7 +30,8 @@ IDX_FILES = {
 IDX_DATASETS = {
     # id: (folder names tried inside each search root, openml name, class names)
     "mnist": (["MNIST/raw", "mnist", "MNIST"], "mnist_784", DIGIT_NAMES),
-    "fashion-mnist": (["FashionMNIST/raw", "fashion-mnist", "FashionMNIST", "fashion_mnist"], "Fashion-MNIST", FASHION_NAMES),
+    "fashion-mnist": (["FashionMNIST/raw", "fashion-mnist", "FashionMNIST", "fashion_mnist"], "Fashion-MNIST",
+                      FASHION_NAMES),
 }
 DEBIAN_DIRS = {"fashion-mnist": Path("/usr/share/datasets/fashion-mnist"), "mnist": Path("/usr/share/datasets/mnist")}
 
@@ -170,7 +172,8 @@ def load_idx_dataset(dataset_id: str, data_dir: str | os.PathLike | None = None,
             raise DataError(
                 f"dataset {dataset_id!r} not found{where} (looked for {IDX_FILES['train_x']}[.gz] and its three "
                 f"sibling IDX files). Pass --data-dir FOLDER holding them, or --download to fetch it once from OpenML"
-                + (", or on Debian/Ubuntu: apt-get install dataset-fashion-mnist" if dataset_id == "fashion-mnist" else ""))
+                + (", or on Debian/Ubuntu: apt-get install dataset-fashion-mnist"
+                   if dataset_id == "fashion-mnist" else ""))
         folder = _download_idx(dataset_id)
     paths = {key: _idx_path(folder, stem) for key, stem in IDX_FILES.items()}
     arrays = {key: read_idx(path) for key, path in paths.items()}

@@ -16,13 +16,28 @@ from pathlib import Path
 import torch
 
 from explorer.data.base import Dataset, Split, seeded_split
-from explorer.data.tokenizers import (DEFAULT_TOKENIZER, DEFAULT_VOCAB_SIZE, MIN_VOCAB_SIZE, TOKENIZER_KINDS,
-                                      BpeTokenizer, TextTokenizer, WordTokenizer, words)
+from explorer.data.tokenizers import (
+    DEFAULT_TOKENIZER,
+    DEFAULT_VOCAB_SIZE,
+    MIN_VOCAB_SIZE,
+    TOKENIZER_KINDS,
+    BpeTokenizer,
+    TextTokenizer,
+    WordTokenizer,
+    words,
+)
 from explorer.data.tokens import SPECIALS
 from explorer.errors import DataError
-from explorer.io.files import open_regular
-from explorer.limits import (MAX_CORPUS_BYTES, MAX_SEED, MAX_SEQ_LEN, MAX_SENTENCE_CHARS, MAX_TOKEN_CHARS, MAX_VOCAB,
-                             check_range)
+from explorer.files import open_regular
+from explorer.limits import (
+    MAX_CORPUS_BYTES,
+    MAX_SEED,
+    MAX_SENTENCE_CHARS,
+    MAX_SEQ_LEN,
+    MAX_TOKEN_CHARS,
+    MAX_VOCAB,
+    check_range,
+)
 
 WORDNET_FILES = {"noun": "data.noun", "verb": "data.verb", "adj": "data.adj", "adv": "data.adv"}
 WORDNET_DIRS = [Path("/usr/share/wordnet"), Path.home() / "nltk_data/corpora/wordnet",

@@ -9,6 +9,7 @@ after they pass ``check_bpe``, so a received file can describe a tokenizer but n
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -38,6 +39,11 @@ class TextTokenizer(Protocol):
     def describe(self) -> dict: ...
 
 
+def printable_text(text: str) -> str:
+    """``text`` without control characters (a sampled byte sequence can spell one; a line must stay a line)."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cc")
+
+
 def _real_ids(ids) -> list[int]:
     """Ids up to the first <eos>, without <pad> and <bos>."""
     out = []
@@ -58,6 +64,7 @@ class WordTokenizer:
     lowercase: bool = True
     split_punct: bool = True
     kind: str = "word"
+    never_generated: tuple[int, ...] = ()
 
     def __post_init__(self):
         self.index = {token: i for i, token in enumerate(self.tokens)}
@@ -138,9 +145,14 @@ class BpeTokenizer:
         self._tokenizer = Tokenizer(model)
         self._tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
         self._tokenizer.decoder = decoders.ByteLevel()
+        # Pieces that spell a control byte (typed text never has one: whitespace is normalised) are never
+        # generated.
+        self.never_generated = tuple(
+            i for i in range(len(SPECIALS), len(self.tokens))
+            if any(unicodedata.category(ch) == "Cc" for ch in self._tokenizer.decode([i])))
 
     @classmethod
-    def train(cls, sentences: list[str], vocab_size: int = DEFAULT_VOCAB_SIZE) -> "BpeTokenizer":
+    def train(cls, sentences: list[str], vocab_size: int = DEFAULT_VOCAB_SIZE) -> BpeTokenizer:
         from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
         tokenizer = Tokenizer(models.BPE())
@@ -160,7 +172,7 @@ class BpeTokenizer:
         return self._tokenizer.encode(text, add_special_tokens=False).ids
 
     def decode(self, ids) -> str:
-        return self._tokenizer.decode(_real_ids(ids), skip_special_tokens=True).strip()
+        return printable_text(self._tokenizer.decode(_real_ids(ids), skip_special_tokens=True)).strip()
 
     def unknown(self, text: str) -> list[str]:
         return []

@@ -2,12 +2,19 @@
 through the tokenizer the model was trained with (plain text in, plain text out)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 
-from explorer.analysis.decoding import DecodeConfig, decode_ids
 from explorer.data.tokenizers import PAD_ID, tokenizer_for
+from explorer.domains.decoding import DecodeConfig, decode_ids
 from explorer.errors import DataError
 from explorer.models.base import LatentModel
+
+
+def for_tokenizer(decode: DecodeConfig | None, tokenizer) -> DecodeConfig:
+    """``decode`` (the defaults if None) with the tokenizer's unprintable pieces banned."""
+    return replace(decode or DecodeConfig(), banned=tuple(tokenizer.never_generated))
 
 
 class TextDomain:
@@ -17,9 +24,13 @@ class TextDomain:
         self.tokenizer = tokenizer_for(dataset_info)
         self.max_len = int(dataset_info["max_len"])
 
+    def decode_ids(self, model: LatentModel, z: torch.Tensor, decode: DecodeConfig | None = None) -> list[list[int]]:
+        """Token ids decoded from latents, never a token this tokenizer could not show."""
+        return decode_ids(model, z, for_tokenizer(decode, self.tokenizer))
+
     def render(self, model: LatentModel, z: torch.Tensor, cond=None, decode: DecodeConfig | None = None,
                **_options) -> list[str]:
-        return [self.tokenizer.decode(ids) for ids in decode_ids(model, z, decode)]
+        return [self.tokenizer.decode(ids) for ids in self.decode_ids(model, z, decode)]
 
     def text_of(self, ids) -> str:
         return self.tokenizer.decode(ids)

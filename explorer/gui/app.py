@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from explorer.io.files import is_regular_file
+from explorer.files import is_regular_file
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT_TIMEOUT_S = 60.0

@@ -10,19 +10,34 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QFormLayout, QGridLayout, QHBoxLayout, QLabel, QMainWindow, QPushButton, QScrollArea,
-                               QSplitter, QTableWidget, QTableWidgetItem, QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
-from explorer.analysis import compare
+from explorer import exploring
 from explorer.errors import ExplorerError
 from explorer.gui import settings
 from explorer.gui.concurrent import TaskRunner, WorkerThread
-from explorer.gui.widgets.controls import float_box, int_box
+from explorer.gui.widgets.controls import option_box
 from explorer.gui.widgets.curve_plot import CurvePlot
 from explorer.gui.widgets.export import IMAGE_FILTERS, export_widget
 from explorer.gui.widgets.items_view import ItemsView
 from explorer.gui.widgets.style import class_color
 from explorer.io.display import printable
+from explorer.metric_catalog import CURVES
+from explorer.training import compare
 
 CHECKPOINT_FILTER = "Checkpoints (*.safetensors)"
 SAMPLES_PER_RUN = 16
@@ -120,7 +135,7 @@ class CompareWindow(QMainWindow):
             action.setToolTip(tip)
             action.triggered.connect(slot)
 
-        self.plots = {curve.name: CurvePlot(curve.title, "epoch") for curve in compare.CURVES}
+        self.plots = {curve.name: CurvePlot(curve.title, "epoch") for curve in CURVES}
         self.plots_widget = QWidget()
         grid = QGridLayout(self.plots_widget)
         for i, plot in enumerate(self.plots.values()):
@@ -132,10 +147,10 @@ class CompareWindow(QMainWindow):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setToolTip("Each run's test metrics; hover a row for the settings it was trained with.")
 
-        self.count = int_box(1, 256, SAMPLES_PER_RUN, "How many samples each run draws from its prior.")
-        self.temperature = float_box(0.1, 3.0, 1.0, 0.1, "Scales the prior's standard deviation.")
-        self.seed = int_box(0, 1_000_000, 0, "The seed: the same for every run, so the noise is shared when "
-                                             "latent sizes agree.")
+        self.count = option_box(exploring.option("samples_count"))
+        self.count.setValue(SAMPLES_PER_RUN)
+        self.temperature = option_box(exploring.option("temperature"))
+        self.seed = option_box(exploring.option("seed"))
         self.reseed = QPushButton("Reseed")
         self.reseed.setToolTip("Draw new samples with the next seed.")
         form = QFormLayout()
@@ -273,7 +288,7 @@ class CompareWindow(QMainWindow):
             plot.clear_curves()
         weights = set()
         for position, run in enumerate(self.runs):
-            for curve in compare.CURVES:
+            for curve in CURVES:
                 key, epochs, values = compare.curve_values(run, curve)
                 if key is None:
                     continue
@@ -281,7 +296,7 @@ class CompareWindow(QMainWindow):
                 weights.add(key if curve.name == "weight" else None)
                 self.plots[curve.name].set_curve(name, epochs, values, color=self.color(position),
                                                  symbol="o" if len(epochs) == 1 else None)
-        first = compare.CURVES[0].name
+        first = CURVES[0].name
         for name, plot in self.plots.items():
             plot.plotItem.legend.setVisible(name == first or (name == "weight" and len(weights - {None}) > 1))
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QImage, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabWidget, QToolButton
 
 from explorer.errors import ExplorerError
 from explorer.gui import lessons, settings
-from explorer.io.display import printable
 from explorer.gui.compare_window import CompareWindow
 from explorer.gui.concurrent import TaskRunner
 from explorer.gui.dialogs import Prompts
@@ -29,6 +27,7 @@ from explorer.gui.panels.training_panel import TrainingPanel
 from explorer.gui.panels.traversal_panel import TraversalPanel
 from explorer.gui.session import Session
 from explorer.gui.widgets.scrolling import vertical_scroll
+from explorer.io.display import printable
 
 CHECKPOINT_FILTER = "Checkpoints (*.safetensors)"
 

@@ -79,7 +79,7 @@ class Session(QObject):
         self.dim_selected.emit(self.dim)
 
     def set_decode_config(self, config) -> None:
-        """How a text model's panels turn latents into sentences (an explorer.analysis.decoding.DecodeConfig)."""
+        """How a text model's panels turn latents into sentences (an explorer.domains.decoding.DecodeConfig)."""
         self.explorer.decode_config = config
         self.decoding_changed.emit()
 

@@ -13,18 +13,26 @@ from pathlib import Path
 import numpy as np
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load as load_tensors, save as serialize
+from safetensors.torch import load as load_tensors
+from safetensors.torch import save as serialize
 
 import explorer
+from explorer.atomic import WriteError, check_output_path, write_atomic
 from explorer.errors import CheckpointError, ExplorerError
-from explorer.io.atomic import WriteError, check_output_path, write_atomic
-from explorer.io.files import open_regular
+from explorer.files import open_regular
 from explorer.io.header import Header, header_length, parse_header
-from explorer.io.preview import (META_KEY, Preview, preview_from_tensors, preview_values_problem,
-                                 read_metadata_and_header, validate_header)
+from explorer.io.preview import (
+    META_KEY,
+    Preview,
+    preview_from_tensors,
+    preview_values_problem,
+    read_metadata_and_header,
+    validate_header,
+)
 from explorer.io.schema import ValidMeta
 from explorer.limits import MAX_CHECKPOINT_BYTES
-from explorer.models.base import LatentModel, build_model
+from explorer.models.base import LatentModel
+from explorer.models.registry import build_model
 
 FORMAT_VERSION = 2  # 2: optimizer states per named optimizer; 1 (one unnamed state) is still read
 TORCH_DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.float16: "F16", torch.bfloat16: "BF16",
@@ -82,7 +90,7 @@ def save_checkpoint(path, model: LatentModel, meta: dict, preview: Preview | Non
             full_meta["map"] = preview.map_info
     full_meta.update(format_version=FORMAT_VERSION, app_version=explorer.__version__,
                      created=full_meta.get("created")
-                     or datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                     or datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
                      model_config=model.config, optimizer=optimizer_meta)
     try:
         header = {META_KEY: json.dumps(full_meta, allow_nan=True)}

@@ -5,16 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
+from explorer.atomic import atomic_path
 from explorer.errors import ConfigError
-from explorer.io.atomic import atomic_path
 from explorer.io.display import csv_text
-from explorer.limits import MAX_GRID_PIXELS
+from explorer.limits import MAX_GRID_PIXELS, MAX_GRID_SCALE
 
 
 def _atomic_write(path, write: Callable[[io.IOBase], None], binary: bool = True) -> Path:
@@ -121,7 +121,6 @@ def auto_scale(cell_height: int, target: int = 64) -> int:
     return max(1, min(MAX_GRID_SCALE, round(target / max(1, cell_height))))
 
 
-MAX_GRID_SCALE = 32
 LABEL_GAP = 4  # pixels between a label and the grid
 MIN_LABEL_PX = 8
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from explorer.errors import CheckpointError
-from explorer.io.files import loads_json
+from explorer.files import loads_json
 from explorer.limits import MAX_HEADER_BYTES, MAX_TENSORS
 
 DTYPE_SIZES = {"BOOL": 1, "U8": 1, "I8": 1, "I16": 2, "U16": 2, "F16": 2, "BF16": 2, "I32": 4, "U32": 4, "F32": 4,

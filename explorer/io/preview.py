@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from explorer.errors import CheckpointError
-from explorer.io.files import loads_json, open_regular
+from explorer.files import loads_json, open_regular
 from explorer.io.header import NOT_A_CHECKPOINT, Header, header_length, parse_header
 from explorer.io.schema import ValidMeta, check_tensors, map_head_problem, preview_problem, validate_meta
 from explorer.limits import MAX_CHECKPOINT_BYTES
@@ -39,7 +39,7 @@ class Preview:
         return {name: getattr(self, name) for name in PREVIEW_ARRAYS if getattr(self, name) is not None}
 
     @classmethod
-    def from_arrays(cls, arrays: dict, map_info: dict | None, map_head: dict | None) -> "Preview":
+    def from_arrays(cls, arrays: dict, map_info: dict | None, map_head: dict | None) -> Preview:
         return cls(inputs=arrays["inputs"], labels=arrays["labels"], means=arrays["means"],
                    logvars=arrays.get("logvars"), projection=arrays["projection"], lengths=arrays.get("lengths"),
                    map_info=map_info, map_head=map_head or None, logits=arrays.get("logits"))

@@ -7,157 +7,68 @@ version knows, and cross-field rules tie the model config to its dataset (domain
 classes). The tensors' names, dtypes and shapes are checked against the metadata here too (``check_tensors``),
 from the header alone, before a byte of tensor data is read.
 
-To add a field: add one line to its section. To add a model kind: declare its config class (a ``ModelConfig``
-subclass) with ``@config_schema("kind", ...)``. To add a preview array: one entry in ``PREVIEW_ARRAYS``.
+To add a field: add one line to its section. A model kind's config is validated by its own class
+(``explorer.models.config``). To add a preview array: one entry in ``PREVIEW_ARRAYS``.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Callable, ClassVar, Literal, Union
+from typing import Annotated, Literal, Union
 
 import numpy as np
-from pydantic import (BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, ValidationError,
-                      model_validator)
+from pydantic import BaseModel, Discriminator, Field, StringConstraints, Tag, ValidationError, model_validator
 
-from explorer.analysis.maphead import tensor_shapes as map_head_shapes
-from explorer.analysis.projection import METHODS
 from explorer.data.tokenizers import MIN_VOCAB_SIZE, TOKENIZER_KINDS, check_bpe
 from explorer.data.tokens import SPECIALS as SPECIAL_TOKENS
 from explorer.errors import CheckpointError
+from explorer.fields import (
+    Count,
+    Id,
+    Int,
+    Name,
+    Number,
+    Numbers,
+    Real,
+    Record,
+    Scalar,
+    Section,
+    Steps,
+    Text,
+    Token,
+    describe_error,
+)
 from explorer.io.header import Header, TensorEntry
-from explorer.limits import (MAX_BATCH, MAX_CHANNELS, MAX_CLASSES, MAX_CONV_BLOCKS, MAX_DISCRETE_VARIABLES,
-                             MAX_EPOCHS, MAX_FACTOR_VALUES, MAX_FACTORS, MAX_HIDDEN, MAX_HISTORY_EPOCHS,
-                             MAX_ID_CHARS, MAX_IMAGE_SIDE, MAX_LABEL_CHARS, MAX_LATENT_DIM, MAX_LAYERS, MAX_MAP_HEAD_LAYERS, MAX_MAP_HEAD_WIDTH,
-                             MAX_PREVIEW_ITEMS, MAX_SEED, MAX_SEQ_LEN, MAX_STEPS, MAX_TOKEN_CHARS, MAX_VOCAB,
-                             MAX_WORLD_SIZE)
-from explorer.models.base import model_classes
+from explorer.io.map_meta import METHODS, head_tensor_shapes
+from explorer.limits import (
+    MAX_BATCH,
+    MAX_CLASSES,
+    MAX_DISCRETE_VARIABLES,
+    MAX_EPOCHS,
+    MAX_FACTOR_VALUES,
+    MAX_FACTORS,
+    MAX_HISTORY_EPOCHS,
+    MAX_IMAGE_SIDE,
+    MAX_LATENT_DIM,
+    MAX_MAP_HEAD_LAYERS,
+    MAX_MAP_HEAD_WIDTH,
+    MAX_PREVIEW_ITEMS,
+    MAX_SEED,
+    MAX_SEQ_LEN,
+    MAX_STEPS,
+    MAX_VOCAB,
+    MAX_WORLD_SIZE,
+)
+from explorer.models.config import ImageModelConfig, ModelConfig
+from explorer.models.registry import config_class
+from explorer.models.text_config import SentenceDecoderConfig
 
 FORMAT_VERSIONS = (1, 2)  # 2: optimizer state per named optimizer
 TENSOR_PREFIXES = ("model.", "optim.", "preview.", "maphead.")
 
 
-# Building blocks
-def Int(low: int, high: int):
-    return Annotated[int, Field(ge=low, le=high)]
-
-
-def Real(low: float | None = None, high: float | None = None):
-    return Annotated[float, Field(ge=low, le=high, allow_inf_nan=False)]
-
-
-Text = Annotated[str, StringConstraints(max_length=MAX_LABEL_CHARS)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_LABEL_CHARS)]
-Id = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_CHARS)]
-Token = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TOKEN_CHARS)]
-Count = Int(0, 2**53)
-Steps = Int(0, MAX_STEPS)
-Probability = Real(0.0, 1.0)
-Number = Union[int, float]  # information only (history, metrics): NaN and infinities allowed
-Numbers = Annotated[list[Number], Field(max_length=MAX_HIDDEN)]
-Scalar = Union[bool, int, float, Text, None]
 OptimizerName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
-Sizes = Annotated[list[Int(1, MAX_HIDDEN)], Field(min_length=1, max_length=MAX_LAYERS)]
-
-
-class Section(BaseModel):
-    """A part of the metadata: exact types (no coercion of "3" to 3) and no field this version does not know."""
-
-    model_config = ConfigDict(strict=True, extra="forbid", protected_namespaces=())
-
-
-class Record(Section):
-    """An open-ended record (a history row, metrics, optimizer settings): declared fields plus any other named
-    number, flag, short string or list of numbers, kept as information."""
-
-    model_config = ConfigDict(extra="allow")
-    __pydantic_extra__: dict[Name, Union[Scalar, Numbers]] = Field(init=False)
-
-
-# Model configs, one class per family of kinds
-MODEL_CONFIGS: dict[str, type["ModelConfig"]] = {}
-
-
-def config_schema(*kinds: str) -> Callable[[type["ModelConfig"]], type["ModelConfig"]]:
-    """Class decorator: ``cls`` validates the configs of these model kinds."""
-
-    def register(cls):
-        for kind in kinds:
-            MODEL_CONFIGS[kind] = cls
-        return cls
-
-    return register
-
-
-class ModelConfig(Section):
-    domain: ClassVar[str]
-    kind: Name
-    latent_dim: Int(0, MAX_LATENT_DIM)
-    num_classes: Int(0, MAX_CLASSES) = 0
-
-    def latent_layout(self) -> tuple[int, tuple[int, ...]]:
-        """(continuous dims, categorical sizes) of the latent vector: the preview arrays' widths follow it."""
-        return self.latent_dim, ()
-
-
-@config_schema("ae", "dae", "vae", "cvae")
-class ImageModelConfig(ModelConfig):
-    domain: ClassVar[str] = "image"
-    latent_dim: Int(1, MAX_LATENT_DIM)
-    arch: Literal["mlp", "conv"]
-    input_shape: Annotated[list[Int(1, MAX_IMAGE_SIDE)], Field(min_length=3, max_length=3)]
-    hidden: Sizes
-    channels: Annotated[list[Int(1, MAX_HIDDEN)], Field(min_length=1, max_length=MAX_CONV_BLOCKS)]
-    likelihood: Literal["bernoulli", "gaussian"]
-    learned_prior: bool = False
-    noise: Real(0.0, 1e6) | None = None
-    noise_type: Literal["gaussian", "masking"] | None = None
-
-    @model_validator(mode="after")
-    def _channels(self):
-        if self.input_shape[0] > MAX_CHANNELS:
-            raise ValueError(f"input_shape has {self.input_shape[0]} channels, above the limit of {MAX_CHANNELS}")
-        if self.kind == "cvae" and self.num_classes < 2:
-            raise ValueError("a CVAE needs num_classes >= 2")
-        return self
-
-
-@config_schema("sentence-vae", "sentence-ae", "lm")
-class TextModelConfig(ModelConfig):
-    domain: ClassVar[str] = "text"
-    vocab_size: Int(len(SPECIAL_TOKENS), MAX_VOCAB)
-    embed_dim: Int(1, MAX_HIDDEN)
-    hidden_dim: Int(1, MAX_HIDDEN)
-    rnn: Literal["gru", "lstm"]
-    bidirectional: bool
-    num_layers: Int(1, MAX_LAYERS)
-    word_dropout: Probability
-    embed_dropout: Real(0.0, 0.99)
-    z_every_step: bool
-    max_len: Int(1, MAX_SEQ_LEN)
-    pad_id: Literal[0]
-    unk_id: Literal[1]
-    bos_id: Literal[2]
-    eos_id: Literal[3]
-    # Absent in files written before pooling and the Transformer decoder: the last state, a recurrent decoder.
-    pool: Literal["last", "mean", "max"] = "last"
-    decoder: Literal["rnn", "transformer"] = "rnn"
-    inject: Literal["memory", "embedding", "both"] | None = None
-    heads: Int(1, MAX_HIDDEN) | None = None
-    dropout: Real(0.0, 0.99) = 0.0
-    reset_decoder: bool | None = None
-    mean_batchnorm: Real(0.0, 10.0) | None = None
-    encoder_word_drop: Real(0.0, 0.9) | None = None
-
-    @model_validator(mode="after")
-    def _latent(self):
-        if self.kind in ("sentence-vae", "sentence-ae") and self.latent_dim < 1:
-            raise ValueError(f"a {self.kind} needs latent_dim >= 1")
-        if self.decoder == "transformer" and (self.heads is None or self.hidden_dim % self.heads):
-            raise ValueError("a Transformer decoder needs a number of heads dividing hidden_dim")
-        if self.kind == "lm" and self.latent_dim != 0:
-            raise ValueError("a language model has latent_dim 0")
-        return self
 
 
 # The dataset a model was trained on
@@ -417,14 +328,13 @@ def validate_meta(where: str, meta) -> ValidMeta:
         raise CheckpointError(f"{where} was written by a newer Latent Explorer (format {version}; this version reads "
                               f"up to {max(FORMAT_VERSIONS)}): upgrade to open it")
     parsed = _validate(where, CheckpointMeta, meta, "")
-    model_classes()  # the built-in kinds declare their config schemas where they are defined
     config = meta["model_config"]
     kind = config.get("kind") if isinstance(config, dict) else None
-    if not isinstance(kind, str) or kind not in MODEL_CONFIGS:
-        shown = repr(kind)[:60]
-        raise CheckpointError(f"{where}: metadata field model_config.kind is {shown}; expected one of "
-                              f"{', '.join(sorted(MODEL_CONFIGS))}")
-    model = _validate(where, MODEL_CONFIGS[kind], config, "model_config")
+    try:
+        schema = config_class(kind, CheckpointError)
+    except CheckpointError as exc:
+        raise CheckpointError(f"{where}: metadata field model_config.kind: {exc}") from None
+    model = _validate(where, schema, config, "model_config")
     _check_agreement(where, parsed, model)
     return ValidMeta(parsed, model)
 
@@ -434,56 +344,6 @@ def _validate(where: str, schema: type[BaseModel], value, prefix: str):
         return schema.model_validate(value)
     except ValidationError as exc:
         raise CheckpointError(f"{where}: {describe_error(exc, value, prefix)}") from None
-
-
-def describe_error(exc: ValidationError, value, prefix: str = "") -> str:
-    """The first problem of a pydantic error as "metadata field a.b[2]: what was expected" (no input echoed).
-    Pydantic puts the member names of a union (bool, int, ...) in an error's location; they are told apart from
-    field names by walking the validated value, and listed as the accepted types."""
-    errors = exc.errors(include_url=False, include_input=False)
-    first = errors[0]
-    loc, tags = _field_path(value, first)
-    if tags and tags[0][:1].isupper():  # one member of a union of sections: report the problem inside it
-        loc, tags = loc + [int(t) if t.isdecimal() else t for t in tags[1:]], []
-    path = prefix + "".join(f"[{part}]" if isinstance(part, int) else f".{str(part)[:60]}" for part in loc)
-    path = path.lstrip(".") or "(top level)"
-    if tags:
-        accepted = []
-        for error in errors:
-            error_loc, error_tags = _field_path(value, error)
-            if error_loc == loc and error_tags and error_tags[0] not in accepted:
-                accepted.append(error_tags[0])
-        message = f"wrong type or out of range (accepted: {', '.join(_type_name(tag) for tag in accepted)})"
-    elif first["type"] == "extra_forbidden":
-        message = "unknown field (this version does not know it)"
-    elif first["type"] == "missing":
-        message = "missing"
-    else:
-        message = re.sub(r" or instance of \w+", "", first["msg"].removeprefix("Value error, "))
-    return f"metadata field {path}: {message}"
-
-
-def _field_path(value, error: dict) -> tuple[list, list[str]]:
-    """Split a pydantic error location into the path of keys and indexes into ``value`` and the union tags."""
-    path, tags, loc = [], [], error["loc"]
-    for position, part in enumerate(loc):
-        if tags:
-            tags.append(str(part))
-        elif isinstance(value, dict) and isinstance(part, str) and (
-                part in value or (error["type"] == "missing" and position == len(loc) - 1)):
-            path.append(part)
-            value = value.get(part)
-        elif isinstance(value, list) and isinstance(part, int):
-            path.append(part)
-            value = value[part] if 0 <= part < len(value) else None
-        else:
-            tags.append(str(part))
-    return path, tags
-
-
-def _type_name(tag: str) -> str:
-    tag = tag.split("[")[0]
-    return {"constrained-str": "str", "function-after": "object"}.get(tag, tag)
 
 
 def _check_agreement(where: str, meta: CheckpointMeta, model: ModelConfig) -> None:
@@ -497,7 +357,7 @@ def _check_agreement(where: str, meta: CheckpointMeta, model: ModelConfig) -> No
         refuse(f"model kind {model.kind!r} works on {model.domain} data, the dataset is {dataset.domain}")
     if isinstance(model, ImageModelConfig) and list(dataset.shape) != list(model.input_shape):
         refuse(f"the model's input_shape {model.input_shape} differs from the dataset shape {dataset.shape}")
-    if isinstance(model, TextModelConfig):
+    if isinstance(model, SentenceDecoderConfig):
         if len(dataset.vocab) != model.vocab_size:
             refuse(f"the vocabulary has {len(dataset.vocab)} tokens, the model's vocab_size is {model.vocab_size}")
         if list(dataset.shape) != [dataset.max_len]:
@@ -574,7 +434,7 @@ def _check_map_head(where: str, valid: ValidMeta, arrays: dict[str, TensorEntry]
     if head.input_dim != width:
         raise CheckpointError(f"{where}: the map head takes {head.input_dim} inputs, the model's latents have "
                               f"{width}")
-    expected = map_head_shapes(head.model_dump())
+    expected = head_tensor_shapes(head.model_dump())
     for name, shape in expected.items():
         entry = arrays.get(name)
         if entry is None:

@@ -10,89 +10,26 @@ the roll live in the first two code dimensions; any further dimension is standar
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
 
 import torch
 import torch.nn.functional as F
-from pydantic import Field, model_validator
 from torch import nn
 
 from explorer.errors import ConfigError
-from explorer.io.schema import ImageModelConfig, Int, Sizes, config_schema
-from explorer.limits import MAX_CLASSES, MAX_HIDDEN
-from explorer.models.base import Batch, Posterior, StepContext, register_model
-from explorer.models.image import IMAGE_OPTIONS, ImageModel, image_model_config
-from explorer.options import Option
+from explorer.models.base import Batch, Posterior, StepContext
+from explorer.models.config import AdversarialAutoEncoderConfig
+from explorer.models.image import ImageModel
 
-PRIORS = ("gaussian", "mixture", "swiss-roll")
-MIXTURE_COMPONENTS = 10  # without --label-prior
 PETAL_RADIUS, PETAL_SIGMA_RADIAL, PETAL_SIGMA_TANGENTIAL = 2.0, 0.5, 0.1
 ROLL_TURNS, ROLL_RADIUS, ROLL_WIDTH = 1.5, 3.0, 0.15
 ROLL_GRID = 2000  # points along the roll when finding the segment a code lies nearest to
 
-PRIOR = Option("prior", "choice", "gaussian", "Adversarial AE: the prior the codes are driven to: a standard "
-               "Gaussian, a mixture of Gaussians (petals around the origin) or a swiss roll.", label="Prior",
-               choices=PRIORS)
-LABEL_PRIOR = Option("label_prior", "bool", False, "Adversarial AE: the discriminator also sees the one-hot label and "
-                     "each item's prior sample comes from its label's component (mixture or swiss roll).",
-                     label="Label picks the component")
-DISCRIMINATOR = Option("discriminator_hidden", "int_list", [256, 256], "Adversarial AE: the discriminator's hidden "
-                       "layer sizes.", label="Discriminator layers", low=1, high=MAX_HIDDEN, group="advanced")
-ADVERSARIAL_LR = Option("adversarial_lr_scale", "float", 0.5, "Adversarial AE: the discriminator's and the "
-                        "generator's learning rate, as a fraction of the reconstruction's.",
-                        label="Adversarial lr scale", low=1e-4, high=100.0, group="advanced")
 
-
-@config_schema("aae")
-class AdversarialConfig(ImageModelConfig):
-    prior: Literal[PRIORS]
-    label_prior: bool
-    components: Int(0, MAX_CLASSES)
-    discriminator_hidden: Sizes
-    adversarial_lr_scale: Annotated[float, Field(ge=1e-4, le=100.0, allow_inf_nan=False)]
-
-    @model_validator(mode="after")
-    def _prior(self):
-        check_prior(self.prior, self.label_prior, self.components, self.latent_dim)
-        return self
-
-
-def check_prior(prior: str, label_prior: bool, components: int, latent_dim: int) -> None:
-    if prior != "gaussian" and latent_dim < 2:
-        raise ValueError(f"the {prior} prior lives in two dimensions: the code needs latent_dim >= 2")
-    if prior == "gaussian" and (label_prior or components):
-        raise ValueError("a Gaussian prior has no components for a label to pick: use --prior mixture or swiss-roll")
-    if prior != "gaussian" and components < 2:
-        raise ValueError(f"the {prior} prior needs at least 2 components, got {components}")
-
-
-@register_model
 class AdversarialAutoEncoder(ImageModel):
-    kind = "aae"
-    display_name = "Adversarial AE"
-    description = "Makhzani's adversarial autoencoder: a discriminator drives the codes towards a chosen prior."
-    variational = False
-    options = IMAGE_OPTIONS + (PRIOR, LABEL_PRIOR, DISCRIMINATOR, ADVERSARIAL_LR)
-
-    @classmethod
-    def build_config(cls, dataset_info: dict, options: dict) -> dict:
-        config = image_model_config(cls.kind, dataset_info["shape"], **options)
-        for option in (PRIOR, LABEL_PRIOR, DISCRIMINATOR, ADVERSARIAL_LR):
-            config.setdefault(option.name, option.default)
-        classes = len(dataset_info.get("class_names", []))
-        if config["label_prior"] and classes < 2:
-            raise ConfigError("--label-prior needs a labelled dataset with at least 2 classes")
-        config["components"] = 0 if config["prior"] == "gaussian" else (
-            classes if config["label_prior"] else MIXTURE_COMPONENTS)
-        try:
-            check_prior(config["prior"], config["label_prior"], config["components"], config["latent_dim"])
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from None
-        return config
+    Config = AdversarialAutoEncoderConfig
 
     def __init__(self, config: dict):
         super().__init__(config)
-        check_prior(config["prior"], bool(config["label_prior"]), int(config["components"]), int(config["latent_dim"]))
         self.label_prior = bool(config["label_prior"])
         sizes = [self.latent_dim + (self.prior_components if self.label_prior else 0)]
         sizes += list(config["discriminator_hidden"])
@@ -114,7 +51,8 @@ class AdversarialAutoEncoder(ImageModel):
             component = 0
         if not torch.is_tensor(component):
             component = torch.full((len(eps),), int(component), dtype=torch.long)
-        plane = (self._petals if self.config["prior"] == "mixture" else self._roll)(eps[:, :2], component.to(eps.device))
+        place = self._petals if self.config["prior"] == "mixture" else self._roll
+        plane = place(eps[:, :2], component.to(eps.device))
         return torch.cat([plane, eps[:, 2:]], dim=1)
 
     def _petals(self, eps: torch.Tensor, component: torch.Tensor) -> torch.Tensor:

@@ -5,23 +5,22 @@ computes its per-example terms, the KL against its *own* prior (``kl_terms``, th
 explorer and the previews use), its optimizers and its training step. The objective (β, capacity, annealing, free
 bits) lives in ``explorer.training.objectives`` so one model serves VAE, β-VAE and capacity training.
 
-A new kind is one class with ``@register_model``: its kind, domain, display name, its declared options and
-``build_config``; the CLI, the app's training form, checkpoints and the explorer need no change.
+A kind is declared by its torch-free config class (``explorer.models.config``: its id, domain, names, capabilities
+and settings), which the model class names as ``Config``; ``explorer.models.registry`` is the one list of kinds.
+The CLI, the app's training form, checkpoints and the explorer need no change for a new kind.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from explorer.errors import ConfigError
-
-if TYPE_CHECKING:
-    from explorer.options import Option
+from explorer.data.base import as_pixels
+from explorer.models.config import ModelConfig
 
 
 @dataclass(frozen=True)
@@ -100,7 +99,21 @@ class Batch:
     y: torch.Tensor | None = None
     lengths: torch.Tensor | None = None
 
-    def to(self, device: torch.device | str) -> "Batch":
+    @classmethod
+    def of(cls, split, index, noise: torch.Generator | None = None) -> Batch:
+        """The items of a ``Split`` at ``index``: float pixels (Bernoulli-resampled with ``noise``: dynamic
+        binarisation), or token ids cut to the batch's longest sentence."""
+        x, lengths = split.x[index], None
+        if split.lengths is not None:
+            lengths = split.lengths[index]
+            x = x[:, : int(lengths.max())]  # drop the columns that are padding for the whole batch
+        else:
+            x = as_pixels(x)
+            if noise is not None:
+                x = torch.bernoulli(x, generator=noise)
+        return cls(x, split.y[index], lengths)
+
+    def to(self, device: torch.device | str) -> Batch:
         move = lambda t: None if t is None else t.to(device, non_blocking=True)  # noqa: E731
         return Batch(move(self.x), move(self.y), move(self.lengths))
 
@@ -134,27 +147,32 @@ class StepContext:
 class LatentModel(nn.Module):
     """Base class of every model the app can train, save, load and explore.
 
-    Subclasses set the class attributes, build their modules from ``config`` and implement ``encode``, ``decode``,
-    ``log_likelihood`` and ``loss_terms``. ``config`` is a plain JSON-serialisable dict holding ``kind`` and every
-    constructor argument, so ``build_model(model.config)`` rebuilds an identical architecture.
+    Subclasses name their ``Config`` class, build their modules from ``config`` and implement ``encode``,
+    ``decode``, ``log_likelihood`` and ``loss_terms``. ``config`` is the validated config as a plain
+    JSON-serialisable dict holding ``kind`` and every constructor argument, so ``build_model(model.config)``
+    rebuilds an identical architecture. The kind's declaration (``Config.info``) is copied onto the class.
     """
 
-    kind: str = ""
-    domain: str = "image"  # "image" or "text": how decoded outputs are rendered
-    display_name: str = ""
-    description: str = ""
-    variational: bool = True  # False for autoencoders without a prior to sample from
+    Config: ClassVar[type[ModelConfig]]
+    kind: ClassVar[str] = ""
+    domain: ClassVar[str] = "image"  # "image" or "text": how decoded outputs are rendered
+    display_name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    has_kl: ClassVar[bool] = True  # a stochastic encoder q(z|x) with a KL against the prior
+    has_prior: ClassVar[bool] = True  # a prior to sample from and interpolate in (False: a plain autoencoder)
     code_threshold: float | None = None  # a sparse code: a unit counts as active when above this
-    options: tuple["Option", ...] = ()  # the settings this kind adds to a run (CLI flags and form fields)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        info = getattr(cls.__dict__.get("Config"), "info", None)
+        if info is not None:
+            cls.kind, cls.domain, cls.display_name, cls.description = (info.kind, info.domain, info.display_name,
+                                                                        info.description)
+            cls.has_kl, cls.has_prior = info.has_kl, info.has_prior
 
     def __init__(self, config: dict):
         super().__init__()
         self.config = dict(config, kind=self.kind)
-
-    @classmethod
-    def build_config(cls, dataset_info: dict, options: dict) -> dict:
-        """A complete config for a dataset (``Dataset.describe()``) and the run's option values (None: default)."""
-        raise NotImplementedError
 
     # What the latent space is
     @property
@@ -180,7 +198,8 @@ class LatentModel(nn.Module):
         return next(self.parameters()).device
 
     # Inference and generation
-    def encode(self, x: torch.Tensor, cond: torch.Tensor | None = None, lengths: torch.Tensor | None = None) -> Posterior:
+    def encode(self, x: torch.Tensor, cond: torch.Tensor | None = None,
+               lengths: torch.Tensor | None = None) -> Posterior:
         raise NotImplementedError
 
     def decode(self, z: torch.Tensor, cond: torch.Tensor | None = None, **kwargs) -> torch.Tensor:
@@ -273,48 +292,3 @@ class LatentModel(nn.Module):
         loss = ctx.objective(terms, step)
         ctx.update(loss)
         return {"loss": loss, **{name: value.mean() for name, value in terms.items() if value.dim() == 1}}
-
-
-_REGISTRY: dict[str, type[LatentModel]] = {}
-
-
-def register_model(cls: type[LatentModel]) -> type[LatentModel]:
-    """Class decorator: make ``cls`` trainable and buildable from a config whose ``kind`` is ``cls.kind``."""
-    if not cls.kind or cls.domain not in ("image", "text"):
-        raise ValueError(f"{cls.__name__} needs a kind and a domain (image or text)")
-    _REGISTRY[cls.kind] = cls
-    return cls
-
-
-def model_classes() -> dict[str, type[LatentModel]]:
-    """Every registered kind, in registration order."""
-    _import_builtin_models()
-    return dict(_REGISTRY)
-
-
-def model_class(kind: str) -> type[LatentModel]:
-    classes = model_classes()
-    if kind not in classes:
-        raise ConfigError(f"unknown model kind {kind!r}; expected one of {', '.join(classes)}")
-    return classes[kind]
-
-
-def build_model(config: dict) -> LatentModel:
-    """Rebuild a model from its config dict (as stored in a checkpoint)."""
-    if not isinstance(config, dict):
-        raise ConfigError(f"a model config must be a JSON object, got {type(config).__name__}")
-    cls = model_class(config.get("kind"))
-    try:
-        return cls(config)
-    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-        raise ConfigError(f"invalid config for model kind {cls.kind!r}: {exc}") from exc
-
-
-def _import_builtin_models() -> None:
-    # Importing the modules registers their classes, in the order the app lists them.
-    import explorer.models.image  # noqa: F401
-    import explorer.models.text  # noqa: F401
-    import explorer.models.joint  # noqa: F401
-    import explorer.models.adversarial  # noqa: F401
-    import explorer.models.regularized  # noqa: F401
-    import explorer.models.text_denoising  # noqa: F401

@@ -9,71 +9,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from explorer.errors import ConfigError
-from explorer.limits import MAX_CONV_BLOCKS, MAX_HIDDEN, MAX_LATENT_DIM
-from explorer.models.base import Batch, LatentModel, Posterior, register_model
-from explorer.options import Option
-
-NOISE_TYPES = ("gaussian", "masking")
-ARCHS = ("mlp", "conv")
-LIKELIHOODS = ("bernoulli", "gaussian")
-
-LATENT_DIM = Option("latent_dim", "int", None, "Number of latent dimensions (auto: 8 for 8x8 images, 20 for "
-                    "larger ones).", label="Latent size", low=1, high=MAX_LATENT_DIM)
-IMAGE_OPTIONS = (
-    LATENT_DIM,
-    Option("arch", "choice", "mlp", "Encoder/decoder architecture: fully connected (mlp) or convolutional.",
-           label="Architecture", choices=ARCHS),
-    Option("hidden", "int_list", None, "Hidden layer sizes, comma separated (auto: 128 for 8x8 images, 400 for "
-           "larger ones; the last one for conv).", label="Hidden sizes", low=1, high=MAX_HIDDEN,
-           group="advanced"),
-    Option("channels", "int_list", None, "Convolution channels per stride-2 layer (auto: 16,32 for 8x8 images, "
-           "32,64 for larger ones).", label="Conv channels", low=1, high=MAX_HIDDEN, max_items=MAX_CONV_BLOCKS,
-           group="advanced"),
-    Option("likelihood", "choice", "bernoulli", "Pixel likelihood: Bernoulli (binary cross-entropy) or Gaussian "
-           "with a learned scale.", label="Pixel likelihood", choices=LIKELIHOODS, group="advanced"),
-)
-
-
-def image_model_config(kind: str, input_shape, latent_dim: int | None = None, arch: str = "mlp",
-                       num_classes: int = 0, **options) -> dict:
-    """A complete config with defaults sized to the input: MLP [400] for 28x28 (the PyTorch example), [128] for 8x8.
-    Options given as None take their default."""
-    channels, height, width = (int(v) for v in input_shape)
-    small = height * width <= 256
-    config = {
-        "kind": kind,
-        "arch": arch or "mlp",
-        "input_shape": [channels, height, width],
-        "latent_dim": int(latent_dim or (8 if small else 20)),
-        "hidden": [128] if small else [400],
-        "channels": [16, 32] if small else [32, 64],
-        "likelihood": "bernoulli",
-        "num_classes": int(num_classes),
-    }
-    if kind == "cvae":
-        config["learned_prior"] = False
-    if kind == "dae":
-        config["noise"] = 0.3
-        config["noise_type"] = "gaussian"
-    config.update({key: value for key, value in options.items() if value is not None})
-    if config["arch"] not in ARCHS:
-        raise ConfigError(f"unknown architecture {config['arch']!r}; expected mlp or conv")
-    if config["likelihood"] not in LIKELIHOODS:
-        raise ConfigError(f"unknown likelihood {config['likelihood']!r}; expected bernoulli or gaussian")
-    if kind == "cvae" and config["num_classes"] < 2:
-        raise ConfigError("a CVAE needs a labelled dataset with at least 2 classes")
-    if kind == "dae":
-        _check_noise(config)
-    return config
-
-
-def _check_noise(config: dict) -> None:
-    noise_type, level = config.get("noise_type", "gaussian"), float(config["noise"])
-    if noise_type not in NOISE_TYPES:
-        raise ConfigError(f"unknown DAE noise {noise_type!r}; expected one of {', '.join(NOISE_TYPES)}")
-    if level < 0 or (noise_type == "masking" and level >= 1):
-        raise ConfigError(f"DAE noise level {level:g} is out of range: gaussian needs a std >= 0, "
-                          "masking a drop probability in [0, 1)")
+from explorer.models.base import Batch, LatentModel, Posterior
+from explorer.models.config import AutoEncoderConfig, CVAEConfig, DenoisingAutoEncoderConfig, VAEConfig
 
 
 def _mlp(sizes: list[int]) -> nn.Sequential:
@@ -126,24 +63,8 @@ class ConvDecoderBody(nn.Module):
 class ImageModel(LatentModel):
     """Shared body of every image model: encoder -> latent heads; decoder -> pixel logits (or Gaussian means)."""
 
-    domain = "image"
-    options = IMAGE_OPTIONS
-
-    @classmethod
-    def build_config(cls, dataset_info: dict, options: dict) -> dict:
-        return image_model_config(cls.kind, dataset_info["shape"], num_classes=cls._classes(dataset_info),
-                                  **options)
-
-    @classmethod
-    def _classes(cls, dataset_info: dict) -> int:
-        """How many condition classes the model takes from the dataset (none for an unconditional kind)."""
-        return 0
-
     def __init__(self, config: dict):
         super().__init__(config)
-        if config["arch"] not in ("mlp", "conv") or config["likelihood"] not in ("bernoulli", "gaussian"):
-            raise ConfigError(f"image model config has arch {config['arch']!r} and likelihood "
-                              f"{config['likelihood']!r}; expected mlp|conv and bernoulli|gaussian")
         c, h, w = self.input_shape = tuple(config["input_shape"])
         self.pixels = c * h * w
         cond = self.num_classes
@@ -167,7 +88,7 @@ class ImageModel(LatentModel):
     def head_outputs(self) -> int:
         """How many numbers the encoder's last layer gives: a mean and a log-variance per dimension (a code value
         per dimension for a deterministic encoder)."""
-        return (2 if self.variational else 1) * self.latent_dim
+        return (2 if self.has_kl else 1) * self.latent_dim
 
     def _with_cond(self, h: torch.Tensor, cond: torch.Tensor | None) -> torch.Tensor:
         if not self.conditional:
@@ -179,7 +100,7 @@ class ImageModel(LatentModel):
     def encode(self, x, cond=None, lengths=None) -> Posterior:
         h = self.encoder_mlp(self._with_cond(self.encoder_body(x), cond))
         out = self.latent_head(h)
-        if not self.variational:
+        if not self.has_kl:
             return Posterior(out)
         mean, logvar = out.chunk(2, dim=1)
         return Posterior(mean, logvar)
@@ -213,36 +134,18 @@ class ImageModel(LatentModel):
         return {"recon": recon, "kl": kl_per_dim.sum(1), "kl_per_dim": kl_per_dim}
 
 
-@register_model
 class AutoEncoder(ImageModel):
     """A plain autoencoder: a baseline whose latent space gives garbage when sampled from N(0, I)."""
 
-    kind = "ae"
-    display_name = "AE"
-    description = "A plain autoencoder: the baseline whose latent space gives garbage when sampled from N(0, I)."
-    variational = False
+    Config = AutoEncoderConfig
 
 
-@register_model
 class DenoisingAutoEncoder(ImageModel):
     """An autoencoder trained to reconstruct clean images from corrupted ones (Vincent et al. 2008): additive
     Gaussian noise of std config['noise'] clamped to [0, 1], or masking noise zeroing each pixel with probability
     config['noise']. Corruption applies in training mode only."""
 
-    kind = "dae"
-    display_name = "Denoising AE"
-    description = "An autoencoder that reconstructs clean images from corrupted ones."
-    variational = False
-    options = IMAGE_OPTIONS + (
-        Option("noise", "float", 0.3, "Denoising AE: the std of Gaussian input noise, or the probability of "
-               "zeroing a pixel for masking noise.", label="Input noise", low=0.0, high=10.0),
-        Option("noise_type", "choice", "gaussian", "Denoising AE: additive Gaussian noise or masking noise.",
-               label="Noise type", choices=NOISE_TYPES, group="advanced"),
-    )
-
-    def __init__(self, config: dict):
-        super().__init__(config)
-        _check_noise(self.config)
+    Config = DenoisingAutoEncoderConfig
 
     def corrupt(self, x):
         level = float(self.config["noise"])
@@ -251,30 +154,16 @@ class DenoisingAutoEncoder(ImageModel):
         return (x + level * torch.randn_like(x)).clamp(0.0, 1.0)
 
 
-@register_model
 class VAE(ImageModel):
     """Kingma & Welling's VAE; trained with β != 1 or a capacity objective it is a β-VAE."""
 
-    kind = "vae"
-    display_name = "VAE"
-    description = "Kingma & Welling's VAE; with β or a capacity target it is a β-VAE."
+    Config = VAEConfig
 
 
-@register_model
 class CVAE(ImageModel):
     """Sohn et al. 2015: the label conditions encoder and decoder, and optionally a learned prior p(z|c)."""
 
-    kind = "cvae"
-    display_name = "CVAE"
-    description = "Sohn et al.'s conditional VAE: the label feeds encoder and decoder."
-    options = IMAGE_OPTIONS + (
-        Option("learned_prior", "bool", False, "CVAE: learn the prior p(z|c) per class instead of N(0, I).",
-               label="Learned prior p(z|c)"),
-    )
-
-    @classmethod
-    def _classes(cls, dataset_info: dict) -> int:
-        return len(dataset_info.get("class_names", []))
+    Config = CVAEConfig
 
     def __init__(self, config: dict):
         super().__init__(config)

@@ -7,49 +7,19 @@
   (E_u ‖uᵀ J‖² = ‖J‖²_F for u ~ N(0, I))."""
 from __future__ import annotations
 
-from typing import Literal
-
 import torch
-from explorer.io.schema import ImageModelConfig, Int, Real, config_schema
-from explorer.models.base import Batch, Posterior, StepContext, register_model
-from explorer.models.image import IMAGE_OPTIONS, ImageModel, image_model_config
-from explorer.options import Option
 
-SPARSITY = ("l1", "kl")
+from explorer.models.base import Batch, Posterior, StepContext
+from explorer.models.config import ContractiveAutoEncoderConfig, SparseAutoEncoderConfig
+from explorer.models.image import ImageModel
+
 KL_ACTIVE = 0.5  # a sigmoid unit is counted active above this
-MAX_PROJECTIONS = 64
-
-SPARSITY_KIND = Option("sparsity", "choice", "l1", "Sparse AE: an L1 penalty on a ReLU code, or the KL between a "
-                       "target activation ρ and each sigmoid unit's mean activation.", label="Sparsity penalty",
-                       choices=SPARSITY)
-SPARSITY_WEIGHT = Option("sparsity_weight", "float", None, "Sparse AE: the penalty's weight (auto: 0.1 for l1, 1 for "
-                         "kl).", label="Sparsity weight", low=0.0, high=1e6)
-SPARSITY_TARGET = Option("sparsity_target", "float", 0.05, "Sparse AE with kl: the target mean activation ρ of each "
-                         "unit.", label="Target activation ρ", low=1e-4, high=0.9999)
-CONTRACTIVE_WEIGHT = Option("contractive_weight", "float", 0.01, "Contractive AE: the weight λ of ‖∂h/∂x‖²_F.",
-                            label="Contraction weight λ", low=0.0, high=1e6)
-PROJECTIONS = Option("projections", "int", 1, "Contractive AE with a conv encoder: random projections per example "
-                     "that estimate ‖∂h/∂x‖²_F (an MLP encoder's is exact).", label="Jacobian projections", low=1,
-                     high=MAX_PROJECTIONS, group="advanced")
-
-
-@config_schema("sparse-ae")
-class SparseConfig(ImageModelConfig):
-    sparsity: Literal[SPARSITY]
-    sparsity_weight: Real(0.0, 1e6)
-    sparsity_target: Real(1e-4, 0.9999)
-
-
-@config_schema("contractive-ae")
-class ContractiveConfig(ImageModelConfig):
-    contractive_weight: Real(0.0, 1e6)
-    projections: Int(1, MAX_PROJECTIONS)
 
 
 class PenalisedAutoEncoder(ImageModel):
     """A deterministic autoencoder trained on reconstruction + weight·penalty(x, h)."""
 
-    variational = False
+    has_kl = has_prior = False
     penalty_name = ""  # how the penalty is logged
     weight_key = ""  # the config key of its weight
     needs_input_grad = False  # the penalty differentiates the code with respect to the input
@@ -67,22 +37,10 @@ class PenalisedAutoEncoder(ImageModel):
         return {"loss": loss, "recon": recon, self.penalty_name: penalty}
 
 
-@register_model
 class SparseAutoEncoder(PenalisedAutoEncoder):
-    kind = "sparse-ae"
-    display_name = "Sparse AE"
-    description = "An autoencoder whose code is kept sparse by an L1 or a KL penalty on its activations."
-    options = IMAGE_OPTIONS + (SPARSITY_KIND, SPARSITY_WEIGHT, SPARSITY_TARGET)
+    Config = SparseAutoEncoderConfig
     penalty_name = "sparsity"
     weight_key = "sparsity_weight"
-
-    @classmethod
-    def build_config(cls, dataset_info: dict, options: dict) -> dict:
-        config = image_model_config(cls.kind, dataset_info["shape"], **options)
-        config.setdefault("sparsity", SPARSITY_KIND.default)
-        config.setdefault("sparsity_target", SPARSITY_TARGET.default)
-        config.setdefault("sparsity_weight", 0.1 if config["sparsity"] == "l1" else 1.0)
-        return config
 
     @property
     def code_threshold(self) -> float:
@@ -100,21 +58,10 @@ class SparseAutoEncoder(PenalisedAutoEncoder):
         return (rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))).sum()
 
 
-@register_model
 class ContractiveAutoEncoder(PenalisedAutoEncoder):
-    kind = "contractive-ae"
-    display_name = "Contractive AE"
-    description = "Rifai's contractive autoencoder: the encoder's Jacobian norm is penalised."
-    options = IMAGE_OPTIONS + (CONTRACTIVE_WEIGHT, PROJECTIONS)
+    Config = ContractiveAutoEncoderConfig
     penalty_name = "contraction"
     weight_key = "contractive_weight"
-
-    @classmethod
-    def build_config(cls, dataset_info: dict, options: dict) -> dict:
-        config = image_model_config(cls.kind, dataset_info["shape"], **options)
-        for option in (CONTRACTIVE_WEIGHT, PROJECTIONS):
-            config.setdefault(option.name, option.default)
-        return config
 
     @property
     def needs_input_grad(self) -> bool:

@@ -13,65 +13,11 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from explorer.errors import ConfigError
-from explorer.limits import MAX_HIDDEN, MAX_LATENT_DIM
-from explorer.models.base import Batch, LatentModel, Posterior, StepContext, register_model
-from explorer.options import Option
+from explorer.models.base import Batch, LatentModel, Posterior, StepContext
+from explorer.models.text_config import LanguageModelConfig, SentenceAEConfig, SentenceVAEConfig
 
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
-RNN_CELLS = ("gru", "lstm")
-POOLINGS = ("last", "mean", "max")
-DECODERS = ("rnn", "transformer")
-INJECTIONS = ("memory", "embedding", "both")
-DEFAULT_POOL = "max"
-TRANSFORMER_DEFAULTS = {"num_layers": 2, "heads": 4, "dropout": 0.1, "inject": "both"}
-# What a config written before these settings existed means: the last state, a recurrent decoder, no dropout.
-LEGACY_DEFAULTS = {"pool": "last", "decoder": "rnn", "dropout": 0.0}
-
-
-DECODER_OPTIONS = (
-    Option("rnn", "choice", "gru", "Sentence models: the recurrent cell.", label="Recurrent cell", choices=RNN_CELLS,
-           group="advanced"),
-    Option("embed_dim", "int", 256, "Sentence models: word embedding size.", label="Embedding size", low=1,
-           high=MAX_HIDDEN, group="advanced"),
-    Option("hidden_dim", "int", 256, "Sentence models: the recurrent layers' size (a Transformer's width).",
-           label="RNN size", low=1, high=MAX_HIDDEN, group="advanced"),
-    Option("word_dropout", "float", 0.0, "Sentence models: the chance each decoder input word is replaced by "
-           "<unk>, forcing the decoder to use z.", label="Word dropout", low=0.0, high=1.0),
-    Option("embed_dropout", "float", 0.0, "Sentence models: dropout on the word embeddings the encoder and decoder "
-           "read.", label="Embedding dropout", low=0.0, high=0.9, group="advanced"),
-    Option("dropout", "float", None, "Sentence models: dropout on the decoder's states before the softmax (and "
-           "inside a Transformer's layers). Auto: 0 for a recurrent decoder, 0.1 for a Transformer.",
-           label="Dropout", low=0.0, high=0.9, group="advanced"),
-    Option("decoder", "choice", "rnn", "Sentence models: a recurrent decoder, or a small Transformer (2+2 layers; "
-           "experimental).", label="Decoder", choices=DECODERS, group="advanced"),
-)
-ENCODER_OPTIONS = (
-    Option("latent_dim", "int", None, "Number of latent dimensions (auto: 32).", label="Latent size", low=1,
-           high=MAX_LATENT_DIM),
-    *DECODER_OPTIONS,
-    Option("bidirectional", "bool", False, "Sentence VAE: a bidirectional encoder.", label="Bidirectional encoder",
-           group="advanced"),
-    Option("pool", "choice", DEFAULT_POOL, "Sentence VAE: the sentence's summary the code is read from: the "
-           "encoder's last state, or the mean or max of its states over time (Long et al. 2019).",
-           label="Encoder pooling", choices=POOLINGS, group="advanced"),
-    Option("inject", "choice", TRANSFORMER_DEFAULTS["inject"], "Transformer decoder: how z enters (Optimus): as "
-           "one extra key/value position every layer attends to (memory), added to every input embedding, or both.",
-           label="Latent injection", choices=INJECTIONS, group="advanced"),
-)
-
-
-SENTENCE_VAE_OPTIONS = ENCODER_OPTIONS + (
-    Option("reset_decoder", "bool", True, "Sentence VAE with AE pre-training: re-initialise the decoder when the "
-           "pre-training ends, keeping the encoder (Li et al. 2019).", label="Reset decoder after pre-training",
-           group="advanced"),
-    Option("mean_batchnorm", "float", 0.0, "Sentence VAE: batch-normalise the posterior means with this fixed "
-           "scale γ (BN-VAE, Zhu et al. 2020), which keeps each dimension's expected KL at least γ²/2 so none "
-           "collapses (0: off; 0.5-0.7 in the paper).", label="BN on means (γ)", low=0.0, high=10.0,
-           group="advanced"),
-    Option("encoder_word_drop", "float", 0.0, "Sentence VAE: during AE pre-training, the chance each token the "
-           "encoder reads is deleted, so the code learns what survives noise (Shen et al. 2020).",
-           label="Encoder token drop (pre-training)", low=0.0, high=0.9, group="advanced"),
-)
+DECODER_PARTS = ("decoder.", "latent_to_state.", "output.")  # parameters a decoder reset draws afresh
 
 
 def drop_tokens(x: torch.Tensor, lengths: torch.Tensor, p: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -88,53 +34,6 @@ def drop_tokens(x: torch.Tensor, lengths: torch.Tensor, p: float) -> tuple[torch
                                                    < new_lengths.unsqueeze(1)), 0)
     return out[:, : int(new_lengths.max())], new_lengths
 DECODER_PARTS = ("decoder.", "latent_to_state.", "output.")  # parameters a decoder reset draws afresh
-
-
-def text_model_config(kind: str, vocab_size: int, latent_dim: int | None = None, rnn: str | None = None,
-                      max_len: int = 20, **options) -> dict:
-    """A complete config; options given as None take their default."""
-    options = {key: value for key, value in options.items() if value is not None}
-    config = {
-        "kind": kind,
-        "vocab_size": int(vocab_size),
-        "embed_dim": 256,
-        "hidden_dim": 256,
-        "latent_dim": 0 if kind == "lm" else int(latent_dim or 32),
-        "rnn": rnn or "gru",
-        "bidirectional": False,
-        "num_layers": 1,
-        "word_dropout": 0.0,
-        "embed_dropout": 0.0,
-        "dropout": 0.0,
-        "z_every_step": True,
-        "pool": DEFAULT_POOL,
-        "decoder": "rnn",
-        "max_len": int(max_len),
-        "pad_id": PAD_ID, "unk_id": UNK_ID, "bos_id": BOS_ID, "eos_id": EOS_ID,
-    }
-    if options.get("decoder") == "transformer":
-        config.update(TRANSFORMER_DEFAULTS)
-    else:
-        options.pop("inject", None)  # a recurrent decoder reads z one way
-    config.update(options)
-    _check(config)
-    if kind == "lm":
-        config["latent_dim"] = 0
-    return config
-
-
-def _check(config: dict) -> None:
-    transformer = config["decoder"] == "transformer"
-    for key, what, choices in (("rnn", "recurrent cell", RNN_CELLS), ("pool", "encoder pooling", POOLINGS),
-                               ("decoder", "decoder", DECODERS)) \
-            + ((("inject", "latent injection", INJECTIONS),) if transformer else ()):
-        if config.get(key) not in choices:
-            raise ConfigError(f"unknown {what} {config.get(key)!r}; expected one of {', '.join(choices)}")
-    if not 0.0 <= float(config["word_dropout"]) <= 1.0:
-        raise ConfigError(f"word dropout must be in [0, 1], got {config['word_dropout']}")
-    if transformer and config["hidden_dim"] % config["heads"]:
-        raise ConfigError(f"a Transformer's width {config['hidden_dim']} must be a multiple of its "
-                          f"{config['heads']} attention heads")
 
 
 def _rnn(cell: str, input_size: int, hidden: int, layers: int, bidirectional: bool = False) -> nn.RNNBase:
@@ -157,14 +56,9 @@ class SentenceDecoder(LatentModel):
 
     domain = "text"
 
-    @classmethod
-    def build_config(cls, dataset_info: dict, options: dict) -> dict:
-        return text_model_config(cls.kind, len(dataset_info["vocab"]), max_len=dataset_info["max_len"], **options)
-
     def __init__(self, config: dict):
-        super().__init__(dict(LEGACY_DEFAULTS, **config))
+        super().__init__(config)
         c = self.config
-        _check(c)
         self.transformer = c["decoder"] == "transformer"
         self.embedding = nn.Embedding(c["vocab_size"], c["embed_dim"], padding_idx=c["pad_id"])
         self.embed_dropout = nn.Dropout(float(c["embed_dropout"]))
@@ -185,7 +79,7 @@ class SentenceDecoder(LatentModel):
     def max_len(self) -> int:
         return int(self.config["max_len"])
 
-    # Step by step (explorer.analysis.decoding)
+    # Step by step (explorer.domains.decoding)
     def init_state(self, z: torch.Tensor, cond: torch.Tensor | None = None):
         if self.transformer:
             return self.decoder.start(z)
@@ -240,7 +134,7 @@ class SentenceDecoder(LatentModel):
     def decode(self, z, cond=None, tokens=None, lengths=None, **kwargs) -> torch.Tensor:
         """Teacher-forced logits (N, T+1, V) for the sentences ``tokens`` (without <bos>/<eos>) of ``lengths``."""
         if tokens is None or lengths is None:
-            raise ConfigError("a sentence decoder scores given tokens; use explorer.analysis.decoding to generate")
+            raise ConfigError("a sentence decoder scores given tokens; use explorer.domains.decoding to generate")
         return self.output(self._decoder_states(z, tokens, lengths))
 
     def _targets(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -277,7 +171,7 @@ class SentenceEncoderDecoder(SentenceDecoder):
         else:
             self.encoder = _rnn(c["rnn"], c["embed_dim"], c["hidden_dim"], c["num_layers"], c["bidirectional"])
             width = (2 if c["bidirectional"] else 1) * c["hidden_dim"]
-        self.latent_head = nn.Linear(width, (2 if self.variational else 1) * self.latent_dim)
+        self.latent_head = nn.Linear(width, (2 if self.has_kl else 1) * self.latent_dim)
         gamma = float(c.get("mean_batchnorm") or 0.0)
         if gamma > 0:
             self.mean_norm = nn.BatchNorm1d(self.latent_dim)
@@ -301,7 +195,7 @@ class SentenceEncoderDecoder(SentenceDecoder):
         if lengths is None:
             raise ConfigError("encoding sentences needs their lengths")
         stats = self.latent_head(self._summary(x, lengths))
-        if not self.variational:
+        if not self.has_kl:
             return Posterior(stats)
         mean, logvar = stats.chunk(2, dim=1)
         if hasattr(self, "mean_norm"):
@@ -322,14 +216,10 @@ class SentenceEncoderDecoder(SentenceDecoder):
                 "kl_per_dim": kl_per_dim}
 
 
-@register_model
 class SentenceVAE(SentenceEncoderDecoder):
     """Bowman et al. 2016: an encoder to q(z|x), the decoder initialised from z and fed z at every step."""
 
-    kind = "sentence-vae"
-    display_name = "Sentence VAE"
-    description = "Bowman et al.'s sentence VAE: an encoder and a decoder around a Gaussian latent."
-    options = SENTENCE_VAE_OPTIONS
+    Config = SentenceVAEConfig
 
     def training_step(self, batch: Batch, step: int, ctx: StepContext) -> dict[str, torch.Tensor]:
         if self.config.get("reset_decoder") and step == ctx.objective.config.pretrain_steps > 0:
@@ -354,27 +244,17 @@ class SentenceVAE(SentenceEncoderDecoder):
                         optimizer.state.pop(parameter, None)
 
 
-@register_model
 class SentenceAE(SentenceEncoderDecoder):
     """The same encoder and decoder with a deterministic code and no KL: the baseline whose homotopies show the
     holes a VAE's prior fills (Bowman et al. 2016)."""
 
-    kind = "sentence-ae"
-    display_name = "Sentence AE"
-    description = "The sentence VAE's encoder and decoder with a deterministic code and no KL: the homotopy baseline."
-    variational = False
-    options = ENCODER_OPTIONS
+    Config = SentenceAEConfig
 
 
-@register_model
 class LanguageModel(SentenceDecoder):
     """The decoder alone, with no latent: the baseline whose perplexity a sentence VAE must approach."""
 
-    kind = "lm"
-    display_name = "Language model"
-    description = "The sentence decoder alone, with no latent: the baseline a sentence VAE's perplexity is judged by."
-    variational = False
-    options = DECODER_OPTIONS
+    Config = LanguageModelConfig
 
     def encode(self, x, cond=None, lengths=None) -> Posterior:
         raise ConfigError("a language model has no latent space")

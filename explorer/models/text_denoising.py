@@ -6,39 +6,13 @@ to fool (adversarial), or the maximum mean discrepancy with an inverse multiquad
 as sentences all the way."""
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
 import torch
 import torch.nn.functional as F
-from pydantic import Field
 from torch import nn
 
-from explorer.io.schema import Sizes, TextModelConfig, config_schema
-from explorer.limits import MAX_HIDDEN
-from explorer.models.base import Batch, StepContext, register_model
-from explorer.models.text import ENCODER_OPTIONS, SentenceEncoderDecoder
-from explorer.options import Option
-
-PRIOR_MATCHES = ("adversarial", "mmd")
-DAAE_OPTIONS = ENCODER_OPTIONS + (
-    Option("input_drop", "float", 0.3, "Denoising AE: the chance each token the encoder reads is deleted while "
-           "training (Shen et al. 2020 use 0.3).", label="Input token drop", low=0.0, high=0.9),
-    Option("prior_match", "choice", "adversarial", "Denoising AE: how the codes are pulled to N(0, I): a "
-           "discriminator the encoder learns to fool, or the maximum mean discrepancy (MMD).",
-           label="Prior matching", choices=PRIOR_MATCHES),
-    Option("match_weight", "float", 10.0, "Denoising AE: the weight λ of the prior-matching term against the "
-           "reconstruction (nats per sentence).", label="Matching weight λ", low=0.0, high=1e6, group="advanced"),
-    Option("discriminator_hidden", "int_list", [256], "Denoising AE (adversarial): the discriminator's hidden "
-           "layer sizes.", label="Discriminator layers", low=1, high=MAX_HIDDEN, group="advanced"),
-)
-
-
-@config_schema("sentence-daae")
-class DenoisingTextConfig(TextModelConfig):
-    input_drop: Annotated[float, Field(ge=0.0, le=0.9, allow_inf_nan=False)]
-    prior_match: Literal[PRIOR_MATCHES]
-    match_weight: Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)]
-    discriminator_hidden: Sizes
+from explorer.models.base import Batch, StepContext
+from explorer.models.text import SentenceEncoderDecoder
+from explorer.models.text_config import DenoisingSentenceAEConfig
 
 
 def mmd_imq(z: torch.Tensor, prior: torch.Tensor) -> torch.Tensor:
@@ -56,21 +30,8 @@ def mmd_imq(z: torch.Tensor, prior: torch.Tensor) -> torch.Tensor:
     return total
 
 
-@register_model
 class DenoisingSentenceAE(SentenceEncoderDecoder):
-    kind = "sentence-daae"
-    display_name = "Denoising AAE"
-    description = ("Shen et al.'s denoising adversarial autoencoder: tokens deleted from the encoder's input, codes "
-                   "matched to N(0, I); its interpolations read as sentences.")
-    variational = False
-    options = DAAE_OPTIONS
-
-    @classmethod
-    def build_config(cls, dataset_info: dict, options: dict) -> dict:
-        config = super().build_config(dataset_info, options)
-        for option in DAAE_OPTIONS[-4:]:
-            config.setdefault(option.name, option.default)
-        return config
+    Config = DenoisingSentenceAEConfig
 
     def __init__(self, config: dict):
         super().__init__(config)
@@ -83,9 +44,11 @@ class DenoisingSentenceAE(SentenceEncoderDecoder):
 
     def configure_optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
         autoencoder = [p for name, p in self.named_parameters() if not name.startswith("discriminator")]
-        optimizers = {"autoencoder": torch.optim.Adam(autoencoder, lr=lr)}
+        # β1 = 0.5, as Shen et al. train the autoencoder against its discriminator: steadier adversarial steps.
+        optimizers = {"autoencoder": torch.optim.Adam(autoencoder, lr=lr, betas=(0.5, 0.999))}
         if hasattr(self, "discriminator"):
-            optimizers["discriminator"] = torch.optim.Adam(self.discriminator.parameters(), lr=lr)
+            optimizers["discriminator"] = torch.optim.Adam(self.discriminator.parameters(), lr=lr,
+                                                           betas=(0.5, 0.999))
         return optimizers
 
     def training_step(self, batch: Batch, step: int, ctx: StepContext) -> dict[str, torch.Tensor]:

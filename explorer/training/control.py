@@ -6,7 +6,8 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from typing import Callable, TextIO
+from collections.abc import Callable
+from typing import TextIO
 
 COMMANDS = ("pause", "resume", "stop")
 
@@ -19,7 +20,7 @@ class StdinControl:
         self.stream = stream if stream is not None else sys.stdin
         self.thread = threading.Thread(target=self._read, name="training-control", daemon=True)
 
-    def start(self) -> "StdinControl":
+    def start(self) -> StdinControl:
         self.thread.start()
         return self
 

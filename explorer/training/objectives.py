@@ -30,7 +30,7 @@ class ObjectiveConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "ObjectiveConfig":
+    def from_dict(cls, data: dict) -> ObjectiveConfig:
         return cls(**config_fields(cls, data, "objective"))
 
 

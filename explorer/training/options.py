@@ -8,6 +8,7 @@ from dataclasses import replace
 from explorer.data.tokenizers import DEFAULT_TOKENIZER, DEFAULT_VOCAB_SIZE, MIN_VOCAB_SIZE, TOKENIZER_KINDS
 from explorer.errors import ConfigError
 from explorer.limits import MAX_BATCH, MAX_EPOCHS, MAX_NLL_SAMPLES, MAX_SEED, MAX_SEQ_LEN, MAX_STEPS, MAX_VOCAB
+from explorer.models.registry import kind_options, kinds
 from explorer.options import Option, by_name
 
 DATASET_IDS = ("digits", "mnist-5k", "mnist", "fashion-mnist", "dsprites", "dsprites-32", "wordnet-examples")
@@ -45,6 +46,10 @@ RUN_OPTIONS = (
     Option("free_bits", "float", 0.0, "Free bits λ in nats per dimension: a dimension's KL below λ is not "
            "penalised, which keeps dimensions from collapsing.", label="Free bits (nats/dim)", low=0.0, high=100.0,
            section="objective"),
+    Option("capacity_c", "float", None, "Capacity target C_c of the categorical KL in nats (Dupont 2018): the loss "
+           "adds γ·|KL_c − C_c(t)|, C_c rising over the capacity steps like C_z, and capped at Σ log K, the most "
+           "the categories can carry. Empty: the categorical KL counts with the continuous one.",
+           label="Categorical capacity C_c (nats)", low=0.0, high=1e4, kinds=("joint-vae",), section="objective"),
     Option("pretrain_epochs", "int", 0, "Autoencoder pre-training (Li et al. 2019): the first N epochs of the run "
            "minimise the reconstruction alone (β = 0); the KL schedule starts after them, and a sentence VAE's "
            "decoder is re-initialised there.", label="AE pre-training epochs", low=0, high=MAX_EPOCHS,
@@ -94,25 +99,17 @@ RUN_OPTION_NAMES = {option.name for option in RUN_OPTIONS}
 
 
 def model_options() -> dict[str, Option]:
-    """Options the model kinds declare, each marked with the kinds that declare it."""
-    from explorer.models.base import model_classes
-
-    found: dict[str, Option] = {}
-    for kind, cls in model_classes().items():
-        for option in cls.options:
-            if option.name in RUN_OPTION_NAMES:
-                raise ValueError(f"model kind {kind!r} redeclares the run option {option.name!r}")
-            known = found.get(option.name)
-            found[option.name] = replace(option, kinds=(known.kinds if known else ()) + (kind,))
+    """The settings the model kinds declare in their configs, each marked with the kinds that have it."""
+    found = kind_options()
+    clash = sorted(set(found) & RUN_OPTION_NAMES)
+    if clash:
+        raise ValueError(f"model kinds redeclare the run option(s) {', '.join(clash)}")
     return found
 
 
 def all_options() -> list[Option]:
     """The run's options, then the model kinds', with the model choice filled from the registry."""
-    from explorer.models.base import model_classes
-
-    kinds = tuple(model_classes())
-    run = [replace(option, choices=kinds) if option.name == "model" else option for option in RUN_OPTIONS]
+    run = [replace(option, choices=tuple(kinds())) if option.name == "model" else option for option in RUN_OPTIONS]
     return run + list(model_options().values())
 
 

@@ -4,9 +4,9 @@ autosave epochs and at the end, and report events. Under torchrun every rank run
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -17,14 +17,15 @@ from explorer.data.base import Dataset
 from explorer.data.registry import is_named_dataset, load_dataset
 from explorer.data.tokenizers import dataset_tokenizer, tokenizer_for
 from explorer.errors import ConfigError
-from explorer.limits import check_model_size
 from explorer.io.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from explorer.models.base import LatentModel, build_model, model_class
+from explorer.models.base import LatentModel
+from explorer.models.registry import build_config, build_model, check_model_size, config_class
+from explorer.models.settings import options_of
 from explorer.training import distributed as dist_mod
 from explorer.training.events import CheckpointEvent, StartEvent
 from explorer.training.objectives import ObjectiveConfig
 from explorer.training.options import complete
-from explorer.training.trainer import Trainer, TrainConfig
+from explorer.training.trainer import TrainConfig, Trainer
 
 # A continued run keeps what defines its model and data; these it may change.
 RESUMABLE = ("epochs", "batch_size", "lr", "device", "grad_clip", "seed", "autosave_every", "nll_samples",
@@ -47,7 +48,7 @@ class RunSpec:
 
     @classmethod
     def create(cls, out: str | None = None, run_dir: str | None = None, resume: str | None = None,
-               **values) -> "RunSpec":
+               **values) -> RunSpec:
         return cls(complete(values), frozenset(values), out, run_dir, resume)
 
     @property
@@ -76,7 +77,7 @@ class RunSpec:
 
     def model_options(self) -> dict:
         """The values of the options the chosen model kind declares."""
-        return {option.name: self.options[option.name] for option in model_class(self.model).options}
+        return {option.name: self.options[option.name] for option in options_of(config_class(self.model))}
 
     def data_options(self, domain: str) -> dict:
         if domain != "text":
@@ -90,16 +91,11 @@ def run_label(kind: str, objective: ObjectiveConfig) -> str:
         return f"β-VAE (C={objective.capacity:g} nats)"
     if kind == "vae" and objective.beta != 1.0:
         return f"β-VAE (β={objective.beta:g})"
-    cls = model_class(kind)
-    return cls.display_name or kind
+    return config_class(kind).info.display_name or kind
 
 
 def build_model_for(spec: RunSpec, dataset: Dataset) -> LatentModel:
-    cls = model_class(spec.model)
-    if cls.domain != dataset.domain:
-        needs = "a text corpus" if cls.domain == "text" else "an image dataset"
-        raise ConfigError(f"model {spec.model!r} needs {needs}; {dataset.id!r} is {dataset.domain}")
-    config = cls.build_config(dataset.describe(), spec.model_options())
+    config = build_config(spec.model, dataset.describe(), spec.model_options())
     check_model_size(config)
     return build_model(config)
 
@@ -147,7 +143,7 @@ class TrainingRun:
         if spec.resume:
             self._prepare_resume()
         else:
-            self.dataset = self._load_data(spec.dataset, spec.data_options(model_class(spec.model).domain))
+            self.dataset = self._load_data(spec.dataset, spec.data_options(config_class(spec.model).info.domain))
         train = spec.train
         self.distributed = dist_mod.from_environment(train.device)
         if self.distributed.is_main:
@@ -319,7 +315,7 @@ def _fill_step_counts(train: TrainConfig, train_size: int, pretrain_epochs: int)
 
 def _check_pretraining(options: dict) -> None:
     pretrain, epochs = options["pretrain_epochs"], options["epochs"]
-    if pretrain and not model_class(options["model"]).variational:
+    if pretrain and not config_class(options["model"]).info.has_kl:
         raise ConfigError(f"--pretrain-epochs pre-trains a VAE as an autoencoder; {options['model']!r} has no KL term")
     if pretrain >= epochs:
         raise ConfigError(f"--pretrain-epochs {pretrain} leaves none of the {epochs} epochs for the VAE objective: "

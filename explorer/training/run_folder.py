@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from explorer.atomic import WriteError, atomic_path
 from explorer.errors import ConfigError, TrainingError
-from explorer.io.atomic import WriteError, atomic_path
 from explorer.training.events import events_from_json
 
 RUN_FILE, EVENTS_FILE, CHECKPOINT_FILE = "run.json", "events.jsonl", "checkpoint.safetensors"
@@ -24,7 +24,7 @@ MAX_EVENT_LINE = 1 << 20
 
 
 def now_iso() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
 class RunFolder:
@@ -36,7 +36,7 @@ class RunFolder:
         self._events = open(self.path / EVENTS_FILE, "a", encoding="utf-8")
 
     @classmethod
-    def create(cls, path, options: dict, argv: list[str], resume: str | None = None) -> "RunFolder":
+    def create(cls, path, options: dict, argv: list[str], resume: str | None = None) -> RunFolder:
         """Make (or, to continue a run in its own folder, reopen) the folder and write its run.json."""
         path = Path(path)
         if path.exists() and not path.is_dir():

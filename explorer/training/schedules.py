@@ -3,7 +3,7 @@ cyclical (Fu et al. 2019)."""
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 from explorer.errors import ConfigError
 

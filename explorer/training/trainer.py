@@ -9,8 +9,8 @@ import copy
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Callable
 
 import torch
 
@@ -46,7 +46,7 @@ class TrainConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TrainConfig":
+    def from_dict(cls, data: dict) -> TrainConfig:
         values = config_fields(cls, data, "training")
         values["objective"] = ObjectiveConfig.from_dict(values.get("objective", {}))
         return cls(**values)

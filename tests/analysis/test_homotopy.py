@@ -13,10 +13,10 @@ CORPUS = f"text:{Path(__file__).resolve().parents[1] / 'fixtures' / 'tiny_corpus
 SMALL = {"embed_dim": 16, "hidden_dim": 32}
 
 
-def run(kind, min_count=1, epochs=3):
+def run(kind, tokenizer="bpe", epochs=3):
     latent = {} if kind == "lm" else {"latent_dim": 4}
-    spec = RunSpec.create(model=kind, dataset=CORPUS, min_count=min_count, epochs=epochs, batch_size=16,
-                          device="cpu", **latent, **SMALL)
+    spec = RunSpec.create(model=kind, dataset=CORPUS, tokenizer=tokenizer, min_count=1, epochs=epochs,
+                          batch_size=16, device="cpu", **latent, **SMALL)
     return ModelExplorer(TrainingRun(spec).execute())
 
 
@@ -36,7 +36,7 @@ def test_a_homotopy_starts_and_ends_at_the_reconstructions(models):
 def test_two_models_side_by_side_and_their_vocabularies(models):
     paths = homotopies({"VAE": models["VAE"], "AE": models["AE"]}, "a dog ran .", "the cat sat .", steps=4)
     assert list(paths) == ["VAE", "AE"] and all(len(p) == 4 for p in paths.values())
-    other = run("sentence-ae", min_count=2, epochs=1)
+    other = run("sentence-ae", tokenizer="word", epochs=1)
     with pytest.raises(ConfigError, match="different vocabularies"):
         homotopies({"VAE": models["VAE"], "other": other}, "a dog ran .", "the cat sat .")
 

@@ -8,7 +8,7 @@ import pytest
 
 from bench.map_launch import mapless_copy
 from explorer.analysis.map_file import add_map, main
-from explorer.io.atomic import WriteError
+from explorer.atomic import WriteError
 from explorer.io.checkpoint import load_checkpoint
 from explorer.io.preview import read_preview
 from explorer.training.run import RunSpec, TrainingRun

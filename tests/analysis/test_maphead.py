@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from explorer.analysis.maphead import MapHead, fit_map_head, tensor_shapes
+from explorer.analysis.maphead import MapHead, fit_map_head
+from explorer.io.map_meta import head_tensor_shapes
 
 
 def test_a_head_learns_a_smooth_map_and_reports_held_out_r2():
@@ -10,7 +11,7 @@ def test_a_head_learns_a_smooth_map_and_reports_held_out_r2():
     points = np.stack([np.sin(latents[:, 0]) + latents[:, 1], latents[:, 2] * latents[:, 3]], 1)
     head, r2 = fit_map_head(latents, points)
     assert 0.8 < r2 <= 1.0
-    assert {name: array.shape for name, array in head.arrays.items()} == tensor_shapes(head.config)
+    assert {name: array.shape for name, array in head.arrays.items()} == head_tensor_shapes(head.config)
     assert all(array.dtype == np.float32 for array in head.arrays.values())
     rebuilt = MapHead(dict(head.config), {name: array.copy() for name, array in head.arrays.items()})
     assert np.array_equal(rebuilt.place(latents[:3]), head.place(latents[:3]))

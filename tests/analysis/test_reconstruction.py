@@ -5,14 +5,18 @@ import sacrebleu
 import torch
 
 from explorer.analysis.explore import ModelExplorer
-from explorer.analysis.reconstruction import (corpus_bleu, reconstruction_scores, score, token_accuracy,
-                                              typed_reconstruction)
+from explorer.analysis.preview import encode_preview
+from explorer.analysis.reconstruction import (
+    corpus_bleu,
+    reconstruction_scores,
+    score,
+    token_accuracy,
+    typed_reconstruction,
+)
 from explorer.data.registry import load_dataset
 from explorer.data.tokenizers import tokenizer_for
 from explorer.io.checkpoint import Checkpoint
-from explorer.models.base import build_model
-from explorer.models.text import text_model_config
-from explorer.analysis.preview import encode_preview
+from explorer.models.registry import build_model, text_model_config
 from explorer.training.trainer import TrainConfig, Trainer
 
 TINY = f"text:{Path(__file__).resolve().parents[1] / 'fixtures' / 'tiny_corpus.txt'}"

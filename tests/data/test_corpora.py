@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from explorer.data import text
-from explorer.data.tokenizers import PAD_ID, WordTokenizer, detokenize, tokenizer_for
 from explorer.data.registry import load_dataset
+from explorer.data.tokenizers import PAD_ID, WordTokenizer, detokenize, tokenizer_for
 from explorer.errors import DataError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

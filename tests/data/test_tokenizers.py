@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from explorer.data.tokenizers import (BpeTokenizer, MIN_VOCAB_SIZE, UNK_ID, check_bpe, tokenizer_for, words)
+from explorer.data.tokenizers import MIN_VOCAB_SIZE, UNK_ID, BpeTokenizer, check_bpe, tokenizer_for, words
 
 SENTENCES = ["the cat sat on the mat", "The dog ran home, fast!", "a cat and a dog", "she said: \"hello there\"",
              "it rained all day in Zürich", "the branch crashed down on my car"] * 5

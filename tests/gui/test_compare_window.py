@@ -3,7 +3,6 @@ import csv
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from tests.gui.conftest import train_tiny

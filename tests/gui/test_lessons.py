@@ -1,5 +1,4 @@
 """The Lessons menu opens shipped models in the view that makes each point."""
-import pytest
 
 from explorer.gui import lessons
 from explorer.resources import TRAINED

@@ -267,13 +267,6 @@ def test_stall_monitor_sees_a_blocked_event_loop(qtbot):
     assert stats["ticks"] > 5 and stats["max_ms"] >= 100 and stats["p50_ms"] < 50
 
 
-def test_metrics_are_formatted_short():
-    from explorer.gui.panels.model_panel import format_metric
-
-    assert format_metric(31.94012) == "31.940"
-    assert format_metric(10) == "10"
-    assert format_metric({"accuracy": 0.9222, "per_class": [0.9] * 10}) == "0.922"
-    assert format_metric([1.0, 2.0]) is None and format_metric(None) is None
 
 
 def test_image_grid_draws_row_and_column_labels_and_keeps_clicks_on_cells(qtbot):

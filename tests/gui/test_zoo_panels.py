@@ -148,7 +148,7 @@ def test_an_aae_code_is_its_own_map_beside_its_prior(window, vae_path, aae_path,
     assert len(map_panel.scatter._prior_item.data) == 1000
     shown = [window.model_panel.metrics.itemAt(row, window.model_panel.metrics.ItemRole.LabelRole).widget().text()
              for row in range(window.model_panel.metrics.rowCount())]
-    assert "reconstruction (nats)" in shown and "codes in their label's petal" in shown
+    assert "reconstruction (nats)" in shown and "codes in their label's component" in shown
     assert not {"test −ELBO (nats)", "KL (nats)"} & set(shown)  # no prior, no ELBO
     map_panel.show_prior.setChecked(False)
     assert len(map_panel.scatter._prior_item.data) == 0

@@ -7,7 +7,8 @@ import torch
 from explorer.analysis.explore import ModelExplorer
 from explorer.errors import ConfigError
 from explorer.io.checkpoint import load_checkpoint
-from explorer.models.base import Batch, StepContext, build_model, model_class
+from explorer.models.base import Batch, StepContext
+from explorer.models.registry import build_config, build_model
 from explorer.training.objectives import Objective, ObjectiveConfig
 from explorer.training.run import RunSpec, TrainingRun
 
@@ -15,7 +16,7 @@ INFO = {"shape": [1, 8, 8], "class_names": [str(c) for c in range(10)]}
 
 
 def aae(**options):
-    config = model_class("aae").build_config(INFO, {"latent_dim": 2, "hidden": [32], **options})
+    config = build_config("aae", INFO, {"latent_dim": 2, "hidden": [32], **options})
     torch.manual_seed(0)
     return build_model(config)
 
@@ -47,7 +48,7 @@ def test_a_gaussian_prior_has_no_components_to_pick():
     with pytest.raises(ConfigError, match="latent_dim >= 2"):
         aae(prior="mixture", latent_dim=1)
     with pytest.raises(ConfigError, match="labelled dataset"):
-        model_class("aae").build_config({"shape": [1, 8, 8]}, {"prior": "mixture", "label_prior": True})
+        build_config("aae", {"shape": [1, 8, 8]}, {"prior": "mixture", "label_prior": True})
     assert aae().prior_component(torch.zeros(3, 2)) is None
 
 

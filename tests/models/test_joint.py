@@ -8,15 +8,17 @@ import torch
 
 from explorer.analysis import metrics
 from explorer.analysis.explore import ModelExplorer
-from explorer.cli import build_parser, spec_from_args
+from explorer.cli import build_parser
+from explorer.cli.train import spec_from_args
 from explorer.io.checkpoint import load_checkpoint
-from explorer.models.base import Batch, build_model, model_class
+from explorer.models.base import Batch
+from explorer.models.registry import build_config, build_model
 from explorer.training.objectives import SCHEDULE_KEYS, Objective, ObjectiveConfig
 from explorer.training.run import RunSpec, TrainingRun
 
 
 def joint(discrete=(10, 3), latent_dim=4):
-    config = model_class("joint-vae").build_config({"shape": [1, 8, 8]}, {"latent_dim": latent_dim,
+    config = build_config("joint-vae", {"shape": [1, 8, 8]}, {"latent_dim": latent_dim,
                                                                           "hidden": [32], "discrete": list(discrete)})
     torch.manual_seed(0)
     return build_model(config)

@@ -5,14 +5,15 @@ import torch
 from torch.func import jacrev
 
 from explorer.analysis.explore import ModelExplorer
-from explorer.models.base import Batch, StepContext, build_model, model_class
+from explorer.models.base import Batch, StepContext
+from explorer.models.registry import build_config, build_model
 from explorer.models.regularized import jacobian_norm_estimate, jacobian_norm_mlp
 from explorer.training.objectives import Objective, ObjectiveConfig
 from explorer.training.run import RunSpec, TrainingRun
 
 
 def model(kind, **options):
-    config = model_class(kind).build_config({"shape": [1, 8, 8]}, {"latent_dim": 5, "hidden": [24, 16], **options})
+    config = build_config(kind, {"shape": [1, 8, 8]}, {"latent_dim": 5, "hidden": [24, 16], **options})
     torch.manual_seed(0)
     return build_model(config).double()
 

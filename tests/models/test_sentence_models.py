@@ -5,8 +5,8 @@ import torch
 
 from explorer.data.registry import load_dataset
 from explorer.errors import ConfigError
-from explorer.models.base import Batch, build_model
-from explorer.models.text import text_model_config
+from explorer.models.base import Batch
+from explorer.models.registry import build_model, text_model_config
 from explorer.training.objectives import ObjectiveConfig
 from explorer.training.trainer import TrainConfig, Trainer
 
@@ -30,7 +30,8 @@ def batch_of(split, n=8):
     return Batch(part.x[:, : int(part.lengths.max())], part.y, part.lengths)
 
 
-@pytest.mark.parametrize("kind,options", [("sentence-vae", {}), ("sentence-vae", {"rnn": "lstm", "bidirectional": True}),
+@pytest.mark.parametrize("kind,options", [("sentence-vae", {}),
+                                          ("sentence-vae", {"rnn": "lstm", "bidirectional": True}),
                                           ("lm", {})])
 def test_loss_falls_on_the_tiny_corpus(corpus, kind, options):
     model = tiny(kind, corpus, **options)
@@ -72,10 +73,10 @@ def test_free_bits_hold_the_kl_at_its_floor(corpus):
 
 def test_language_model_has_no_latent(corpus):
     model = tiny("lm", corpus)
-    assert model.latent_dim == 0 and not model.variational
+    assert model.latent_dim == 0 and not model.has_kl
     with pytest.raises(ConfigError, match="no latent space"):
         model.encode(torch.zeros(1, 3, dtype=torch.long), lengths=torch.tensor([3]))
-    with pytest.raises(ConfigError, match="unknown recurrent cell"):
+    with pytest.raises(ConfigError, match="setting rnn: Input should be 'gru' or 'lstm'"):
         text_model_config("sentence-vae", 10, rnn="transformer")
 
 
@@ -141,7 +142,7 @@ def test_likelihood_at_real_positions_equals_the_full_softmax(corpus):
 
 def test_sentence_autoencoder_has_a_deterministic_code(corpus):
     model = tiny("sentence-ae", corpus)
-    assert not model.variational
+    assert not model.has_kl
     batch = batch_of(corpus.train)
     posterior = model.encode(batch.x, lengths=batch.lengths)
     assert posterior.logvar is None and posterior.mean.shape == (8, 4)
@@ -162,9 +163,9 @@ def test_configs_written_before_pooling_mean_the_last_state(corpus):
         <= set(model.state_dict())
 
 
-@pytest.mark.parametrize("bad,message", [({"pool": "sum"}, "unknown encoder pooling"),
-                                         ({"decoder": "cnn"}, "unknown decoder"),
-                                         ({"decoder": "transformer", "inject": "cross"}, "unknown latent injection"),
+@pytest.mark.parametrize("bad,message", [({"pool": "sum"}, "setting pool: Input should be 'last', 'mean' or 'max'"),
+                                         ({"decoder": "cnn"}, "setting decoder: Input should be"),
+                                         ({"decoder": "transformer", "inject": "cross"}, "setting inject: Input"),
                                          ({"decoder": "transformer", "hidden_dim": 30}, "multiple of its 4")])
 def test_bad_sentence_configs_are_refused(bad, message):
     with pytest.raises(ConfigError, match=message):

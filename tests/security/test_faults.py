@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from explorer.atomic import atomic_path, remove_stale_temp_files
 from explorer.cli import main
 from explorer.errors import CheckpointError
-from explorer.io.atomic import atomic_path, remove_stale_temp_files
 from explorer.io.checkpoint import load_checkpoint, save_checkpoint
 
 REPO = Path(__file__).resolve().parents[2]
@@ -115,7 +115,7 @@ def test_the_mode_of_an_overwritten_checkpoint_is_kept(good_checkpoint):
 
 KILLED_WRITER = """
 import sys, time
-from explorer.io.atomic import atomic_path
+from explorer.atomic import atomic_path
 with atomic_path(sys.argv[1]) as tmp:
     tmp.write_bytes(b"half a checkpoint")
     print(tmp, flush=True)

@@ -5,9 +5,9 @@ import stat
 
 import pytest
 
+from explorer.atomic import WriteError, check_output_path
 from explorer.cli import main
 from explorer.errors import ConfigError
-from explorer.io.atomic import WriteError, check_output_path
 from explorer.limits import check_range
 
 TINY_TRAIN = ["--dataset", "digits", "--latent-dim", "2", "--hidden", "16", "--epochs", "1", "--batch-size", "64"]
@@ -22,16 +22,16 @@ def _refused(capsys, argv, message):
 
 
 @pytest.mark.parametrize("options,message", [
-    (["--what", "samples", "--n", "10000000"], "--n 10000000 is above the limit of 10000"),
-    (["--what", "samples", "--n", "-3"], "--n must be between 1 and 10000, got -3"),
+    (["--what", "samples", "--n", "10000000"], "--samples-count 10000000 is above the limit of 1024"),
+    (["--what", "samples", "--n", "-3"], "--samples-count must be between 1 and 1024, got -3"),
     (["--what", "traversal", "--steps", "10000000"], "--steps 10000000 is above the limit of 1000"),
-    (["--what", "samples", "--scale", "1000000"], "--scale 1000000 is above the limit of 16"),
+    (["--what", "samples", "--scale", "1000000"], "--scale 1000000 is above the limit of 32"),
     (["--what", "samples", "--temperature", "nan"], "--temperature must be a finite number, got nan"),
     (["--what", "samples", "--temperature=-inf"], "--temperature must be a finite number, got -inf"),
-    (["--what", "samples", "--seed", str(2**64)], f"--seed {2**64} is above the limit of {2**63 - 1}"),
+    (["--what", "samples", "--seed", str(2**64)], f"--seed {2**64} is above the limit of {2**31 - 1}"),
     (["--what", "samples", "--ncols", "0"], "--ncols must be between 1 and 10000, got 0"),
     (["--what", "samples", "--class", "5000"], "--class 5000 is above the limit of 999"),
-    (["--what", "traversal", "--k", "nan"], "--k must be a finite number"),
+    (["--what", "traversal", "--k", "nan"], "--traversal-k must be a finite number"),
     (["--what", "traversal", "--from", "²"], "expected a preview item index for an image model, got '²'"),
     (["--what", "traversal", "--from", "٣"], "expected a preview item index for an image model"),
     (["--what", "traversal", "--from", "99999"], "preview index 99999 out of range"),
@@ -41,7 +41,7 @@ def _refused(capsys, argv, message):
      "a traversal of 500 dims x 30 steps is 15,000 decodes, above the limit of 10,000"),
     (["--what", "interpolation", "--from", "x" * 20000], "above the limit of 10,000"),
     (["--what", "samples", "--top-p", "0"], "--top-p must be between"),
-    (["--what", "samples", "--beam-width", "0"], "--beam-width must be between 1 and 64"),
+    (["--what", "samples", "--beam-width", "0"], "--beam-width must be between 1 and 20"),
     (["--what", "samples", "--repetition-penalty", "nan"], "--repetition-penalty must be a finite number"),
 ])
 def test_export_arguments_are_bounded(vae_file, tmp_path, capsys, options, message):
@@ -50,7 +50,7 @@ def test_export_arguments_are_bounded(vae_file, tmp_path, capsys, options, messa
 
 
 def test_an_export_grid_too_large_is_refused_before_it_is_drawn(vae_file, tmp_path, capsys):
-    _refused(capsys, ["export", str(vae_file), "--what", "samples", "--n", "10000", "--scale", "16",
+    _refused(capsys, ["export", str(vae_file), "--what", "traversal", "--steps", "900", "--scale", "32",
                       "--out", str(tmp_path / "x.png")], "pixels, above the limit of 100,000,000")
 
 
@@ -102,7 +102,7 @@ def test_an_argument_that_is_not_a_number_is_one_line_too(tmp_path, capsys):
     assert err == "error: --max-len expects an integer, got '1e9'\n"
     assert main(["export", "x.safetensors", "--what", "samples", "--out", "x.png", "--n", "lots"]) == 2
     err = capsys.readouterr().err
-    assert err == "error: argument --n: invalid int value: 'lots' (see latent-explorer export --help)\n"
+    assert err == "error: --samples-count expects an integer, got 'lots'\n"
 
 
 def test_a_model_too_large_to_allocate_is_refused_before_it_is_built(tmp_path, capsys):

@@ -56,7 +56,8 @@ METADATA_CASES = [  # (id, change or raw metadata, expected message)
     ("hidden-huge", _set("model_config.hidden", [10**9]), r"model_config.hidden\[0\]: Input should be less"),
     ("hidden-many", _set("model_config.hidden", [16] * 1000), "model_config.hidden: List should have at most 16"),
     ("hidden-string", _set("model_config.hidden", "16"), "model_config.hidden: Input should be a valid list"),
-    ("unknown-kind", _set("model_config.kind", "<script>"), "model_config.kind is '<script>'; expected one of"),
+    ("unknown-kind", _set("model_config.kind", "<script>"),
+     "model_config.kind: unknown model kind '<script>'; expected one of"),
     ("unknown-arch", _set("model_config.arch", "transformer"), "model_config.arch: Input should be 'mlp' or 'conv'"),
     ("dataset-no-shape", _drop("dataset.shape"), "dataset.shape: missing"),
     ("dataset-string", _set("dataset", "digits"), "metadata field dataset: Input should be a valid dictionary"),
@@ -86,7 +87,7 @@ TEXT_CASES = [
     ("vocab-duplicate", lambda m: m["dataset"]["vocab"].__setitem__(5, m["dataset"]["vocab"][6]),
      "the vocabulary lists a token twice"),
     ("vocab-not-list", _set("dataset.vocab", "abc"), "dataset.vocab: Input should be a valid list"),
-    ("vocab-size-mismatch", lambda m: m["dataset"]["vocab"].append("zzz-extra"), "the vocabulary has .* tokens, the"),
+    ("vocab-size-mismatch", _set("model_config.vocab_size", 999), "the vocabulary has .* tokens, the"),
     ("tokenizer-option", _set("dataset.tokenizer.eval", "os.system"), "dataset.tokenizer.eval: unknown field"),
     ("corpus-option", _set("dataset.options.path", "/etc/passwd"), "dataset.options.path: unknown field"),
     ("max-len-huge", _set("model_config.max_len", 10**9), "model_config.max_len: Input should be less than"),
@@ -191,7 +192,7 @@ def test_values_are_checked_after_reading(vae_file, cvae_file, text_file, tmp_pa
         (cvae_file, "preview.labels", 3, 99, "<q", "preview labels range from 0 to 99, expected 0 to 9"),
         (vae_file, "preview.labels", 0, -7, "<q", "preview labels range from -7"),
         (text_file, "preview.inputs", 0, 10**6, "<q", "preview token ids must lie in 0.."),
-        (text_file, "preview.lengths", 0, 1000, "<q", "preview sentence lengths must lie in 0..12"),
+        (text_file, "preview.lengths", 0, 1000, "<q", "preview sentence lengths must lie in 0.."),
         (vae_file, "preview.means", 0, float("nan"), "<f", "preview means hold NaN or infinite values"),
         (vae_file, "preview.projection", 1, float("inf"), "<f", "preview projection hold NaN"),
         (vae_file, weight, 0, float("nan"), "<f", "holds NaN or infinite values"),
@@ -296,12 +297,12 @@ def test_format_2_stores_optimizers_by_name_and_format_1_still_reads(vae_file, t
     _check_refused(bad_name, "metadata field optimizer")
 
 
-def test_every_model_kind_has_a_config_schema():
-    """A new kind declares its config in explorer/io/schema.py (@config_schema), so its files are validated too."""
-    from explorer.io.schema import MODEL_CONFIGS
-    from explorer.models.base import model_classes
+def test_every_model_kind_is_built_from_its_registered_config():
+    """A kind's model class names the config class the registry validates its files with."""
+    from explorer.models.registry import kinds, model_class
 
-    assert set(model_classes()) <= set(MODEL_CONFIGS)
+    for kind, config in kinds().items():
+        assert model_class(kind).Config is config and model_class(kind).kind == kind
 
 
 def test_the_map_section_is_declared(vae_file, tmp_path):

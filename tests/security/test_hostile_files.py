@@ -11,8 +11,8 @@ from explorer.cli import main
 from explorer.data.images import read_idx
 from explorer.data.registry import load_dataset
 from explorer.errors import CheckpointError, DataError
+from explorer.files import read_regular
 from explorer.io.checkpoint import load_checkpoint, read_metadata
-from explorer.io.files import read_regular
 from tests.security.conftest import deadline, rewrite_meta
 
 TINY_TRAIN = ["--latent-dim", "2", "--epochs", "1", "--batch-size", "64"]
@@ -65,7 +65,7 @@ def test_a_dataset_id_in_a_checkpoint_is_never_opened_by_itself(text_file, tmp_p
     why; the corpus is read only when the user names it, and a device named by the user is refused."""
     for target in ("/dev/zero", str(fifo)):
         lying = rewrite_meta(text_file, tmp_path / "lying.safetensors",
-                             lambda meta: meta["dataset"].update(id=f"text:{target}"))
+                             lambda meta, target=target: meta["dataset"].update(id=f"text:{target}"))
         with deadline(30):
             assert main(["evaluate", str(lying), "--json"]) == 0
             assert main(["evaluate", str(lying), "--dataset", f"text:{target}"]) == 2

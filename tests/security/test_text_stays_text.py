@@ -2,9 +2,9 @@
 import csv
 
 from explorer.cli import main
+from explorer.files import read_json
 from explorer.io import export
 from explorer.io.display import csv_text, printable
-from explorer.io.files import read_json
 from tests.security.conftest import rewrite_meta
 
 ESCAPE = "\x1b]0;pwned\x07\x1b[2J"

@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,16 @@ from safetensors.torch import load_file
 
 from explorer.io.checkpoint import load_checkpoint
 from explorer.priority import TRAINING_NICE
-from explorer.training.events import (CheckpointEvent, EndEvent, EpochEvent, StartEvent, StepEvent, event_to_json,
-                                      events_from_json, events_to_json)
+from explorer.training.events import (
+    CheckpointEvent,
+    EndEvent,
+    EpochEvent,
+    StartEvent,
+    StepEvent,
+    event_to_json,
+    events_from_json,
+    events_to_json,
+)
 from explorer.training.run_folder import EventTail, read_run
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -2,7 +2,7 @@
 refreshes only while it is visible (a refresh asked for while hidden runs when the panel is shown)."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtWidgets import QWidget

@@ -7,12 +7,22 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QSpinBox, QVBoxLayout)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+)
 
+from explorer import exploring
 from explorer.analysis import captions
 from explorer.errors import ExplorerError
 from explorer.gui.panels.base import ExplorerPanel, decode_progressively
+from explorer.gui.widgets.controls import option_box
 from explorer.gui.widgets.items_view import ItemsView
 
 ENDS = ("A", "B")
@@ -89,13 +99,8 @@ class InterpolationPanel(ExplorerPanel):
         self.a_label, self.b_label = QLabel("A: —"), QLabel("B: —")
         for label in (self.a_label, self.b_label):  # typed sentences and class names are shown as typed
             label.setTextFormat(Qt.TextFormat.PlainText)
-        self.steps = QSpinBox()
-        self.steps.setRange(2, 30)
-        self.steps.setValue(10)
-        self.steps.setToolTip("How many decodes along the path, A and B included.")
-        self.method = QComboBox()
-        self.method.addItems(["lerp", "slerp"])
-        self.method.setToolTip("Straight line (lerp) or great-circle arc (slerp) between the two latents.")
+        self.steps = option_box(exploring.option("interpolation_steps"))
+        self.method = option_box(exploring.option("interpolation_method"))
         self.typed = {name: QLineEdit() for name in ("A", "B")}
         for name, entry in self.typed.items():
             entry.setPlaceholderText(f"or type sentence {name}, then Enter")
@@ -185,7 +190,7 @@ class InterpolationPanel(ExplorerPanel):
     # The sentence AE beside a sentence VAE
     def _reset_autoencoder(self, explorer) -> None:
         self.autoencoder = None
-        comparable = explorer.domain_name == "text" and explorer.variational
+        comparable = explorer.domain_name == "text" and explorer.has_kl
         for widget in (self.beside, self.open_autoencoder, self.autoencoder_label):
             widget.setVisible(comparable)
         self.beside.blockSignals(True)
@@ -317,12 +322,12 @@ class InterpolationPanel(ExplorerPanel):
             self.swap_task.start(decode_class_swap, explorer, z_a)
         if z_b is None:
             return
-        self.strip_task.start(decode_path, explorer, z_a, z_b, self.steps.value(), self.method.currentText(),
+        self.strip_task.start(decode_path, explorer, z_a, z_b, self.steps.value(), self.method.currentData(),
                               self.session.condition(self.a))
         ends = [self._end_text(name) for name in ENDS]
         if self.beside.isChecked() and self.autoencoder is not None and None not in ends:
             self.beside_task.start(decode_beside, self.autoencoder, explorer.decode_config, *ends,
-                                   self.steps.value(), self.method.currentText())
+                                   self.steps.value(), self.method.currentData())
 
     def _show_path(self, result) -> None:
         self.path, points, items = result

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QVBoxLayout
 
+from explorer import exploring
 from explorer.gui.panels.base import ExplorerPanel, decode_progressively
-from explorer.gui.widgets.controls import int_box
+from explorer.gui.widgets.controls import option_box
 from explorer.gui.widgets.items_view import ItemsView
 
 STARTS = ("selected item", "origin")
@@ -27,7 +28,7 @@ class ManifoldPanel(ExplorerPanel):
         self.dim_x, self.dim_y = QComboBox(), QComboBox()
         self.dim_x.setToolTip("The dimension that runs across the grid (left: its 5% quantile, right: its 95%).")
         self.dim_y.setToolTip("The dimension that runs down the grid (top: its 95% quantile, bottom: its 5%).")
-        self.steps = int_box(3, 31, 15, "Decodes along each side of the grid.")
+        self.steps = option_box(exploring.option("manifold_steps"))
         self.start = QComboBox()
         self.start.addItems(list(STARTS))
         self.start.setToolTip("What every other coordinate is held at: the selected item's posterior mean, or the "
@@ -75,7 +76,7 @@ class ManifoldPanel(ExplorerPanel):
             combo.clear()
         for dim in range(explorer.continuous_dim):
             for combo in (self.dim_x, self.dim_y):
-                combo.addItem(f"z{dim}   KL {kl[dim]:.2f}" if explorer.variational else f"z{dim}", dim)
+                combo.addItem(f"z{dim}   KL {kl[dim]:.2f}" if explorer.has_kl else f"z{dim}", dim)
         if explorer.continuous_dim >= 2:
             first, second = explorer.manifold_dims()
             self.dim_x.setCurrentIndex(first)

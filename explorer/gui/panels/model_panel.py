@@ -8,36 +8,17 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
-from explorer.analysis.compare import VARIATIONAL_METRICS
 from explorer.gui.settings import is_shipped
 from explorer.gui.widgets.confusion_matrix import ConfusionMatrix
 from explorer.io.display import printable
+from explorer.metric_catalog import metrics_of
 
 SHOWN_CHARS = 80  # a dataset id can hold a long path
-
-METRICS = (("elbo", "test −ELBO (nats)"), ("recon", "reconstruction (nats)"), ("kl", "KL (nats)"),
-           ("active_units", "active units"), ("mutual_info", "mutual information (nats)"),
-           ("nll_iw", "IW NLL (nats)"), ("conditional_accuracy", "class accuracy"), ("ppl", "perplexity"),
-           ("ppl_iw", "perplexity (IW)"), ("recon_bleu", "reconstruction BLEU-4"),
-           ("recon_token_accuracy", "reconstruction token accuracy"), ("recon_exact", "exact reconstructions"),
-           ("discrete_accuracy", "code accuracy (unsupervised)"), ("component_fit", "codes in their label's petal"))
-
 
 CONTINUE_TIP = ("Train the open model further, with its settings, optimizer state and history (the Training tab is "
                 "set up; press Start there).")
 CANNOT_CONTINUE_TIP = ("This model cannot be trained further: it was saved without its optimizer state (a shipped or "
                        "slim file) or by an older version. Train a new one from New training….")
-
-
-def format_metric(value) -> str | None:
-    """A metric as a short string; a dict of details shows its headline ``accuracy``; None if not a number."""
-    if isinstance(value, dict):
-        value = value.get("accuracy")
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    if isinstance(value, int):
-        return str(value)
-    return f"{value:.3f}" if abs(value) < 1000 else f"{value:.1f}"
 
 
 def _escaped(text) -> str:
@@ -123,12 +104,10 @@ class ModelPanel(QWidget):
         while self.metrics.rowCount():
             self.metrics.removeRow(0)
         values = meta.get("metrics", {})
-        for key, name in METRICS:
-            if key in VARIATIONAL_METRICS and not explorer.model.variational:
-                continue  # an autoencoder's "ELBO" is its reconstruction, its KL nothing
-            text = format_metric(values.get(key))
-            if text is not None:
-                self.metrics.addRow(name, QLabel(text))
+        for metric in metrics_of(explorer.model.Config.info.metrics):
+            text = metric.format(values) if metric.applies(explorer.has_kl, explorer.domain_name) else None
+            if text is not None:  # an autoencoder's "ELBO" is its reconstruction, its KL nothing: not shown
+                self.metrics.addRow(metric.title, QLabel(text))
         self._show_confusion(explorer)
 
     def _show_confusion(self, explorer) -> None:

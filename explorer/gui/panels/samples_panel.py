@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
+from explorer import exploring
 from explorer.gui.panels.base import ExplorerPanel, decode_progressively
-from explorer.gui.widgets.controls import float_box, int_box
+from explorer.gui.widgets.controls import option_box
 from explorer.gui.widgets.items_view import ItemsView
 
 ALL_CLASSES = "every class (one row each)"
@@ -34,14 +35,14 @@ class SamplesPanel(ExplorerPanel):
         super().__init__(session, parent)
         self.task = self.runner(self._show, on_partial=self._show)
         self._row_names: list[str] = []
-        self._counts = {False: 64, True: 10}  # the count chosen for unconditional models, and per class
+        # The count chosen for unconditional models, and per class for conditional ones.
+        self._counts = {False: exploring.default("samples_count"), True: 10}
         self._conditional = False
-        self.temperature = float_box(0.1, 3.0, 1.0, 0.1, "Scales the prior's standard deviation: below 1 gives "
-                                                         "typical samples, above 1 more varied ones.")
-        self.count = int_box(1, 256, 64, "How many samples (per class for a conditional model).")
+        self.temperature = option_box(exploring.option("temperature"))
+        self.count = option_box(exploring.option("samples_count"))
         self.class_choice = QComboBox()
         self.class_choice.setToolTip("Which class a conditional model samples.")
-        self.seed = int_box(0, 1_000_000, 0, "The random seed; the same seed gives the same samples.")
+        self.seed = option_box(exploring.option("seed"))
         self.reseed = QPushButton("Reseed")
         self.reseed.setToolTip("Draw new samples with the next seed.")
         form = QFormLayout()
@@ -78,7 +79,7 @@ class SamplesPanel(ExplorerPanel):
         if self.session.continued:  # a later epoch: the same settings, samples of the model as it is now
             if [combo.count() - 1 for combo in self.category_choices] != list(explorer.discrete_sizes):
                 self._make_category_choices(explorer.discrete_sizes)  # another model of the same items
-            self.note.setVisible(not explorer.variational)
+            self.note.setVisible(not explorer.has_prior)
             self.request_refresh()
             return
         self.class_choice.blockSignals(True)
@@ -94,7 +95,7 @@ class SamplesPanel(ExplorerPanel):
         self.class_choice.setEnabled(explorer.conditional)
         self.class_choice.blockSignals(False)
         self._make_category_choices(explorer.discrete_sizes)
-        self.note.setVisible(not explorer.variational)
+        self.note.setVisible(not explorer.has_prior)
         self.request_refresh()
 
     def _make_category_choices(self, sizes) -> None:

@@ -10,8 +10,18 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
-                               QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from explorer.gui.settings import runs_dir
 from explorer.gui.training_process import RunWatcher, TrainingProcess
@@ -19,7 +29,7 @@ from explorer.gui.widgets.curve_plot import CurvePlot
 from explorer.gui.widgets.kl_heatmap import KLHeatmap
 from explorer.gui.widgets.option_form import OptionForm
 from explorer.gui.widgets.scrolling import vertical_scroll
-from explorer.training.events import (CheckpointEvent, EndEvent, EpochEvent, StartEvent, StateEvent, StepEvent)
+from explorer.training.events import CheckpointEvent, EndEvent, EpochEvent, StartEvent, StateEvent, StepEvent
 
 CUSTOM = "Custom settings"
 FORM_WIDTH = 330  # px: labels and fields side by side without a horizontal scroll bar
@@ -185,9 +195,9 @@ class TrainingPanel(QWidget):
         super().showEvent(event)
 
     def _domain(self) -> str:
-        from explorer.models.base import model_class
+        from explorer.models.registry import config_class
 
-        return model_class(self.form.fields["model"].get()).domain
+        return config_class(self.form.fields["model"].get()).info.domain
 
     def _on_kind_changed(self, *_args) -> None:
         from explorer.data.registry import dataset_domain

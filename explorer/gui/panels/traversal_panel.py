@@ -8,16 +8,27 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
-                               QSlider, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSlider,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
+from explorer import exploring
 from explorer.analysis import captions
 from explorer.gui.panels.base import ExplorerPanel
-from explorer.gui.widgets.controls import float_box, int_box
+from explorer.gui.widgets.controls import option_box
 from explorer.gui.widgets.items_view import ItemsView
 from explorer.gui.widgets.scrolling import vertical_scroll
 
-MODES = {"±kσ around the start": "sigma", "prior quantiles 0.05–0.95": "quantiles", "data range": "data"}
 SLIDER_STEPS = 100
 CONTROLS_WIDTH, SCRUB_WIDTH = 260, 180  # the grid between them takes the rest
 
@@ -75,14 +86,12 @@ class TraversalPanel(ExplorerPanel):
 
         self.dims = QListWidget()
         self.dims.setToolTip("Latent dimensions sorted by KL (most informative first); pick one to traverse.")
-        self.mode = QComboBox()
-        self.mode.addItems(list(MODES))
-        self.mode.setToolTip("Which values the dimension sweeps through.")
+        self.mode = option_box(exploring.option("traversal_mode"))
         self.start = QComboBox()
         self.start.addItems(["selected item", "origin"])
         self.start.setToolTip("Start from the selected item's posterior mean, or from z = 0.")
-        self.steps = int_box(3, 21, 11, "How many decodes per dimension.")
-        self.k = float_box(0.5, 6.0, 3.0, 0.5, "How many standard deviations the sweep goes each way (±kσ mode).")
+        self.steps = option_box(exploring.option("traversal_steps"))
+        self.k = option_box(exploring.option("traversal_k"))
         self.all_dims = QCheckBox("All dimensions (sorted by KL)")
         self.all_dims.setToolTip("Show one row per dimension, active dimensions first.")
         self.variable: int | None = None  # the categorical variable picked in the list, if one is
@@ -146,7 +155,7 @@ class TraversalPanel(ExplorerPanel):
         self.dims.clear()
         for dim in explorer.dims_by_kl:
             text = f"z{dim}   KL {kl[dim]:.3f}" + ("   (inactive)" if kl[dim] < 0.01 else "")
-            item = QListWidgetItem(text if explorer.variational else f"z{dim}")  # an autoencoder has no KL
+            item = QListWidgetItem(text if explorer.has_kl else f"z{dim}")  # an autoencoder has no KL
             item.setData(Qt.ItemDataRole.UserRole, int(dim))
             self.dims.addItem(item)
         # Categorical variables after the dimensions, told apart by a negative role: -1 - variable.
@@ -197,7 +206,7 @@ class TraversalPanel(ExplorerPanel):
         if not self.session.has_model:
             return
         explorer = self.session.explorer
-        mode, steps, cond = MODES[self.mode.currentText()], self.steps.value(), self.session.condition()
+        mode, steps, cond = self.mode.currentData(), self.steps.value(), self.session.condition()
         if self.variable is not None:
             self.grid_task.start(decode_categories, explorer, self.start_latent(), self.variable, cond)
         elif self.cross.currentIndex() > 0 and not self.all_dims.isChecked():
@@ -230,12 +239,12 @@ class TraversalPanel(ExplorerPanel):
         if rows.crossed is not None:
             return [captions.category(rows.crossed, c) for c in range(len(rows.items))]
         return [captions.categorical(-1 - d, explorer.kl_discrete[-1 - d]) if d < 0 else
-                captions.dimension(d, explorer.kl_per_dim[d] if explorer.variational else None) for d in rows.dims]
+                captions.dimension(d, explorer.kl_per_dim[d] if explorer.has_kl else None) for d in rows.dims]
 
     def _column_labels(self, rows: TraversalRows) -> list[str]:
         if rows.dims and rows.dims[0] < 0:  # a categorical variable's row: its categories
             return [captions.category(-1 - rows.dims[0], c) for c in range(rows.steps)]
-        return captions.traversal_columns(MODES[self.mode.currentText()], rows.steps, self.k.value())
+        return captions.traversal_columns(self.mode.currentData(), rows.steps, self.k.value())
 
     def scrub(self) -> None:
         """Decode the start latent with the chosen dimension moved to the slider's value (in units of σ=1)."""

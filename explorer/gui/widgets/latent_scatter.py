@@ -7,7 +7,7 @@ a KD-tree built in screen pixels; box and lasso selection test points against th
 from __future__ import annotations
 
 import html
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg

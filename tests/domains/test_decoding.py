@@ -3,12 +3,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from explorer.analysis.decoding import DecodeConfig, decode_ids, filter_logits, penalise_repeats
 from explorer.data.registry import load_dataset
+from explorer.domains.decoding import DecodeConfig, decode_ids, filter_logits, penalise_repeats
 from explorer.domains.text import TextDomain
 from explorer.errors import ConfigError, DataError
-from explorer.models.base import build_model
-from explorer.models.text import text_model_config
+from explorer.models.registry import build_model, text_model_config
 from explorer.training.trainer import TrainConfig, Trainer
 
 TINY = f"text:{Path(__file__).resolve().parents[1] / 'fixtures' / 'tiny_corpus.txt'}"

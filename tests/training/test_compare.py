@@ -4,15 +4,17 @@ import csv
 import numpy as np
 import pytest
 
-from explorer.analysis import compare
 from explorer.errors import CheckpointError, ConfigError
 from explorer.io.checkpoint import save_checkpoint
 from explorer.io.export import save_table_csv
+from explorer.metric_catalog import CURVES
+from explorer.training import compare
 from tests.conftest import tiny_model
 
 
 def history(epochs, beta=1.0, capacity=None):
-    return [{"epoch": e, "step": 10 * e, "train_loss": 100.0 / e, "train_recon": 90.0 / e, "train_kl": 10.0, "test_elbo": 110.0 / e,
+    return [{"epoch": e, "step": 10 * e, "train_loss": 100.0 / e, "train_recon": 90.0 / e, "train_kl": 10.0,
+             "test_elbo": 110.0 / e,
              "active_units": 3, "beta": beta, "capacity": None if capacity is None else capacity * e / epochs}
             for e in range(1, epochs + 1)]
 
@@ -35,7 +37,7 @@ def test_a_checkpoint_is_read_without_building_its_model(tmp_path):
 def test_curves_take_capacity_when_the_run_had_one_else_beta(tmp_path):
     plain = compare.read_compared(saved(tmp_path / "plain.safetensors"))
     capacity = compare.read_compared(saved(tmp_path / "capacity.safetensors", capacity=25.0))
-    weight = next(c for c in compare.CURVES if c.name == "weight")
+    weight = next(c for c in CURVES if c.name == "weight")
     key, epochs, values = compare.curve_values(plain, weight)
     assert key == "beta" and list(epochs) == [1, 2, 3] and list(values) == [1.0, 1.0, 1.0]
     key, _, values = compare.curve_values(capacity, weight)
@@ -45,13 +47,13 @@ def test_curves_take_capacity_when_the_run_had_one_else_beta(tmp_path):
 def test_a_missing_value_breaks_the_line_instead_of_reading_zero(tmp_path):
     run = compare.read_compared(saved(tmp_path / "a.safetensors"))
     run.meta["history"][1]["test_elbo"] = None
-    _, _, values = compare.curve_values(run, next(c for c in compare.CURVES if c.name == "elbo"))
+    _, _, values = compare.curve_values(run, next(c for c in CURVES if c.name == "elbo"))
     assert np.isnan(values[1]) and np.isfinite(values[[0, 2]]).all()
 
 
 def test_a_run_without_history_has_no_curves(tmp_path):
     run = compare.ComparedRun("new", tmp_path, None, {"history": []})
-    assert all(compare.curve_values(run, curve)[0] is None for curve in compare.CURVES)
+    assert all(compare.curve_values(run, curve)[0] is None for curve in CURVES)
 
 
 def test_table_rows_and_csv(tmp_path):
@@ -139,7 +141,7 @@ def test_a_run_still_training_shows_what_its_events_say_so_far(run_folder, tmp_p
     run = compare.read_compared(live)
     assert run.live and run.checkpoint is None
     assert [row["epoch"] for row in run.history] == [1] and run.latent_dim == 3 and run.label
-    key, epochs, _ = compare.curve_values(run, compare.CURVES[0])
+    key, epochs, _ = compare.curve_values(run, CURVES[0])
     assert key == "train_loss" and list(epochs) == [1.0]
 
 
@@ -156,8 +158,8 @@ def test_an_autoencoder_has_no_elbo_kl_or_beta_to_compare(tmp_path):
                                                                                "active_units": 3}}
     path = save_checkpoint(tmp_path / "ae.safetensors", tiny_model("ae"), meta)
     run = compare.read_compared(path)
-    assert not run.variational
-    drawn = {curve.name for curve in compare.CURVES if compare.curve_values(run, curve)[0] is not None}
+    assert not run.has_kl
+    drawn = {curve.name for curve in CURVES if compare.curve_values(run, curve)[0] is not None}
     assert drawn == {"loss", "recon", "au"}
     row = dict(zip(compare.table_header(), compare.table_row(run)))
     assert row["test −ELBO"] is None and row["KL"] is None and row["reconstruction"] == 20.0

@@ -11,8 +11,9 @@ import contextlib
 import json
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from explorer.errors import DataError, ExplorerError
 from explorer.limits import MAX_JSON_DEPTH, MAX_SETTINGS_BYTES

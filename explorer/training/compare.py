@@ -10,34 +10,12 @@ from pathlib import Path
 import numpy as np
 
 from explorer.errors import ConfigError
+from explorer.metric_catalog import METRICS, Curve
 
 MAX_RUNS = 16  # as many as a sweep preset can start
 
 
-@dataclass(frozen=True)
-class Curve:
-    """One overlay plot: the first history key a run has values for is drawn (capacity before β)."""
-
-    name: str
-    title: str
-    keys: tuple[str, ...]
-    variational: bool = False  # only means something for a model with a prior (not an autoencoder)
-
-
-CURVES = (
-    Curve("loss", "training loss (nats)", ("train_loss",)),
-    Curve("recon", "reconstruction (nats)", ("train_recon",)),
-    Curve("kl", "KL (nats)", ("train_kl",), variational=True),
-    Curve("weight", "β(t), or C(t) with a capacity", ("capacity", "beta"), variational=True),
-    Curve("elbo", "test −ELBO (nats)", ("test_elbo",), variational=True),
-    Curve("au", "active units", ("active_units",)),
-)
-VARIATIONAL_METRICS = ("elbo", "kl", "mutual_info", "nll_iw")  # an autoencoder's "ELBO" is its reconstruction
-
-# (column header, metric key): the test metrics a run may have.
-TABLE_METRICS = (("test −ELBO", "elbo"), ("reconstruction", "recon"), ("KL", "kl"), ("active units", "active_units"),
-                 ("mutual information", "mutual_info"), ("IW NLL", "nll_iw"),
-                 ("class accuracy", "conditional_accuracy"), ("perplexity", "ppl"))
+TABLE_METRICS = tuple(metric for metric in METRICS if metric.compare)  # the columns of the Compare table
 
 
 @dataclass
@@ -75,13 +53,13 @@ class ComparedRun:
         return int(value) if isinstance(value, int) else None
 
     @property
-    def variational(self) -> bool:
-        """Whether the model has a prior (an unknown kind, from a newer version, is taken to have one)."""
-        from explorer.models.base import model_classes
+    def has_kl(self) -> bool:
+        """Whether the model has a KL term (an unknown kind, from a newer version, is taken to have one)."""
+        from explorer.models.registry import kinds
 
         kind = self.model_config.get("kind")
-        cls = model_classes().get(kind) if isinstance(kind, str) else None
-        return True if cls is None else bool(cls.variational)
+        cls = kinds().get(kind) if isinstance(kind, str) else None
+        return True if cls is None else bool(cls.info.has_kl)
 
     @property
     def dataset(self) -> str:
@@ -149,7 +127,7 @@ def curve_values(run: ComparedRun, curve: Curve) -> tuple[str | None, np.ndarray
     """(the key drawn, epochs, values) of one run for one plot; (None, empty, empty) when it has none.
     Missing or non-numeric values are NaN, so a line breaks there rather than dropping to zero."""
     history = run.history
-    if curve.variational and not run.variational:
+    if curve.needs == "kl" and not run.has_kl:
         return None, np.zeros(0), np.zeros(0)
     for key in curve.keys:
         values = np.asarray([_number(row.get(key)) for row in history], dtype=np.float64)
@@ -167,17 +145,12 @@ def _number(value) -> float:
 
 
 def table_header() -> list[str]:
-    return ["run", "model", "dataset", "latent size", "epochs"] + [name for name, _ in TABLE_METRICS]
+    return ["run", "model", "dataset", "latent size", "epochs"] + [metric.label for metric in TABLE_METRICS]
 
 
 def table_row(run: ComparedRun) -> list:
     """One run's row: names as text, numbers as numbers, None where the run has no such value."""
-    values = []
-    for _, key in TABLE_METRICS:
-        value = run.metrics.get(key) if run.variational or key not in VARIATIONAL_METRICS else None
-        if isinstance(value, dict):  # conditional accuracy carries its per-class details
-            value = value.get("accuracy")
-        values.append(value if isinstance(value, (int, float)) and not isinstance(value, bool) else None)
+    values = [metric.value(run.metrics) if metric.needs != "kl" or run.has_kl else None for metric in TABLE_METRICS]
     return [run.name, run.label, run.dataset, run.latent_dim, len(run.history)] + values
 
 

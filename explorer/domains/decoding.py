@@ -7,21 +7,33 @@ from dataclasses import asdict, dataclass
 import torch
 
 from explorer.errors import ConfigError
+from explorer.exploring import DECODE_STRATEGIES, default
 
-STRATEGIES = ("greedy", "beam", "sample")
+STRATEGIES = DECODE_STRATEGIES
 
 
 @dataclass
 class DecodeConfig:
-    strategy: str = "greedy"
-    beam_width: int = 5
-    temperature: float = 1.0
-    top_k: int = 0  # 0: no top-k filter
-    top_p: float = 1.0  # 1.0: no nucleus filter
-    repetition_penalty: float = 1.0  # θ; 1.0: none
+    """How a latent becomes a sentence; the defaults and bounds are the exploring catalog's."""
+
+    strategy: str = default("decode")
+    beam_width: int = default("beam_width")
+    temperature: float = default("decode_temperature")
+    top_k: int = default("top_k")  # 0: no top-k filter
+    top_p: float = default("top_p")  # 1.0: no nucleus filter
+    repetition_penalty: float = default("repetition_penalty")  # θ; 1.0: none
     max_len: int | None = None  # default: the model's max_len
-    seed: int | None = None
-    allow_unk: bool = False  # generate <unk> only when asked: it is the most frequent token and reads as noise
+    seed: int | None = default("decode_seed")  # None: fresh entropy
+    allow_unk: bool = default("allow_unk")  # <unk> only when asked: it is the most frequent token, read as noise
+    banned: tuple[int, ...] = ()  # tokens never generated: a tokenizer's unprintable pieces (control bytes)
+
+    @classmethod
+    def from_values(cls, values: dict) -> DecodeConfig:
+        """The config for exploring options' values (explorer.exploring), by name."""
+        return cls(strategy=values["decode"], beam_width=values["beam_width"],
+                   temperature=values["decode_temperature"], top_k=values["top_k"], top_p=values["top_p"],
+                   repetition_penalty=values["repetition_penalty"], seed=values["decode_seed"],
+                   allow_unk=values["allow_unk"])
 
     def validate(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -31,9 +43,9 @@ class DecodeConfig:
             raise ConfigError(f"invalid decoding settings: {asdict(self)}")
 
 
-def forbid_specials(logits: torch.Tensor, config: dict, allow_unk: bool) -> torch.Tensor:
-    """<pad> and <bos> are never generated; <unk> only when allowed."""
-    banned = [config["pad_id"], config["bos_id"]] + ([] if allow_unk else [config["unk_id"]])
+def forbid_specials(logits: torch.Tensor, config: dict, decode: DecodeConfig) -> torch.Tensor:
+    """<pad>, <bos> and the decode's banned tokens are never generated; <unk> only when allowed."""
+    banned = [config["pad_id"], config["bos_id"], *decode.banned] + ([] if decode.allow_unk else [config["unk_id"]])
     logits = logits.clone()
     logits[:, banned] = float("-inf")
     return logits
@@ -90,7 +102,7 @@ def _left_to_right(model, z, config: DecodeConfig) -> list[list[int]]:
     finished = torch.zeros(n, dtype=torch.bool, device=model.device)
     for _ in range(max_len + 1):
         logits, state = model.step(tokens, state, z)
-        logits = forbid_specials(logits, c, config.allow_unk)
+        logits = forbid_specials(logits, c, config)
         logits = penalise_repeats(logits, generated, config.repetition_penalty)
         if config.strategy == "greedy":
             tokens = logits.argmax(1)
@@ -131,7 +143,7 @@ def _beam(model, z, config: DecodeConfig) -> list[int]:
         logits, state = model.step(last, state, z.expand(k, -1))
         # Scored by the model's own probabilities; banned tokens are then ruled out.
         log_probs = torch.log_softmax(penalise_repeats(logits, beams, config.repetition_penalty), dim=1)
-        log_probs = forbid_specials(log_probs, c, config.allow_unk)
+        log_probs = forbid_specials(log_probs, c, config)
         total = (scores.unsqueeze(1) + log_probs).flatten()
         top_scores, flat = torch.topk(total, min(width, total.numel()))
         origin, token = flat // logits.shape[1], flat % logits.shape[1]

@@ -1,0 +1,45 @@
+"""``info``: what a checkpoint holds, read from its metadata alone (nothing is built)."""
+from __future__ import annotations
+
+import json
+
+from explorer.cli.arguments import MAX_MESSAGE_CHARS
+from explorer.io.display import printable
+from explorer.metric_catalog import metrics_of
+
+
+def add_parser(commands) -> None:
+    info = commands.add_parser("info", help="what a checkpoint holds")
+    info.add_argument("checkpoint")
+    info.add_argument("--json", action="store_true")
+
+
+def run(args) -> int:
+    from explorer.io.checkpoint import read_metadata
+    from explorer.models.registry import kinds
+
+    meta = read_metadata(args.checkpoint)
+    if args.json:
+        print(json.dumps(meta, indent=2))
+        return 0
+    config, dataset = meta["model_config"], meta.get("dataset", {})
+    history, metrics = meta.get("history", []), meta.get("metrics", {})
+    lines = [
+        f"file:         {args.checkpoint}",
+        f"model:        {meta.get('label') or config['kind']} (kind {config['kind']}, "
+        f"{config.get('latent_dim', 0)} latent dims, arch {config.get('arch', config.get('rnn', '-'))})",
+        f"dataset:      {dataset.get('id')} ({dataset.get('domain')}, shape {dataset.get('shape')}, "
+        f"{dataset.get('train_size')} train / {dataset.get('test_size')} test)",
+        f"trained:      {len(history)} epoch{'s' if len(history) != 1 else ''}"
+        + (f" on {meta['world_size']} ranks" if (meta.get("world_size") or 1) > 1 else "")
+        + (" (stopped early)" if meta.get("stopped_early") else ""),
+        f"saved:        {meta.get('saved', meta.get('created', '?'))}, format {meta.get('format_version')}",
+    ]
+    kind = kinds().get(config["kind"])
+    for metric in metrics_of(kind.info.metrics if kind else ()):
+        value = metric.value(metrics)
+        if value is not None:
+            shown = f"{value:.4f}" if isinstance(value, float) else str(value)
+            lines.append(f"{metric.key + ':':<22}{shown}")
+    print("\n".join(printable(line, MAX_MESSAGE_CHARS) for line in lines))  # strings from the file, escaped
+    return 0
