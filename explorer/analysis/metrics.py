@@ -10,18 +10,16 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from explorer.analysis.evaluation import evaluation_pass
 from explorer.data.base import Dataset, Split, as_pixels
 from explorer.models.base import Batch, LatentModel, Posterior, gaussian_log_density
 
-AU_THRESHOLD = 0.01
 MI_MAX_ITEMS = 5000
 
 
 def _batches(model: LatentModel, split: Split, batch_size: int):
     for start in range(0, len(split), batch_size):
-        part = split.subset(slice(start, start + batch_size))
-        x = as_pixels(part.x) if part.lengths is None else part.x[:, : int(part.lengths.max())]
-        yield Batch(x, part.y, part.lengths).to(model.device)
+        yield Batch.of(split, slice(start, start + batch_size)).to(model.device)
 
 
 def _cond(model: LatentModel, batch: Batch):
@@ -45,12 +43,6 @@ def posterior_stats(model: LatentModel, split: Split, batch_size: int = 1000):
     """Continuous posterior means and log-variances (None for deterministic encoders) of every item, on the CPU."""
     posterior = encode_split(model, split, batch_size)
     return posterior.mean, posterior.logvar
-
-
-def active_units(means: torch.Tensor, threshold: float = AU_THRESHOLD) -> tuple[int, torch.Tensor]:
-    """Dimensions whose posterior mean varies across the data by more than ``threshold`` (Burda et al. 2016)."""
-    variances = means.var(0, unbiased=False)
-    return int((variances > threshold).sum()), variances
 
 
 @torch.no_grad()
@@ -167,26 +159,18 @@ def evaluate(model: LatentModel, split: Split, nll_samples: int = 0, batch_size:
     (``extra_metrics``) are merged in. A text split needs the ``tokenizer`` its model reads with: perplexities are
     per word and reconstructions are scored on the text."""
     model.eval()
-    recon, kl, kl_dims, kl_discrete = [], [], [], []
-    for batch in _batches(model, split, batch_size):
-        terms = model.loss_terms(batch)
-        recon.append(terms["recon"].cpu())
-        kl.append(terms["kl"].cpu())
-        kl_dims.append(terms["kl_per_dim"].sum(0).cpu())
-        if "kl_discrete" in terms:
-            kl_discrete.append(terms["kl_discrete"].sum(0).cpu())
-    recon, kl = torch.cat(recon), torch.cat(kl)
-    metrics = {"elbo": float((recon + kl).mean()), "recon": float(recon.mean()), "kl": float(kl.mean()),
-               "kl_per_dim": [], "active_units": 0, "mutual_info": None, "examples": len(split)}
+    figures = evaluation_pass(model, split, batch_size, keep=True)
+    posterior, recon, kl = figures.posterior, figures.recon_terms, figures.kl_terms
+    metrics = {"elbo": figures.recon + figures.kl, "recon": figures.recon, "kl": figures.kl, "kl_per_dim": [],
+               "active_units": 0, "mutual_info": None, "examples": len(split)}
     if model.latent_dim:
-        posterior = encode_split(model, split, batch_size)
-        metrics["active_units"] = active_units(posterior.mean)[0]
+        metrics["active_units"] = figures.active_units
         if posterior.logvar is not None:
             # The KL each dimension pays against the model's own prior (kl_terms), as training counts it.
-            metrics["kl_per_dim"] = (torch.stack(kl_dims).sum(0) / len(split)).tolist()
+            metrics["kl_per_dim"] = figures.kl_per_dim
             metrics["mutual_info"] = mutual_information(posterior.mean, posterior.logvar)
-        if kl_discrete:
-            metrics["kl_discrete"] = (torch.stack(kl_discrete).sum(0) / len(split)).tolist()
+        if figures.kl_discrete:
+            metrics["kl_discrete"] = figures.kl_discrete
         if split.y is not None:
             accuracy = discrete_accuracy(posterior.logits, split.y)
             if accuracy is not None:

@@ -273,10 +273,12 @@ class LatentModel(nn.Module):
         return {}
 
     # Training
-    def loss_terms(self, batch: Batch, step: int | None = None) -> dict[str, torch.Tensor]:
+    def loss_terms(self, batch: Batch, step: int | None = None,
+                   posterior: Posterior | None = None) -> dict[str, torch.Tensor]:
         """Per-example terms in nats: ``recon`` (N,), ``kl`` (N,), ``kl_per_dim`` (N, D); models may add more
         (N,) terms (logged) and breakdowns such as ``kl_discrete`` (N, m). ``step`` is the global training step
-        (None when evaluating)."""
+        (None when evaluating); ``posterior``, the batch's q(z|x) when the caller has encoded it already (the
+        evaluation pass encodes each batch once)."""
         raise NotImplementedError
 
     def configure_optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:

@@ -124,10 +124,11 @@ class ImageModel(LatentModel):
     def corrupt(self, x: torch.Tensor) -> torch.Tensor:
         return x
 
-    def loss_terms(self, batch: Batch, step: int | None = None) -> dict[str, torch.Tensor]:
+    def loss_terms(self, batch: Batch, step: int | None = None,
+                   posterior: Posterior | None = None) -> dict[str, torch.Tensor]:
         cond = batch.y if self.conditional else None
-        x_in = self.corrupt(batch.x) if self.training else batch.x
-        posterior = self.encode(x_in, cond)
+        if posterior is None:
+            posterior = self.encode(self.corrupt(batch.x) if self.training else batch.x, cond)
         z = posterior.sample()
         recon = -self.log_likelihood(batch, z)
         kl_per_dim = self.kl_terms(posterior, cond)["per_dim"]

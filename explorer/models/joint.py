@@ -47,8 +47,9 @@ class JointVAE(ImageModel):
         return [F.one_hot(torch.multinomial(logits.softmax(-1), 1).squeeze(1), logits.shape[-1]).to(logits.dtype)
                 for logits in posterior.logits]
 
-    def loss_terms(self, batch: Batch, step: int | None = None) -> dict[str, torch.Tensor]:
-        posterior = self.encode(batch.x)
+    def loss_terms(self, batch: Batch, step: int | None = None,
+                   posterior: Posterior | None = None) -> dict[str, torch.Tensor]:
+        posterior = posterior or self.encode(batch.x)
         z = torch.cat([posterior.sample()] + self.sample_categories(posterior, step), dim=1)
         kl = self.kl_terms(posterior)
         kl_z, kl_c = kl["per_dim"].sum(1), kl["discrete"].sum(1)

@@ -209,8 +209,9 @@ class SentenceEncoderDecoder(SentenceDecoder):
             x, lengths = drop_tokens(x, lengths, drop)
         return self.encode(x, None, lengths)
 
-    def loss_terms(self, batch: Batch, step: int | None = None, drop: float = 0.0) -> dict[str, torch.Tensor]:
-        posterior = self.encode_noisy(batch, drop)
+    def loss_terms(self, batch: Batch, step: int | None = None, posterior: Posterior | None = None,
+                   drop: float = 0.0) -> dict[str, torch.Tensor]:
+        posterior = posterior or self.encode_noisy(batch, drop)
         kl_per_dim = self.kl_terms(posterior)["per_dim"]
         return {"recon": -self.log_likelihood(batch, posterior.sample()), "kl": kl_per_dim.sum(1),
                 "kl_per_dim": kl_per_dim}
@@ -228,7 +229,7 @@ class SentenceVAE(SentenceEncoderDecoder):
 
     def training_terms(self, batch: Batch, step: int, ctx: StepContext) -> dict[str, torch.Tensor]:
         drop = float(self.config.get("encoder_word_drop") or 0.0) if ctx.objective.pretraining(step) else 0.0
-        return self.loss_terms(batch, step, drop)
+        return self.loss_terms(batch, step, drop=drop)
 
     def reset_decoder(self, optimizers=()) -> None:
         """Draw the decoder's weights afresh (the same on every rank: from a fixed seed) and forget what the
@@ -259,7 +260,8 @@ class LanguageModel(SentenceDecoder):
     def encode(self, x, cond=None, lengths=None) -> Posterior:
         raise ConfigError("a language model has no latent space")
 
-    def loss_terms(self, batch: Batch, step: int | None = None) -> dict[str, torch.Tensor]:
+    def loss_terms(self, batch: Batch, step: int | None = None,
+                   posterior: Posterior | None = None) -> dict[str, torch.Tensor]:
         n = batch.x.shape[0]
         z = torch.zeros(n, 0, device=batch.x.device)
         zeros = torch.zeros(n, device=batch.x.device)

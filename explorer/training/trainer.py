@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 
-from explorer.analysis.metrics import AU_THRESHOLD
-from explorer.data.base import Dataset, Split, as_pixels
+from explorer.analysis.evaluation import evaluation_pass
+from explorer.data.base import Dataset, Split
 from explorer.device import pick_device
 from explorer.errors import ConfigError, TrainingError
 from explorer.models.base import Batch, LatentModel, StepContext
@@ -139,17 +139,6 @@ class Trainer:
         lengths = None if split.lengths is None else split.lengths.to(self.device)
         return Split(split.x.to(self.device), split.y.to(self.device), lengths)
 
-    def _batch(self, split: Split, index: torch.Tensor | slice, noise: torch.Generator | None = None) -> Batch:
-        x, lengths = split.x[index], None
-        if split.lengths is None:
-            x = as_pixels(x)
-        if split.lengths is not None:
-            lengths = split.lengths[index]
-            x = x[:, : int(lengths.max())]  # drop the columns that are padding for the whole batch
-        elif noise is not None:
-            x = torch.bernoulli(x, generator=noise)
-        return Batch(x, split.y[index], lengths)
-
     def _should_stop(self) -> bool:
         if not self._running.is_set():
             self._running.wait()
@@ -190,7 +179,7 @@ class Trainer:
                 if self._faults.at(self.global_step + 1):
                     with torch.no_grad():
                         next(model.parameters()).fill_(float("nan"))
-                scalars = model.training_step(self._batch(self._train, ranks.shard(index), binarize),
+                scalars = model.training_step(Batch.of(self._train, ranks.shard(index), binarize),
                                               self.global_step, ctx)
                 self.global_step += 1
                 seen += len(index)
@@ -266,44 +255,15 @@ class Trainer:
     def _restored(epoch: int) -> str:
         return f"the end of epoch {epoch - 1}" if epoch > 1 else "its initial weights"
 
-    @torch.no_grad()
     def evaluate_split(self, split: Split) -> dict:
         """Test -ELBO, reconstruction and KL per example, KL per dimension (and per discrete variable) and active
-        units, in eval mode, without touching the training's random streams. Under torchrun each rank evaluates
-        its share and the sums are all-reduced, so every rank gets the whole split's figures."""
-        model, ranks = self.model, self.distributed
+        units, from one evaluation pass. Under torchrun each rank evaluates its share and the sums are added up,
+        so every rank gets the whole split's figures."""
         if len(split) == 0:
             return {}
-        model.eval()
-        layout = model.latent_layout
-        mine = torch.arange(len(split), device=self.device)[ranks.rank::ranks.world_size]
-        # Sums: count, recon, kl, kl per dim (D), kl per discrete variable (m), mean, mean^2 (D each, for AU).
-        sums = torch.zeros(3 + 3 * layout.continuous + len(layout.discrete), dtype=torch.float64, device=self.device)
-        d, m = layout.continuous, len(layout.discrete)
-        with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
-            for start in range(0, len(mine), self.config.eval_batch_size):
-                batch = self._batch(split, mine[start:start + self.config.eval_batch_size])
-                terms = model.loss_terms(batch)
-                parts = [torch.tensor([float(len(batch))], device=self.device, dtype=torch.float64),
-                         terms["recon"].sum().double().view(1), terms["kl"].sum().double().view(1)]
-                if d:
-                    mean = model.encode(batch.x, batch.y if model.conditional else None, batch.lengths).mean
-                    parts += [terms["kl_per_dim"].sum(0).double(), mean.sum(0).double(), mean.pow(2).sum(0).double()]
-                if m:
-                    parts.append(terms["kl_discrete"].sum(0).double())
-                sums += torch.cat(parts)
-        model.train()
-        sums = ranks.sum(sums).cpu()
-        count, recon, kl = float(sums[0]), float(sums[1] / sums[0]), float(sums[2] / sums[0])
-        record = {"test_elbo": recon + kl, "test_recon": recon, "test_kl": kl, "kl_per_dim": [], "active_units": 0}
-        if d:
-            kl_dims, mean_sum, square_sum = sums[3:3 + d], sums[3 + d:3 + 2 * d], sums[3 + 2 * d:3 + 3 * d]
-            variance = square_sum / count - (mean_sum / count).pow(2)
-            record["kl_per_dim"] = (kl_dims / count).tolist()
-            record["active_units"] = int((variance > AU_THRESHOLD).sum())
-        if m:
-            record["kl_discrete"] = (sums[3 + 3 * d:] / count).tolist()
-        return record
+        ranks = self.distributed
+        return evaluation_pass(self.model, split, self.config.eval_batch_size, rank=ranks.rank,
+                               world_size=ranks.world_size, reduce=ranks.sum if ranks.enabled else None).record()
 
     def _snapshot(self) -> tuple[dict, dict]:
         model_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}

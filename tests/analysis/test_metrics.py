@@ -10,12 +10,6 @@ from explorer.models.base import Batch, gaussian_log_density
 from tests.conftest import tiny_model
 
 
-def test_active_units_count_varying_means():
-    means = torch.stack([torch.linspace(-1, 1, 100), torch.full((100,), 0.3), 0.05 * torch.randn(100)], dim=1)
-    count, variances = metrics.active_units(means)
-    assert count == 1 and variances.shape == (3,)
-
-
 def test_mutual_information_is_zero_without_dependence_and_positive_with_it():
     n, d = 500, 3
     logvars = torch.zeros(n, d)
