@@ -1,7 +1,10 @@
 """Latent Explorer: `python main.py [CHECKPOINT]` opens the app; `python main.py train|evaluate|export|info ...`."""
 import sys
 
-from explorer.launcher import main
-
 if __name__ == "__main__":
+    try:
+        from explorer.launcher import main
+    except KeyboardInterrupt:  # Ctrl+C while the program itself is still being imported: no traceback
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
     sys.exit(main())

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Annotated, Union
+from typing import Annotated, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
@@ -31,6 +31,10 @@ Probability = Real(0.0, 1.0)
 Number = Union[int, float]  # information only (history, metrics): NaN and infinities allowed
 Numbers = Annotated[list[Number], Field(max_length=MAX_HIDDEN)]
 Scalar = Union[bool, int, float, Text, None]
+
+
+ScheduleKind = Literal["constant", "linear", "logistic", "cyclical"]  # how the KL weight grows (training.schedules)
+SCHEDULE_KINDS = get_args(ScheduleKind)
 
 
 def Sizes(low: int = 1, high: int = MAX_HIDDEN, max_items: int = MAX_LAYERS):

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from explorer.data.base import Dataset, FactorTable, Split, seeded_split
+from explorer.data.registry import DSPRITES
 from explorer.errors import DataError
 from explorer.files import open_regular
 
@@ -47,7 +48,6 @@ TEST_FRACTION = 0.02
 SPLIT_SEED = 1234
 CACHE_VERSION = 1
 PACKED_BYTES = SIDE * SIDE // 8
-DATASET_IDS = ("dsprites", "dsprites-32")
 
 
 def _inside(shape: str, u: np.ndarray, v: np.ndarray, scale: float) -> np.ndarray:
@@ -188,8 +188,8 @@ CHUNK = 32_768
 def load_dsprites(dataset_id: str, data_dir: str | os.PathLike | None = None) -> Dataset:
     """``dsprites`` (64x64, uint8 pixel storage) or ``dsprites-32`` (32x32, float16), labelled by shape, with every
     item's factor classes."""
-    if dataset_id not in DATASET_IDS:
-        raise DataError(f"unknown dSprites variant {dataset_id!r}; expected one of {', '.join(DATASET_IDS)}")
+    if dataset_id not in DSPRITES:
+        raise DataError(f"unknown dSprites variant {dataset_id!r}; expected one of {', '.join(DSPRITES)}")
     side = SIDE if dataset_id == "dsprites" else SIDE // 2
     packed = load_packed(Path(data_dir) if data_dir else None)
     x = torch.cat([unpack_images(packed[start:start + CHUNK], side) for start in range(0, COUNT, CHUNK)])
@@ -209,7 +209,7 @@ class GroundTruth:
 
     @classmethod
     def of(cls, dataset: Dataset) -> GroundTruth:
-        if dataset.factors is None or dataset.id not in DATASET_IDS:
+        if dataset.factors is None or dataset.id not in DSPRITES:
             raise DataError(f"dataset {dataset.id!r} has no ground-truth generator")
         train_idx, test_idx = seeded_split(COUNT, TEST_FRACTION, SPLIT_SEED)
         where = torch.empty(COUNT, dtype=torch.long)

@@ -6,7 +6,8 @@ import os
 from explorer.data.base import Dataset
 from explorer.errors import DataError
 
-IMAGE_DATASETS = ["digits", "mnist-5k", "mnist", "fashion-mnist", "dsprites", "dsprites-32"]
+DSPRITES = ("dsprites", "dsprites-32")
+IMAGE_DATASETS = ["digits", "mnist-5k", "mnist", "fashion-mnist", *DSPRITES]
 TEXT_DATASETS = ["wordnet-examples", "text:PATH"]
 
 
@@ -31,7 +32,7 @@ def load_dataset(dataset_id: str, data_dir: str | os.PathLike | None = None, dow
         return images.load_mnist_5k()
     if dataset_id in images.IDX_DATASETS:
         return images.load_idx_dataset(dataset_id, data_dir, download)
-    if dataset_id in ("dsprites", "dsprites-32"):
+    if dataset_id in DSPRITES:
         from explorer.data.factors import load_dsprites
 
         return load_dsprites(dataset_id, data_dir)

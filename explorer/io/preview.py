@@ -12,7 +12,8 @@ import numpy as np
 from explorer.errors import CheckpointError
 from explorer.files import loads_json, open_regular
 from explorer.io.header import NOT_A_CHECKPOINT, Header, header_length, parse_header
-from explorer.io.schema import ValidMeta, check_tensors, map_head_problem, preview_problem, validate_meta
+from explorer.io.schema import ValidMeta, validate_meta
+from explorer.io.tensor_checks import check_tensors, map_head_problem, preview_problem
 from explorer.limits import MAX_CHECKPOINT_BYTES
 
 META_KEY = "latent_explorer"

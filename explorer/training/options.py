@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from explorer.data.registry import dataset_ids
 from explorer.data.tokenizers import DEFAULT_TOKENIZER, DEFAULT_VOCAB_SIZE, MIN_VOCAB_SIZE, TOKENIZER_KINDS
 from explorer.errors import ConfigError
+from explorer.fields import SCHEDULE_KINDS
 from explorer.limits import MAX_BATCH, MAX_EPOCHS, MAX_NLL_SAMPLES, MAX_SEED, MAX_SEQ_LEN, MAX_STEPS, MAX_VOCAB
 from explorer.models.registry import kind_options, kinds
 from explorer.options import Option, by_name
 
-DATASET_IDS = ("digits", "mnist-5k", "mnist", "fashion-mnist", "dsprites", "dsprites-32", "wordnet-examples")
-KL_SCHEDULES = ("constant", "linear", "logistic", "cyclical")
+DATASET_IDS = tuple(dataset_ids())
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 RUN_OPTIONS = (
@@ -32,7 +33,7 @@ RUN_OPTIONS = (
     Option("capacity_steps", "int", 10000, "Steps over which C grows to C_max.", label="Capacity steps", low=1,
            high=MAX_STEPS, group="advanced", section="objective"),
     Option("kl_schedule", "choice", "constant", "How the KL weight grows over training (KL annealing).",
-           label="KL schedule", choices=KL_SCHEDULES, section="objective"),
+           label="KL schedule", choices=SCHEDULE_KINDS, section="objective"),
     Option("warmup_steps", "int", 5000, "Linear schedule: steps over which the KL weight rises from 0 to β.",
            label="Warm-up steps", low=0, high=MAX_STEPS, group="advanced", section="objective"),
     Option("logistic_k", "float", 0.0025, "Logistic schedule: the slope k (Bowman et al. 2016).",

@@ -6,8 +6,7 @@ import math
 from collections.abc import Callable
 
 from explorer.errors import ConfigError
-
-SCHEDULE_KINDS = ("constant", "linear", "logistic", "cyclical")
+from explorer.fields import SCHEDULE_KINDS
 
 
 def make_schedule(spec: dict) -> Callable[[int], float]:

@@ -1,0 +1,50 @@
+"""What a ModelExplorer's code says about the data: a categorical latent against the labels, a sparse code's unit
+activity, a deterministic code's spread, and sentences by length."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from explorer.data.tokenizers import words
+
+
+class CodeSummaries:
+    # What a model's code says about the data
+    def code_confusion(self) -> dict | None:
+        """How a categorical latent matches the labels (``explorer.analysis.metrics.discrete_accuracy``): the
+        checkpoint's figure on its test split when it has one, else computed on the preview set. With ``source``,
+        where it was measured."""
+        from explorer.analysis.metrics import discrete_accuracy
+
+        stored = self.checkpoint.metrics.get("discrete_accuracy")
+        if isinstance(stored, dict):
+            return dict(stored, source="test split")
+        if self.logits is None:
+            return None
+        posterior, _ = self._item_posterior(np.arange(len(self.means)))
+        found = discrete_accuracy([logits.cpu() for logits in posterior.logits], torch.from_numpy(self.labels))
+        return None if found is None else dict(found, source=f"{len(self.means)} preview items")
+
+    def unit_activity(self) -> np.ndarray | None:
+        """For a sparse code: the fraction of preview items in which each unit is active (above the model's
+        ``code_threshold``); None for other models."""
+        threshold = self.model.code_threshold
+        if threshold is None:
+            return None
+        return (self.means[:, :self.continuous_dim] > threshold).mean(0)
+
+    def code_spread(self) -> np.ndarray | None:
+        """For a deterministic encoder (no KL to show): each code dimension's standard deviation over the preview
+        items, so a dimension the encoder does not use stands out; None for a variational model."""
+        if self.has_kl:
+            return None
+        return self.means[:, :self.continuous_dim].std(0)
+
+    def length_buckets(self) -> tuple[np.ndarray, list[str]]:
+        """For text: each preview sentence's length bucket in words (an index) and the buckets' names, to colour
+        the map."""
+        lengths = np.asarray([len(words(text)) for text in self.items(np.arange(len(self.means)))])
+        edges = [0, 5, 8, 11, 15, np.inf]
+        names = [f"{int(lo) + 1}-{int(hi)} words" if np.isfinite(hi) else f"{int(lo) + 1}+ words"
+                 for lo, hi in zip(edges[:-1], edges[1:])]
+        return np.digitize(lengths, edges[1:-1], right=True), names
