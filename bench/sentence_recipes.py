@@ -143,7 +143,7 @@ def report() -> None:
         "256, batch 128; the flags below add to these) and evaluates it on the held-out sentences: KL, active "
         "units, mutual information, perplexity **per word** (punctuation marks count as words, and each "
         "sentence's end) from the ELBO and importance-weighted (k="
-        f"{NLL_SAMPLES}, {ABLATION_NLL_SAMPLES} for the 3-epoch rows), and reconstruction scored on the text "
+        f"{NLL_SAMPLES}, {ABLATION_NLL_SAMPLES} for the 3- and 6-epoch rows), and reconstruction scored on the text "
         "as the window shows it against the raw held-out sentence (sacrebleu's corpus BLEU-4 with its 13a "
         "tokenization, case-sensitive; word accuracy at each position; exact copies): with the window's default "
         "decoding and with greedy decoding. Training minutes are wall time with one torch thread on a 2-core "
