@@ -12,6 +12,7 @@ import torch
 from explorer.data.base import Split
 from explorer.domains.decoding import DecodeConfig, decode_ids
 from explorer.errors import ConfigError
+from explorer.limits import MAX_COMPANIONS
 from explorer.models.base import Batch, LatentModel
 
 
@@ -24,7 +25,7 @@ def homotopy(explorer, a: str, b: str, steps: int = 8, method: str = "lerp") -> 
 
 
 COMPANION_KINDS = ("sentence-vae", "sentence-daae", "sentence-ae")  # the order their columns take
-MAX_COMPANIONS = 2  # columns beside the open model's
+
 
 
 def same_tokenizer(a: dict, b: dict) -> bool:

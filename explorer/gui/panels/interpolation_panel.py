@@ -21,11 +21,11 @@ from PySide6.QtWidgets import (
 
 from explorer import exploring
 from explorer.analysis import captions
-from explorer.analysis.homotopy import MAX_COMPANIONS
 from explorer.errors import ExplorerError
 from explorer.gui.panels.base import ExplorerPanel, decode_progressively
 from explorer.gui.widgets.controls import option_box
 from explorer.gui.widgets.items_view import ItemsView
+from explorer.limits import MAX_COMPANIONS
 
 ENDS = ("A", "B")
 
