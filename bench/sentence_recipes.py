@@ -80,6 +80,9 @@ RECIPES: dict[str, tuple[str, list[str]]] = {
                      DAAE + ["--prior-match", "mmd", "--match-weight", "100"]),
         "lm": ("LM baseline", ["--model", "lm"]),
     }.items()},
+    "e10-ae": ("10 epochs: the plain sentence AE (no noise, no prior), the homotopy baseline shipped beside",
+               ["--model", "sentence-ae", "--latent-dim", "64", "--pool", "max", "--bidirectional", "--lr", "3e-3",
+                "--epochs", "10"]),
     # The 6-epoch candidates continued (same settings, optimizer state kept) as far as the budget allows.
     **{f"long-{name}": (f"e6-{name} continued", ["--resume", str(OUT / f"e6-{name}.safetensors"), "--epochs", "30",
                                                  "--autosave-every", "1"])
