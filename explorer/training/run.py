@@ -138,12 +138,13 @@ class TrainingRun:
     def prepare(self) -> None:
         from explorer.device import pick_device
 
-        spec = self.spec
-        pick_device(spec.options["device"])  # a device this machine lacks is named before any data loads
-        if spec.resume:
-            self._prepare_resume()
+        pick_device(self.spec.options["device"])  # a device this machine lacks is named before any data loads
+        if self.spec.resume:
+            self._prepare_resume()  # the spec becomes the earlier run's settings with the given ones on top
         else:
-            self.dataset = self._load_data(spec.dataset, spec.data_options(config_class(spec.model).info.domain))
+            self.dataset = self._load_data(self.spec.dataset,
+                                           self.spec.data_options(config_class(self.spec.model).info.domain))
+        spec = self.spec
         train = spec.train
         self.distributed = dist_mod.from_environment(train.device)
         if self.distributed.is_main:
