@@ -202,26 +202,47 @@ def load_dsprites(dataset_id: str, data_dir: str | os.PathLike | None = None) ->
 
 @dataclass(frozen=True)
 class GroundTruth:
-    """Images for any factor classes, for the metrics that intervene on factors (FactorVAE and β-VAE scores)."""
+    """Items for any factor classes, for the metrics that intervene on factors (FactorVAE and β-VAE scores): data
+    holding every combination of its factors exactly once, as dSprites does."""
 
     dataset: Dataset
-    index: torch.Tensor  # dSprites index -> (split, row): row in train for 0..n_train-1, then test
+    index: torch.Tensor  # combination (mixed-radix, last factor fastest) -> row: in train, then in test
 
     @classmethod
     def of(cls, dataset: Dataset) -> GroundTruth:
-        if dataset.factors is None or dataset.id not in DSPRITES:
-            raise DataError(f"dataset {dataset.id!r} has no ground-truth generator")
-        train_idx, test_idx = seeded_split(COUNT, TEST_FRACTION, SPLIT_SEED)
-        where = torch.empty(COUNT, dtype=torch.long)
-        where[train_idx] = torch.arange(len(train_idx))
-        where[test_idx] = len(train_idx) + torch.arange(len(test_idx))
+        table = dataset.factors
+        if table is None or dataset.train.factors is None or dataset.test.factors is None:
+            raise DataError(f"dataset {dataset.id!r} has no ground-truth factors")
+        classes = torch.cat([dataset.train.factors, dataset.test.factors]).numpy()
+        count = math.prod(table.sizes)
+        try:
+            flat = np.ravel_multi_index(tuple(classes.T), table.sizes)
+        except ValueError:
+            flat = None
+        if flat is None or len(flat) != count or np.bincount(flat, minlength=count).min() != 1:
+            raise DataError(f"dataset {dataset.id!r} does not hold every combination of its factors once, as the "
+                            "interventional metrics need")
+        where = torch.empty(count, dtype=torch.long)
+        where[torch.from_numpy(flat)] = torch.arange(count)
         return cls(dataset, where)
 
-    def images(self, classes: np.ndarray) -> torch.Tensor:
-        rows = self.index[torch.from_numpy(index_of(classes))]
-        n_train = len(self.dataset.train)
-        out = torch.empty((len(rows),) + tuple(self.dataset.train.x.shape[1:]), dtype=self.dataset.train.x.dtype)
-        in_train = rows < n_train
-        out[in_train] = self.dataset.train.x[rows[in_train]]
-        out[~in_train] = self.dataset.test.x[rows[~in_train] - n_train]
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return self.dataset.factors.sizes
+
+    def _rows(self, classes: np.ndarray) -> torch.Tensor:
+        return self.index[torch.from_numpy(np.ravel_multi_index(tuple(np.asarray(classes).T), self.sizes))]
+
+    def _gather(self, name: str, rows: torch.Tensor) -> torch.Tensor:
+        train, test = getattr(self.dataset.train, name), getattr(self.dataset.test, name)
+        out = torch.empty((len(rows),) + tuple(train.shape[1:]), dtype=train.dtype)
+        in_train = rows < len(train)
+        out[in_train] = train[rows[in_train]]
+        out[~in_train] = test[rows[~in_train] - len(train)]
         return out
+
+    def images(self, classes: np.ndarray) -> torch.Tensor:
+        return self._gather("x", self._rows(classes))
+
+    def labels(self, classes: np.ndarray) -> torch.Tensor:
+        return self._gather("y", self._rows(classes))

@@ -2,6 +2,7 @@
 dimension duplicated, one with dead dimensions."""
 import numpy as np
 import pytest
+import torch
 
 from explorer.analysis import disentanglement as dis
 from explorer.analysis.information import discretise, mutual_information, normalised_mutual_information
@@ -120,3 +121,32 @@ def test_dci_of_known_importance_matrices():
     one_dim_all = np.zeros((4, 4))
     one_dim_all[0] = 1.0
     assert dis.dci_from_importance(one_dim_all) == pytest.approx({"disentanglement": 0.0, "completeness": 1.0})
+
+
+def test_a_model_is_scored_on_items_picked_by_their_factors(monkeypatch):
+    from explorer.analysis.factor_metrics import factor_metrics
+    from explorer.data.factors import GroundTruth
+    from tests.conftest import tiny_model
+    from tests.factor_toy import toy_factor_dataset
+
+    dataset = toy_factor_dataset()
+    truth = GroundTruth.of(dataset)
+    assert truth.sizes == (3, 6, 6)
+    assert torch.equal(truth.images(dataset.test.factors.numpy()), dataset.test.x)
+    assert torch.equal(truth.labels(dataset.train.factors.numpy()), dataset.train.y)
+    monkeypatch.setitem(dis.BUDGETS, "app", SMALL)
+    scores = factor_metrics(tiny_model(), dataset)
+    for key in HEADLINES + ("sap",):
+        assert 0.0 <= scores[key] <= 1.0, key
+    assert scores["disentanglement"]["budget"] == SMALL.describe("app")
+
+
+def test_data_missing_a_factor_combination_is_refused():
+    from explorer.data.factors import GroundTruth
+    from explorer.errors import DataError
+    from tests.factor_toy import toy_factor_dataset
+
+    dataset = toy_factor_dataset()
+    dataset.train = dataset.train.subset(slice(1, None))
+    with pytest.raises(DataError, match="every combination of its factors once"):
+        GroundTruth.of(dataset)
