@@ -40,7 +40,7 @@ class Metric:
         text = f"{value:.3f}" if abs(value) < 1000 else f"{value:.1f}"
         ceiling = self.ceiling(metrics)
         if ceiling:
-            text += f" ({value / ceiling:.0%} of log N = {ceiling:.2f}, N = {metrics[self.ceiling_items]:,})"
+            text += f" ({value / ceiling:.0%} of log {metrics[self.ceiling_items]:,})"
         return text
 
     def ceiling(self, metrics: dict) -> float | None:

@@ -50,4 +50,4 @@ def test_info_shows_mutual_information_against_log_n(trained, capsys):
     assert main(["info", str(trained)]) == 0
     out = capsys.readouterr().out
     n = metrics["mutual_info_items"]
-    assert f"log N = {math.log(n):.2f}, N = {n}" in out and "mig:" in out
+    assert f"{metrics['mutual_info'] / math.log(n):.0%} of log {n})" in out and "mig:" in out
