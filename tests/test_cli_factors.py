@@ -51,3 +51,25 @@ def test_info_shows_mutual_information_against_log_n(trained, capsys):
     out = capsys.readouterr().out
     n = metrics["mutual_info_items"]
     assert f"{metrics['mutual_info'] / math.log(n):.0%} of log {n})" in out and "mig:" in out
+
+
+def test_exported_latents_carry_factor_columns(trained, tmp_path):
+    import csv
+
+    import numpy as np
+
+    from explorer.io.preview import read_preview
+
+    preview = read_preview(trained)[1]
+    table = toy_factor_dataset().factors
+    out_csv, out_npz = tmp_path / "latents.csv", tmp_path / "latents.npz"
+    assert main(["export", str(trained), "--what", "latents", "--out", str(out_csv)]) == 0
+    rows = list(csv.reader(out_csv.open()))
+    assert rows[0][:6] == ["index", "label", "class_name", "factor_brightness", "factor_pos_x", "factor_pos_y"]
+    b, x, y = preview.factors[0]
+    assert rows[1][3:6] == [table.categories[0][b], f"{table.values[1][x]:.6g}", f"{table.values[2][y]:.6g}"]
+    assert main(["export", str(trained), "--what", "latents", "--out", str(out_npz)]) == 0
+    with np.load(out_npz) as saved:
+        assert np.array_equal(saved["factors"], preview.factors)
+        assert list(saved["factor_names"]) == list(table.names)
+        assert saved["factor_values"][0, 1] == table.values[1][x]

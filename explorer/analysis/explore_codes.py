@@ -58,14 +58,30 @@ class CodeSummaries:
         return None if factors is None else np.asarray(factors, dtype=np.int64)
 
     @property
+    def factor_table(self) -> list[dict]:
+        """The dataset's factors as its checkpoint records them: name, values and, if categorical, categories."""
+        return list(self.checkpoint.dataset.get("factors") or [])
+
+    @property
     def factor_names(self) -> list[str]:
-        return [printable(factor["name"]) for factor in self.checkpoint.dataset.get("factors") or []]
+        return [printable(factor["name"]) for factor in self.factor_table]
+
+    def factor_is_ordered(self, factor: int) -> bool:
+        """Whether a factor's classes are ordered values (scale, position) rather than categories (shape)."""
+        return not self.factor_table[factor].get("categories")
 
     def factor_value_names(self, factor: int) -> list[str]:
         """How each class of a factor is shown: its category name, or its value."""
-        info = (self.checkpoint.dataset.get("factors") or [])[factor]
+        info = self.factor_table[factor]
         return [printable(name) for name in info["categories"]] if info.get("categories") else \
-            [f"{value:g}" for value in info["values"]]
+            [f"{value:.3g}" for value in info["values"]]
+
+    def describe_factors(self, index: int) -> str | None:
+        """A preview item's factors in one line ("shape heart · scale 0.8 · ..."), or None without factors."""
+        if self.factors is None or not 0 <= index < len(self.factors):
+            return None
+        return " · ".join(f"{name} {self.factor_value_names(k)[c]}"
+                          for k, (name, c) in enumerate(zip(self.factor_names, self.factors[index])))
 
     def factor_matrix(self):
         """The dimension × factor matrix of the continuous code on the preview items

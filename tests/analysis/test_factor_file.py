@@ -6,8 +6,7 @@ from explorer.analysis import factor_file
 from explorer.data import factors
 from explorer.io.checkpoint import load_checkpoint, save_checkpoint
 from explorer.io.preview import read_preview
-from tests.factor_toy import toy_factor_dataset
-from tests.gui.test_factor_matrix import train_on_toy_factors
+from tests.factor_toy import toy_factor_dataset, train_on_toy_factors
 
 
 @pytest.fixture

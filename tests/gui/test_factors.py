@@ -1,27 +1,13 @@
 """Data with ground-truth factors in the window: the dimension × factor matrix beside the traversal (a click on a
-cell traverses that dimension), hidden for data without factors."""
+cell traverses that dimension; hidden for data without factors), the map coloured by any factor, an item's
+factors in the inspector, the disentanglement metrics in the Model panel."""
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from explorer.analysis import disentanglement
 from explorer.analysis.factor_matrix import MEASURES
-from explorer.data import factors
-from explorer.training.run import RunSpec, TrainingRun
-from tests.analysis.test_disentanglement import SMALL
-from tests.factor_toy import TOY_FACTORS, toy_factor_dataset
+from tests.factor_toy import TOY_FACTORS, toy_factor_dataset, train_on_toy_factors
 from tests.gui.conftest import settle, show_tab
-
-
-def train_on_toy_factors(out, epochs=15):
-    """A VAE on ``dsprites-32`` served by the toy factor dataset (8x8 blocks: brightness, x, y)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(factors, "load_dsprites", toy_factor_dataset)
-        patch.setitem(disentanglement.BUDGETS, "app", SMALL)
-        spec = RunSpec.create(model="vae", dataset="dsprites-32", latent_dim=4, hidden=[64], epochs=epochs,
-                              batch_size=16, device="cpu", out=str(out))
-        TrainingRun(spec).execute()
-    return str(out)
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +66,33 @@ def test_the_model_panel_shows_the_disentanglement_metrics_and_mi_against_log_n(
                   "β-VAE score"):
         assert 0.0 <= float(rows[title]) <= 1.0, title
     assert rows["mutual information (nats)"].endswith(f"of log {len(toy_factor_dataset().test)})")
+
+
+def test_the_map_is_coloured_by_any_factor(factor_window):
+    colour_by, scatter = factor_window.map_panel.colour_by, factor_window.map_panel.scatter
+    assert colour_by.isVisibleTo(factor_window.map_panel)
+    names = [colour_by.itemText(i) for i in range(colour_by.count())]
+    assert names == ["label"] + [f"factor: {name}" for name in TOY_FACTORS.names]
+    explorer = factor_window.session.explorer
+    colour_by.setCurrentIndex(names.index("factor: pos_x"))
+    assert np.array_equal(scatter.labels, explorer.factors[:, 1])
+    assert len(scatter._class_items) == len(set(explorer.factors[:, 1].tolist()))
+    colours = {item.opts["brush"].color().name() for item in scatter._class_items}
+    assert len(colours) == len(scatter._class_items)  # steps of one quantity, each its own shade
+    colour_by.setCurrentIndex(0)
+    assert np.array_equal(scatter.labels, explorer.labels)
+
+
+def test_the_inspector_shows_an_items_factors(factor_window, qtbot):
+    inspector, explorer = factor_window.inspector, factor_window.session.explorer
+    factor_window.session.select(3)
+    qtbot.waitUntil(lambda: inspector.factors.isVisible())
+    b, x, y = explorer.factors[3]
+    assert inspector.factors.text() == (f"brightness {TOY_FACTORS.categories[0][b]} · pos_x {x:.3g} · "
+                                        f"pos_y {y:.3g}")
+
+
+def test_no_factor_colours_or_inspector_line_without_factors(vae_window, qtbot):
+    assert not vae_window.map_panel.colour_by.isVisibleTo(vae_window.map_panel)
+    vae_window.session.select(3)
+    assert not vae_window.inspector.factors.isVisibleTo(vae_window.inspector)
