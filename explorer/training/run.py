@@ -255,6 +255,7 @@ class TrainingRun:
     def _build_checkpoint(self, final: bool) -> Checkpoint:
         from concurrent.futures import ThreadPoolExecutor
 
+        from explorer.analysis.factor_metrics import factor_metrics, has_ground_truth
         from explorer.analysis.metrics import conditional_accuracy, evaluate
         from explorer.analysis.preview import SNAPSHOT_METHOD, encode_preview, preview_map, set_map
         from explorer.analysis.projection import DEFAULT_METHOD
@@ -270,6 +271,8 @@ class TrainingRun:
                                    tokenizer=dataset_tokenizer(dataset))
                 if final and model.conditional and dataset.domain == "image":
                     metrics["conditional_accuracy"] = conditional_accuracy(model, dataset)
+                if final and model.latent_dim and has_ground_truth(dataset):
+                    metrics.update(factor_metrics(model, dataset))
             else:
                 metrics = _metrics_from_record(history[-1], preview, len(dataset.test))
             set_map(preview, mapping.result())
@@ -302,6 +305,7 @@ def _metrics_from_record(record: dict, preview, examples: int) -> dict:
         n = min(SNAPSHOT_MI_ITEMS, len(preview.means))
         means = torch.from_numpy(preview.means[:n, :preview.logvars.shape[1]])  # the continuous part
         metrics["mutual_info"] = mutual_information(means, torch.from_numpy(preview.logvars[:n]))
+        metrics["mutual_info_items"] = n
     return metrics
 
 
