@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabWidget, QToo
 
 from explorer.errors import ExplorerError
 from explorer.gui import lessons, settings
-from explorer.gui.compare_window import CompareWindow
+from explorer.gui.compare_window import COMPARE_FILTER, CompareWindow
 from explorer.gui.concurrent import TaskRunner
 from explorer.gui.dialogs import Prompts
 from explorer.gui.exports import Exports
@@ -377,7 +377,8 @@ class MainWindow(QMainWindow):
 
     # Comparing runs
     def compare_dialog(self) -> None:
-        paths = self.prompts.open_paths("Compare checkpoints", settings.last_folder(), CHECKPOINT_FILTER)
+        paths = self.prompts.open_paths("Compare checkpoints or a sweep (its sweep.json)", settings.last_folder(),
+                                        COMPARE_FILTER)
         if paths:
             opened = [self.session.path] if self.session.path else []
             self.compare_runs(opened + paths)
