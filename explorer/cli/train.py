@@ -75,7 +75,7 @@ def run_sweep(args) -> int:
     from explorer.training.sweep import MAX_JOBS, Sweep, run_sweep
     from explorer.training.sweep_launch import LocalLauncher, RayLauncher
 
-    for flag in ("out", "resume", "control", "events"):
+    for flag in ("out", "resume", "events"):
         if getattr(args, flag, None) is not None:
             raise ConfigError(f"--sweep writes each trial's checkpoint in its run folder; --{flag} cannot go with it")
     if not getattr(args, "run_dir", None):
@@ -100,13 +100,32 @@ def run_sweep(args) -> int:
     else:
         launcher = LocalLauncher(jobs or 1)
     stop_on_termination(launcher.request_stop)
+    if getattr(args, "control", None) == "stdin":  # the app's sweeps: end of input (the app gone) stops them too
+        from explorer.training.control import StdinControl
+
+        StdinControl(SweepController(launcher).command).start()
     if getattr(args, "low_priority", False):
         from explorer.priority import TRAINING_NICE, lower_priority
 
         lower_priority(TRAINING_NICE)  # the trials inherit it
     run_sweep(sweep, launcher)
+    print_seed_choices(sweep.root)
     print(f"sweep finished: {sweep.root / 'sweep.json'} (File > Compare Runs... opens the folder)")
     return 0
+
+
+def print_seed_choices(root) -> None:
+    """The seed each value would keep, chosen without labels: by test loss, and by code balance where a code."""
+    from explorer.training.seed_selection import CRITERIA, pick_in_sweep
+
+    for by in CRITERIA:
+        try:
+            chosen = pick_in_sweep(root, by)
+        except ExplorerError:
+            continue
+        if chosen:
+            words = {"loss": "lowest test loss", "balance": "most balanced code"}[by]
+            print(f"{words} per value: {', '.join(chosen.values())}")
 
 
 def run(args) -> int:
@@ -165,6 +184,17 @@ def run(args) -> int:
         print(f"saved {snapshot.path}{stopped}: test -ELBO {metrics['elbo']:.2f} nats, KL {metrics['kl']:.2f}, "
               f"active units {metrics['active_units']}/{run.model.latent_layout.continuous}")
     return 0
+
+
+class SweepController:
+    """A sweep's control channel: stop (or the end of input) stops launching and stops the running trials."""
+
+    def __init__(self, launcher):
+        self.launcher = launcher
+
+    def command(self, name: str) -> None:
+        if name == "stop":
+            self.launcher.request_stop()
 
 
 class Controller:

@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
         self.training.checkpoint_written.connect(self._on_epoch_checkpoint)
         self.training.run_failed.connect(self._on_run_failed)
         self.training.sweep_finished.connect(self._on_sweep_finished)
+        self.training.sweep_box.finished.connect(self._on_sweep_box_finished)
         self.session.model_changed.connect(self._update_status)
         self.session.model_changed.connect(self._show_domain_tabs)
         self.sentences.placed.connect(self.map_panel.scatter.set_extra_points)
@@ -472,6 +473,14 @@ class MainWindow(QMainWindow):
         if preset is not None:
             compare.set_note(f"{preset.name}: {preset.description}")
 
+    def _on_sweep_box_finished(self, folder: str, status: str, message: str) -> None:
+        """A sweep from the Training tab has ended: what it trained, in Compare (or why it failed)."""
+        if self._closing:
+            return
+        if status == "failed":
+            self.prompts.error("The sweep failed", message or f"see the train.log files in {folder}")
+        self.compare_runs([folder])
+
     def _on_epoch_checkpoint(self, path: str) -> None:
         self.open_in_background(path, keep_selection=True, snapshot=True)
 
@@ -518,7 +527,7 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def closeEvent(self, event) -> None:
-        if self.training.process is not None:
+        if self.training.process is not None or self.training.sweep_box.running:
             if not self.prompts.confirm("Training is running",
                                         "Stop training and quit? The model as it is now is saved first."):
                 event.ignore()

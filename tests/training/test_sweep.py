@@ -28,6 +28,7 @@ def test_a_sweep_trains_a_run_folder_per_value_and_seed_in_parallel_and_a_rerun_
     root = tmp_path / "sweep"
     result = train("--epochs", "1", "--sweep", "beta=1,4", "--seeds", "2", "--jobs", "2", "--run-dir", str(root))
     assert result.returncode == 0, result.stderr + result.stdout
+    assert "lowest test loss per value: beta=1-seed" in result.stdout and "most balanced code" not in result.stdout
     names = ["beta=1-seed0", "beta=1-seed1", "beta=4-seed0", "beta=4-seed1"]
     assert sorted(p.name for p in root.iterdir() if p.is_dir()) == names
     manifest = read_manifest(root)
