@@ -46,6 +46,7 @@ class LocalLauncher:
     def __init__(self, jobs: int):
         self.jobs = jobs
         self.stopping = False
+        self._asked: set[int] = set()  # the children already asked to stop
 
     def request_stop(self) -> None:
         self.stopping = True
@@ -80,10 +81,10 @@ class LocalLauncher:
             return subprocess.Popen([sys.executable, "-m", "explorer", *task.args], stdin=subprocess.DEVNULL,
                                     stdout=log, stderr=subprocess.STDOUT, env=env)
 
-    @staticmethod
-    def _terminate(running: dict) -> None:
+    def _terminate(self, running: dict) -> None:
         for _task, child, _started in running.values():
-            if child.poll() is None:
+            if child.poll() is None and child.pid not in self._asked:
+                self._asked.add(child.pid)
                 child.send_signal(signal.SIGTERM)
 
 

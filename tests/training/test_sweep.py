@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,28 @@ def test_an_unfinished_trial_is_resumed_from_its_checkpoint_when_the_sweep_runs_
         meta = read_metadata(root / name / "checkpoint.safetensors")
         assert [row["epoch"] for row in meta["history"]] == [1, 2]
         assert read_run(root / name).status == "finished"
+
+
+def test_the_end_of_its_input_stops_a_sweep_whose_trials_save_and_the_same_command_resumes_them(tmp_path):
+    root = tmp_path / "sweep"
+    args = [sys.executable, "-m", "explorer", "train", *TINY, "--epochs", "100000", "--sweep", "beta=1,2",
+            "--jobs", "2", "--run-dir", str(root)]
+    parent = subprocess.Popen(args + ["--control", "stdin"], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
+    try:
+        events = [root / name / "events.jsonl" for name in ("beta=1-seed0", "beta=2-seed0")]
+        deadline = time.monotonic() + 240
+        while not all(p.is_file() and b'"type":"epoch"' in p.read_bytes() for p in events):
+            assert parent.poll() is None and time.monotonic() < deadline, parent.stderr.read()
+            time.sleep(0.5)
+        parent.stdin.close()  # what the app's going away looks like
+        assert parent.wait(120) == 2 and "2 of 2 trials did not finish" in parent.stderr.read()
+    finally:
+        parent.kill()
+    assert [t["status"] for t in read_manifest(root).trials] == ["stopped", "stopped"]
+    steps = plan(Sweep.create(root, "beta=1,2", 1, dict(TINY_SETTINGS, epochs=100000)))
+    assert [step.action for step in steps] == ["resume", "resume"]
+    assert steps[0].args[:3] == ("train", "--resume", str(root / "beta=1-seed0" / "checkpoint.safetensors"))
 
 
 def test_a_trial_without_a_checkpoint_starts_over_and_a_live_one_is_left_alone(tmp_path):
