@@ -16,7 +16,6 @@ from explorer.errors import ConfigError, TrainingError
 from explorer.io.display import printable
 from explorer.limits import MAX_SETTINGS_BYTES
 from explorer.options import by_name
-from explorer.training.options import RESUMABLE, all_options, complete, to_cli_args
 from explorer.training.run_folder import CHECKPOINT_FILE, EVENTS_FILE, RUN_FILE, read_run
 
 SWEEP_FILE, LOG_FILE = "sweep.json", "train.log"
@@ -24,7 +23,24 @@ MAX_VALUES, MAX_SEEDS, MAX_TRIALS = 32, 32, 256
 MAX_JOBS = 256
 SWEEP_FORMAT = 1
 TRIAL_STATUSES = ("pending", "running", "finished", "stopped", "failed")
+_OPTION_NAME = re.compile(r"[a-z_]{1,40}")
 _TRIAL_NAME = re.compile(r"[a-z_]+=[0-9.eE+-]+-seed[0-9]+")  # what a manifest may name as a trial's folder
+
+
+def _declared():
+    """The declared options, imported when first needed: they bring the model kinds and torch, which the window
+    does not load before a model (it only asks whether a folder holds a sweep and reads its manifest)."""
+    from explorer.training import options
+
+    return options
+
+
+def complete(values: dict) -> dict:
+    return _declared().complete(values)
+
+
+def _options() -> dict:
+    return by_name(_declared().all_options())
 
 
 def value_text(value) -> str:
@@ -37,7 +53,7 @@ def parse_sweep(text: str, kind: str) -> tuple[str, tuple]:
     against that option's own bounds."""
     name, sep, listed = str(text).partition("=")
     name = name.strip().lstrip("-").replace("-", "_")
-    options = by_name(all_options())
+    options = _options()
     if not sep or not name:
         raise ConfigError(f"--sweep expects OPTION=V1,V2,... (e.g. beta=1,2,4,8,16), got {printable(text, 60)!r}")
     option = options.get(name)
@@ -72,13 +88,13 @@ class Trial:
 
     def new_args(self) -> list[str]:
         """The ``train`` arguments that run this trial from the start."""
-        return ["train", *to_cli_args(self.options), "--run-dir", str(self.folder)]
+        return ["train", *_declared().to_cli_args(self.options), "--run-dir", str(self.folder)]
 
     def resume_args(self, epochs_left: int) -> list[str]:
         """The ``train`` arguments that continue this trial's checkpoint in its own folder for the epochs left."""
-        kept = {name: self.options[name] for name in RESUMABLE + ("dataset",)}
+        kept = {name: self.options[name] for name in _declared().RESUMABLE + ("dataset",)}
         kept["epochs"] = epochs_left
-        return ["train", "--resume", str(self.folder / CHECKPOINT_FILE), *to_cli_args(kept), "--run-dir",
+        return ["train", "--resume", str(self.folder / CHECKPOINT_FILE), *_declared().to_cli_args(kept), "--run-dir",
                 str(self.folder)]
 
 
@@ -98,7 +114,7 @@ class Sweep:
         base = complete(settings)  # every shared setting checked before any trial starts
         option, values = parse_sweep(sweep, base["model"])
         first = base["seed"]
-        if first + seeds - 1 > by_name(all_options())["seed"].high:
+        if first + seeds - 1 > _options()["seed"].high:
             raise ConfigError(f"--seed {first} leaves no room for {seeds} seeds")
         if len(values) * seeds > MAX_TRIALS:
             raise ConfigError(f"a sweep of {len(values)} values x {seeds} seeds is {len(values) * seeds} trials, "
@@ -243,8 +259,8 @@ def read_manifest(root) -> Manifest:
 def _manifest_problem(data) -> str:
     if not isinstance(data, dict) or data.get("format") != SWEEP_FORMAT:
         return f"expected an object with format {SWEEP_FORMAT}"
-    if not isinstance(data.get("option"), str) or data["option"] not in by_name(all_options()):
-        return "no known option"
+    if not isinstance(data.get("option"), str) or not _OPTION_NAME.fullmatch(data["option"]):
+        return "no option name"
     numbers = data.get("values")
     if not isinstance(numbers, list) or not 1 <= len(numbers) <= MAX_VALUES or not all(map(_finite, numbers)):
         return f"values must be 1 to {MAX_VALUES} numbers"
