@@ -24,14 +24,9 @@ from explorer.models.settings import options_of
 from explorer.training import distributed as dist_mod
 from explorer.training.events import CheckpointEvent, StartEvent
 from explorer.training.objectives import ObjectiveConfig
-from explorer.training.options import complete
+from explorer.training.options import RESUMABLE, complete
 from explorer.training.trainer import TrainConfig, Trainer
 
-# A continued run keeps what defines its model and data; these it may change.
-RESUMABLE = ("epochs", "batch_size", "lr", "device", "grad_clip", "seed", "autosave_every", "nll_samples",
-             "optimizer_state", "beta", "capacity", "gamma", "capacity_steps", "kl_schedule", "warmup_steps",
-             "logistic_k", "logistic_x0", "cycles", "ratio", "free_bits", "binarize", "data_dir", "download",
-             "capacity_c")
 SNAPSHOT_MI_ITEMS = 1000  # intermediate snapshots estimate mutual information on this many preview items
 
 
