@@ -13,6 +13,8 @@ INTERPOLATION_METHODS = ("auto", "lerp", "slerp")
 MAX_GRID_ITEMS = 1024  # samples or reconstructions in one grid
 MAX_TOP_K = 1000
 MAX_REPETITION_PENALTY = 10.0
+MAX_NO_REPEAT_NGRAM = 10
+MAX_LENGTH_PENALTY = 2.0
 
 EXPLORING_OPTIONS = (
     # How a latent becomes a sentence (every panel of a sentence model)
@@ -30,6 +32,12 @@ EXPLORING_OPTIONS = (
     Option("repetition_penalty", "float", 1.0, "CTRL's repetition penalty θ: tokens already generated become less "
            "likely (1: none).", label="Repetition penalty", low=1.0, high=MAX_REPETITION_PENALTY,
            section="decoding"),
+    Option("no_repeat_ngram", "int", 3, "Greedy, beam and sampling: never generate an n-gram of tokens that "
+           "the sentence already holds (0: off).", label="Block repeated n-grams", low=0,
+           high=MAX_NO_REPEAT_NGRAM, section="decoding"),
+    Option("length_penalty", "float", 0.6, "Beam search: finished sentences are ranked by their log-probability "
+           "divided by ((5 + length) / 6)^α (GNMT), so longer sentences are not penalised for their length "
+           "(0: the plain sum).", label="Length penalty α", low=0.0, high=MAX_LENGTH_PENALTY, section="decoding"),
     Option("decode_seed", "int", 0, "Sampling: the random seed; the same seed repeats the sentences.",
            label="Seed", low=0, high=MAX_EXPLORE_SEED, section="decoding"),
     Option("allow_unk", "bool", False, "Let generated sentences contain <unk>, a word-level model's stand-in for "
