@@ -74,7 +74,7 @@ EXPLORING_OPTIONS = (
 )
 EXPLORING = by_name(EXPLORING_OPTIONS)
 STEPS_OF_VIEW = {"traversal": "traversal_steps", "interpolation": "interpolation_steps",
-                 "manifold": "manifold_steps"}
+                 "manifold": "manifold_steps", "scorecard": "interpolation_steps"}
 
 
 def option(name: str) -> Option:
