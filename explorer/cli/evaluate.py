@@ -79,13 +79,13 @@ def run(args) -> int:
 def _scorecard(checkpoint, split, tokenizer, args) -> dict:
     from explorer.analysis.explore import ModelExplorer
     from explorer.analysis.interpolation_scores import interpolation_scorecard
+    from explorer.analysis.language_model_files import load_language_model
     from explorer.analysis.reconstruction import reference_texts
-    from explorer.domains.language_model import LanguageModelScorer
 
     if tokenizer is None or not checkpoint.model.latent_dim:
         raise ConfigError("--scorecard scores interpolations between sentences: it needs a sentence model with a "
                           "latent space")
-    lm = LanguageModelScorer.load(args.lm) if args.lm else None
+    lm = load_language_model(args.lm) if args.lm else None
     card = interpolation_scorecard(ModelExplorer(checkpoint), reference_texts(split, tokenizer), args.scorecard, lm)
     return card.as_metrics()
 

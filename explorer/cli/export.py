@@ -138,12 +138,12 @@ def _export_homotopies(explorer, args, values: dict, out: Path) -> None:
 def _export_scorecard(explorer, args, values: dict, out: Path) -> None:
     """The interpolation scorecard over pairs of the preview set's sentences (held out from training), as JSON."""
     from explorer.analysis.interpolation_scores import interpolation_scorecard
-    from explorer.domains.language_model import LanguageModelScorer
+    from explorer.analysis.language_model_files import load_language_model
     from explorer.io import export
 
     if explorer.domain_name != "text":
         raise ConfigError("--what scorecard scores interpolations between sentences: it needs a sentence model")
-    lm = LanguageModelScorer.load(args.lm) if args.lm else None
+    lm = load_language_model(args.lm) if args.lm else None
     sentences = explorer.items(np.arange(len(explorer.means)))
     card = interpolation_scorecard(explorer, sentences, args.pairs or SCORECARD_PAIRS, lm,
                                    values["interpolation_steps"], values["interpolation_method"])

@@ -1,13 +1,13 @@
-"""A language-model checkpoint (kind ``lm``, the sentence decoder with no latent) as a scorer of sentences: the
-log-probability of token ids for re-scoring beam candidates, and the per-word NLL of plain texts for fluency."""
+"""A language model (kind ``lm``, the sentence decoder with no latent) as a scorer of sentences: the log-probability
+of token ids for re-scoring beam candidates, and the per-word NLL of plain texts for fluency. Its checkpoints are
+found and opened by ``explorer.analysis.language_model_files``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 
-from explorer.data.tokenizers import TextTokenizer, tokenizer_for, words
+from explorer.data.tokenizers import TextTokenizer, words
 from explorer.errors import ConfigError
 from explorer.models.base import Batch, LatentModel
 
@@ -25,17 +25,6 @@ class LanguageModelScorer:
     tokenizer: TextTokenizer
     dataset: dict  # the checkpoint's dataset description
     name: str
-
-    @classmethod
-    def load(cls, path) -> LanguageModelScorer:
-        """The language model in the checkpoint ``path``; refused unless it is one."""
-        from explorer.io.checkpoint import load_checkpoint
-
-        checkpoint = load_checkpoint(path)
-        kind = checkpoint.model.config.get("kind")
-        if checkpoint.dataset.get("domain") != "text" or checkpoint.model.latent_dim or kind != "lm":
-            raise ConfigError(f"{Path(path).name} is a {kind} checkpoint; a language model (kind lm) was expected")
-        return cls(checkpoint.model.eval(), tokenizer_for(checkpoint.dataset), checkpoint.dataset, Path(path).name)
 
     def check_reads_like(self, dataset: dict, model_name: str) -> None:
         """Re-scoring a model's token ids needs this language model to read the same tokens."""

@@ -14,8 +14,8 @@ from explorer.analysis.interpolation_scores import (
     score_paths,
     word_edit_distance,
 )
+from explorer.analysis.language_model_files import load_language_model
 from explorer.cli import main
-from explorer.domains.language_model import LanguageModelScorer
 from explorer.errors import ConfigError
 from explorer.io.checkpoint import load_checkpoint
 from explorer.metric_catalog import SCORECARD_METRICS
@@ -79,7 +79,7 @@ def test_held_out_pairs_use_each_sentence_once():
 def test_a_tiny_models_scorecard_with_its_language_model(checkpoints):
     explorer = ModelExplorer(load_checkpoint(checkpoints["vae"]))
     sentences = explorer.items(range(len(explorer.means)))
-    lm = LanguageModelScorer.load(checkpoints["lm"])
+    lm = load_language_model(checkpoints["lm"])
     seen = []
     card = interpolation_scorecard(explorer, sentences, pairs=3, lm=lm, steps=5,
                                    on_progress=lambda done, total: seen.append((done, total)))
@@ -88,7 +88,7 @@ def test_a_tiny_models_scorecard_with_its_language_model(checkpoints):
     assert 0 <= card.copies <= 1 and 0 <= card.well_formed <= 1 and 0 <= card.end_exact <= 1
     assert card.largest_jump >= card.smoothness >= 0
     with pytest.raises(ConfigError, match="a language model \\(kind lm\\) was expected"):
-        LanguageModelScorer.load(checkpoints["vae"])
+        load_language_model(checkpoints["vae"])
 
 
 def test_evaluate_and_export_report_the_scorecard(checkpoints, tmp_path, capsys):

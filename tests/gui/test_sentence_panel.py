@@ -117,3 +117,32 @@ def test_ae_beside_the_vae_between_the_same_typed_sentences(window, sentence_pai
     panel.use_autoencoder_file(vae_path)  # not a sentence model: refused, the AE in use stays
     settle(qtbot, window)
     assert "same vocabulary" in panel.autoencoder_label.text() and panel.autoencoder is autoencoder
+
+
+@pytest.fixture(scope="module")
+def vae_and_lm(tmp_path_factory):
+    """A sentence VAE with the language-model baseline of the same corpus beside it (as they are shipped)."""
+    from explorer.training.run import RunSpec, TrainingRun
+
+    folder = tmp_path_factory.mktemp("with_lm")
+    for kind, latent in (("sentence-vae", {"latent_dim": 4}), ("lm", {})):
+        spec = RunSpec.create(model=kind, dataset=CORPUS, out=str(folder / f"{kind}.safetensors"), embed_dim=16,
+                              hidden_dim=32, min_count=1, max_len=12, epochs=2, batch_size=16, device="cpu",
+                              **latent)
+        TrainingRun(spec).execute()
+    return str(folder / "sentence-vae.safetensors")
+
+
+def test_interpolation_scorecard_under_the_path(window, vae_and_lm, vae_path, qtbot):
+    assert window.open_checkpoint(vae_and_lm)
+    panel = window.interpolation
+    show_tab(qtbot, window, panel)
+    assert not panel.scorecard.isHidden()
+    panel.steps.setValue(4)
+    panel.scorecard.button.click()
+    settle(qtbot, window, timeout=60_000)
+    shown = panel.scorecard.values()
+    assert "—" not in shown.values() and 0 <= float(shown["interp_copies"]) <= 1
+    assert "4 steps" in panel.scorecard.status.text() and "lm.safetensors" in panel.scorecard.status.text()
+    assert window.open_checkpoint(vae_path)  # an image model: no scorecard
+    assert panel.scorecard.isHidden()

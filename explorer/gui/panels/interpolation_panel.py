@@ -2,7 +2,9 @@
 decodes along a lerp or slerp path, the path drawn on the map; for a CVAE, A's latent decoded with every class
 (same style, another class). For a sentence VAE the rows that are A's and B's own reconstructions are marked, and
 "AE vs VAE" shows a sentence autoencoder's homotopy between the same two sentences beside (the AE shipped in the
-same folder, or one opened here). Encodes and decodes run in a worker; a later epoch of the same run keeps A and B."""
+same folder, or one opened here). Under the path, the interpolation scorecard of a sentence model over held-out
+pairs of preview sentences, with these settings. Encodes, decodes and scores run in a worker; a later epoch of the
+same run keeps A and B."""
 from __future__ import annotations
 
 import numpy as np
@@ -24,6 +26,8 @@ from explorer.errors import ExplorerError
 from explorer.gui.panels.base import ExplorerPanel, decode_progressively
 from explorer.gui.widgets.controls import option_box
 from explorer.gui.widgets.items_view import ItemsView
+from explorer.gui.widgets.scorecard_view import ScorecardView
+from explorer.limits import SCORECARD_PAIRS
 
 ENDS = ("A", "B")
 
@@ -77,6 +81,27 @@ def decode_beside(autoencoder, decode_config, a: str, b: str, steps: int, method
     return homotopy(autoencoder, a, b, steps, method)
 
 
+def score_interpolations(explorer, path, steps: int, method: str, state) -> tuple[dict, str]:
+    """The scorecard's figures over held-out pairs of the preview set's sentences, under the language model found
+    beside the checkpoint ``path`` (if any), and a note of what was scored."""
+    from explorer.analysis.interpolation_scores import interpolation_scorecard
+    from explorer.analysis.language_model_files import companion_language_model, load_language_model
+
+    found = companion_language_model(path, explorer.checkpoint.dataset) if path else None
+    lm = load_language_model(found) if found is not None else None
+
+    def progress(done: int, total: int) -> None:
+        state.check()
+        state.set_progress(done / total, f"{done}/{total} pairs")
+
+    card = interpolation_scorecard(explorer, explorer.items(np.arange(len(explorer.means))), SCORECARD_PAIRS, lm,
+                                   steps, method, on_progress=progress)
+    config = explorer.decode_config
+    strategy = config.strategy if config is not None else exploring.default("decode")
+    fluency = f"fluency under {lm.name}" if lm else "no language model beside the checkpoint: fluency not scored"
+    return card.as_metrics(), f"{card.pairs} pairs, {card.steps} steps, {strategy} decoding; {fluency}"
+
+
 class InterpolationPanel(ExplorerPanel):
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
@@ -91,6 +116,9 @@ class InterpolationPanel(ExplorerPanel):
         self.autoencoder = None  # the sentence AE shown beside, a ModelExplorer
         self.autoencoder_task = self.runner(self._use_autoencoder, on_failed=self._autoencoder_failed)
         self.beside_task = self.runner(self._show_beside)
+        self.scorecard = ScorecardView()
+        self.scorecard_task = self.runner(self._show_scorecard, on_failed=self._scorecard_failed,
+                                          on_progress=self.scorecard.show_progress)
 
         self.set_a = QPushButton("Set A")
         self.set_a.setToolTip("Use the item selected on the map as the start A.")
@@ -142,6 +170,7 @@ class InterpolationPanel(ExplorerPanel):
             columns.addLayout(column, 1)
         right = QVBoxLayout()
         right.addLayout(columns, 2)
+        right.addWidget(self.scorecard)
         right.addWidget(self.swap_label)
         right.addWidget(self.swap_view, 1)
         layout = QHBoxLayout(self)
@@ -156,6 +185,7 @@ class InterpolationPanel(ExplorerPanel):
         self.method.currentIndexChanged.connect(self.request_refresh)
         self.beside.toggled.connect(self._on_beside_toggled)
         self.open_autoencoder.clicked.connect(self._choose_autoencoder)
+        self.scorecard.requested.connect(self.score)
         session.decoding_changed.connect(self.request_refresh)
         session.model_changed.connect(self._on_model_changed)
 
@@ -176,9 +206,11 @@ class InterpolationPanel(ExplorerPanel):
         for entry in self.typed.values():
             entry.setVisible(is_text)
             entry.clear()
-        for task in (self.strip_task, self.swap_task, self.autoencoder_task, self.beside_task,
+        for task in (self.strip_task, self.swap_task, self.autoencoder_task, self.beside_task, self.scorecard_task,
                      *self.encode_tasks.values()):
             task.cancel()
+        self.scorecard.clear()
+        self.scorecard.setVisible(is_text and explorer.latent_dim > 0)
         self.view.clear()
         self.swap_view.clear()
         self.session.show_path(None)
@@ -328,6 +360,21 @@ class InterpolationPanel(ExplorerPanel):
         if self.beside.isChecked() and self.autoencoder is not None and None not in ends:
             self.beside_task.start(decode_beside, self.autoencoder, explorer.decode_config, *ends,
                                    self.steps.value(), self.method.currentData())
+
+    # The scorecard
+    def score(self) -> None:
+        if self.session.has_model:
+            self.scorecard.show_progress(0.0, "starting")
+            self.scorecard_task.start(score_interpolations, self.session.explorer, self.session.path,
+                                      self.steps.value(), self.method.currentData())
+
+    def _show_scorecard(self, result) -> None:
+        self.scorecard.show_card(*result)
+
+    def _scorecard_failed(self, error: BaseException) -> None:
+        if not isinstance(error, ExplorerError):
+            raise error
+        self.scorecard.show_error(str(error))
 
     def _show_path(self, result) -> None:
         self.path, points, items = result
