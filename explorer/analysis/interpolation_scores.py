@@ -18,6 +18,7 @@ import numpy as np
 
 from explorer.analysis.reconstruction import score
 from explorer.data.tokenizers import words
+from explorer.domains.path_choice import word_edit_distance
 from explorer.errors import ConfigError
 from explorer.exploring import default
 from explorer.limits import MAX_SCORECARD_PAIRS, SCORECARD_PAIRS, check_range
@@ -41,18 +42,6 @@ class Scorecard:
     def as_metrics(self) -> dict:
         """The figures under the keys of ``explorer.metric_catalog.SCORECARD_METRICS``."""
         return {f"interp_{name}": value for name, value in asdict(self).items()}
-
-
-def word_edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance between two texts counted in words: insertions, deletions and substitutions."""
-    x, y = words(a), words(b)
-    previous = list(range(len(y) + 1))
-    for i, word in enumerate(x, 1):
-        current = [i]
-        for j, other in enumerate(y, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (word != other)))
-        previous = current
-    return previous[-1]
 
 
 def repeats_a_3gram(text: str) -> bool:
@@ -111,10 +100,9 @@ def interpolation_scorecard(explorer, sentences: list[str], pairs: int = SCORECA
     for start in range(0, len(ends), PAIRS_PER_CHUNK):
         part = ends[start:start + PAIRS_PER_CHUNK]
         codes = explorer.encode_items([s for pair in part for s in pair])
-        latents = np.concatenate([explorer.interpolation_path(codes[2 * i], codes[2 * i + 1], steps, method)
-                                  for i in range(len(part))])
-        decoded = explorer.decode(latents)
-        paths += [list(decoded[i * steps:(i + 1) * steps]) for i in range(len(part))]
+        paths += [list(explorer.decode_path(explorer.interpolation_path(codes[2 * i], codes[2 * i + 1], steps,
+                                                                        method)))
+                  for i in range(len(part))]
         if on_progress is not None:
             on_progress(len(paths), len(ends))
     return score_paths(paths, ends, lm)

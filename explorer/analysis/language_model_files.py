@@ -32,3 +32,12 @@ def companion_language_model(path, dataset: dict) -> Path | None:
         if meta["model_config"].get("kind") == "lm" and meta.get("dataset", {}).get("domain") == "text":
             found.append((not same_tokenizer(meta["dataset"], dataset), candidate))
     return min(found)[1] if found else None
+
+
+def fusion_language_model(path, dataset: dict) -> LanguageModelScorer | None:
+    """The language model beside the checkpoint ``path`` that reads ``dataset``'s tokenizer (what beam search's
+    language-model weight re-ranks with in the window), or None."""
+    found = companion_language_model(path, dataset)
+    if found is None or not same_tokenizer(read_metadata(found).get("dataset", {}), dataset):
+        return None
+    return load_language_model(found)

@@ -52,8 +52,9 @@ def add_parser(commands) -> None:
                              "the VAE) whose homotopy between the same two sentences is written beside")
     export.add_argument("--pairs", type=int, help="scorecard: random pairs of preview sentences whose paths are "
                                                   f"scored (default {SCORECARD_PAIRS})")
-    export.add_argument("--lm", metavar="FILE", help="scorecard: a language-model checkpoint (kind lm) that scores "
-                                                     "the paths' fluency")
+    export.add_argument("--lm", metavar="FILE", help="a language-model checkpoint (kind lm): beam search re-ranks "
+                                                     "with it by --lm-weight (it must read the model's tokenizer); "
+                                                     "the scorecard scores the paths' fluency with it")
     option_args(export, EXPLORING_OPTIONS, lambda section: f"{section}")
 
 
@@ -93,15 +94,21 @@ def run(args) -> int:
         export.save_history_csv(out, checkpoint.history)
     else:
         explorer = ModelExplorer(checkpoint)
+        lm = None
         if explorer.domain_name == "text":
+            from explorer.analysis.language_model_files import load_language_model
             from explorer.domains.decoding import DecodeConfig
 
             explorer.decode_config = DecodeConfig.from_values(values)
+            lm = load_language_model(args.lm) if args.lm else None
+            if lm is not None and values["lm_weight"] > 0:
+                lm.check_reads_like(explorer.checkpoint.dataset, Path(args.checkpoint).name)
+                explorer.language_model = lm
         if args.what == "latents":
             export.save_latents(out, explorer.means, explorer.labels, explorer.projection, explorer.class_names,
                                 explorer.stds)
         elif args.what == "scorecard":
-            _export_scorecard(explorer, args, values, out)
+            _export_scorecard(explorer, args, values, out, lm)
         elif args.beside:
             _export_homotopies(explorer, args, values, out)
         else:
@@ -124,7 +131,7 @@ def _export_homotopies(explorer, args, values: dict, out: Path) -> None:
     if args.what != "interpolation" or explorer.domain_name != "text" or other.domain_name != "text":
         raise ConfigError("--beside compares the homotopies of two sentence models: use it with --what "
                           "interpolation on text checkpoints")
-    other.decode_config = explorer.decode_config
+    other.decode_config, other.language_model = explorer.decode_config, explorer.language_model
     a, b = (_sentence_of(explorer, source) for source in (args.source or "0", args.target or "1"))
     beside = other.label if other.label != explorer.label else f"{other.label} ({Path(args.beside).name})"
     paths = homotopies({explorer.label: explorer, beside: other}, a, b, values["interpolation_steps"],
@@ -135,15 +142,13 @@ def _export_homotopies(explorer, args, values: dict, out: Path) -> None:
     else:
         export.save_sentences(out, [f"{x}\t{y}" for x, y in zip(first, second)])
 
-def _export_scorecard(explorer, args, values: dict, out: Path) -> None:
+def _export_scorecard(explorer, args, values: dict, out: Path, lm) -> None:
     """The interpolation scorecard over pairs of the preview set's sentences (held out from training), as JSON."""
     from explorer.analysis.interpolation_scores import interpolation_scorecard
-    from explorer.analysis.language_model_files import load_language_model
     from explorer.io import export
 
     if explorer.domain_name != "text":
         raise ConfigError("--what scorecard scores interpolations between sentences: it needs a sentence model")
-    lm = load_language_model(args.lm) if args.lm else None
     sentences = explorer.items(np.arange(len(explorer.means)))
     card = interpolation_scorecard(explorer, sentences, args.pairs or SCORECARD_PAIRS, lm,
                                    values["interpolation_steps"], values["interpolation_method"])

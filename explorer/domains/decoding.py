@@ -25,6 +25,8 @@ class DecodeConfig:
     repetition_penalty: float = default("repetition_penalty")  # θ; 1.0: none
     no_repeat_ngram: int = default("no_repeat_ngram")  # 0: off
     length_penalty: float = default("length_penalty")  # GNMT's α; 0: summed log-probabilities
+    lm_weight: float = default("lm_weight")  # beam: shallow fusion with a language model; 0: none
+    path_weight: float = default("path_weight")  # beam along a path: closeness to the previous step; 0: none
     max_len: int | None = None  # default: the model's max_len
     seed: int | None = default("decode_seed")  # None: fresh entropy
     allow_unk: bool = default("allow_unk")  # <unk> only when asked: it is the most frequent token, read as noise
@@ -36,13 +38,15 @@ class DecodeConfig:
         return cls(strategy=values["decode"], beam_width=values["beam_width"],
                    temperature=values["decode_temperature"], top_k=values["top_k"], top_p=values["top_p"],
                    repetition_penalty=values["repetition_penalty"], no_repeat_ngram=values["no_repeat_ngram"],
-                   length_penalty=values["length_penalty"], seed=values["decode_seed"], allow_unk=values["allow_unk"])
+                   length_penalty=values["length_penalty"], lm_weight=values["lm_weight"],
+                   path_weight=values["path_weight"], seed=values["decode_seed"], allow_unk=values["allow_unk"])
 
     def validate(self) -> None:
         if self.strategy not in STRATEGIES:
             raise ConfigError(f"unknown decoding {self.strategy!r}; expected one of {', '.join(STRATEGIES)}")
         if self.beam_width < 1 or self.temperature <= 0 or self.top_k < 0 or not 0 < self.top_p <= 1 \
-                or self.repetition_penalty <= 0 or self.no_repeat_ngram < 0 or self.length_penalty < 0:
+                or self.repetition_penalty <= 0 or self.no_repeat_ngram < 0 or self.length_penalty < 0 \
+                or self.lm_weight < 0 or self.path_weight < 0:
             raise ConfigError(f"invalid decoding settings: {asdict(self)}")
 
 
@@ -78,7 +82,8 @@ def block_repeated_ngrams(logits: torch.Tensor, generated: torch.Tensor, n: int)
 
 
 def length_penalty(length: int, alpha: float) -> float:
-    """GNMT's lp(Y) = ((5 + |Y|) / 6)^α: a finished sentence's score is its log-probability divided by it."""
+    """GNMT's lp(Y) = ((5 + |Y|) / 6)^α, |Y| counting the sentence's end: a finished sentence's score is its
+    log-probability divided by it."""
     return ((5 + length) / 6) ** alpha
 
 
@@ -95,16 +100,44 @@ def filter_logits(logits: torch.Tensor, top_k: int, top_p: float) -> torch.Tenso
     return logits
 
 
+def fuses(config: DecodeConfig) -> bool:
+    """Whether a decode re-ranks beam candidates with a language model."""
+    return config.strategy == "beam" and config.lm_weight > 0
+
+
+def chains(config: DecodeConfig) -> bool:
+    """Whether a path's steps are picked among their beam candidates to stay close to each other."""
+    return config.strategy == "beam" and config.path_weight > 0
+
+
 @torch.no_grad()
-def decode_ids(model, z: torch.Tensor, config: DecodeConfig | None = None) -> list[list[int]]:
-    """Token ids (without <bos>/<eos>) for each latent row of z (N, D)."""
+def decode_ids(model, z: torch.Tensor, config: DecodeConfig | None = None, lm=None) -> list[list[int]]:
+    """Token ids (without <bos>/<eos>) for each latent row of z (N, D). ``lm`` (an
+    explorer.domains.language_model.LanguageModelScorer) re-ranks beam candidates when ``lm_weight`` asks."""
     config = config or DecodeConfig()
     config.validate()
     model.eval()
     z = z.to(model.device)
     if config.strategy == "beam":
-        return [beam_hypotheses(model, z[i:i + 1], config)[0].ids for i in range(z.shape[0])]
+        return [candidates(model, z[i:i + 1], config, lm)[0].ids for i in range(z.shape[0])]
     return _left_to_right(model, z, config)
+
+
+@torch.no_grad()
+def candidates(model, z: torch.Tensor, config: DecodeConfig, lm=None) -> list[Hypothesis]:
+    """Beam search's finished sentences for one latent (1, D), best first: by GNMT score, or with ``lm_weight``
+    by (log p + weight x log p_LM) / lp (shallow fusion, Gulcehre et al. 2015)."""
+    hypotheses = beam_hypotheses(model, z, config)
+    if not fuses(config):
+        return hypotheses
+    if lm is None:
+        raise ConfigError("a language-model weight re-ranks beam search with a language model: give one (--lm FILE, "
+                          "or a language model of the same tokenizer beside the checkpoint), or set the weight to 0")
+    lm_log_probs = lm.log_probs([h.ids for h in hypotheses]).tolist()
+    fused = [Hypothesis(h.ids, h.log_prob, (h.log_prob + config.lm_weight * lm_lp)
+                        / length_penalty(len(h.ids) + 1, config.length_penalty))
+             for h, lm_lp in zip(hypotheses, lm_log_probs)]
+    return sorted(fused, key=lambda h: h.score, reverse=True)
 
 
 def _left_to_right(model, z, config: DecodeConfig) -> list[list[int]]:
@@ -159,6 +192,7 @@ class Hypothesis:
     score: float
 
 
+@torch.no_grad()
 def beam_hypotheses(model, z, config: DecodeConfig) -> list[Hypothesis]:
     """Beam search for one latent (1, D): the finished sentences, best first. Hypotheses grow by their summed
     log-probability; finished ones are ranked by it divided by the length penalty (α 0: the sum itself, so width 1
@@ -187,11 +221,11 @@ def beam_hypotheses(model, z, config: DecodeConfig) -> list[Hypothesis]:
                 continue
             if tok == c["eos_id"] or t == max_len:
                 ids = beams[o].tolist() + ([] if tok == c["eos_id"] else [tok])
-                done.append(Hypothesis(ids, s, s / length_penalty(t + 1, alpha)))
+                done.append(Hypothesis(ids, s, s / length_penalty(len(ids) + 1, alpha)))
             else:
                 keep_origin.append(o), keep_token.append(tok), keep_score.append(s)
         if not keep_origin or (len(done) >= width and max(h.score for h in done)
-                               >= max(keep_score) / length_penalty(max_len + 1, alpha)):
+                               >= max(keep_score) / length_penalty(max_len + 2, alpha)):
             break
         index = torch.tensor(keep_origin, device=model.device)
         beams = torch.cat([beams[index], torch.tensor(keep_token, device=model.device).unsqueeze(1)], dim=1)

@@ -12,10 +12,10 @@ from explorer.analysis.interpolation_scores import (
     interpolation_scorecard,
     repeats_a_3gram,
     score_paths,
-    word_edit_distance,
 )
 from explorer.analysis.language_model_files import load_language_model
 from explorer.cli import main
+from explorer.domains.path_choice import word_edit_distance
 from explorer.errors import ConfigError
 from explorer.io.checkpoint import load_checkpoint
 from explorer.metric_catalog import SCORECARD_METRICS

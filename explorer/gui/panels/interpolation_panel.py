@@ -45,6 +45,8 @@ def decode_path(explorer, z_a, z_b, steps: int, method: str, cond, state):
         return path, points, items
 
     state.set_partial_result(with_path([]), force=True)
+    if explorer.chains_paths:  # each step's sentence depends on the step before: decoded in one go
+        return with_path(explorer.decode_path(path, cond))
     return with_path(decode_progressively(explorer, path, cond, state, row=1, wrap=with_path))
 
 
