@@ -30,8 +30,8 @@ from explorer.training.trainer import TrainConfig, Trainer
 # A continued run keeps what defines its model and data; these it may change.
 RESUMABLE = ("epochs", "batch_size", "lr", "device", "grad_clip", "seed", "autosave_every", "nll_samples",
              "optimizer_state", "beta", "capacity", "gamma", "capacity_steps", "kl_schedule", "warmup_steps",
-             "logistic_k", "logistic_x0", "cycles", "ratio", "free_bits", "binarize", "data_dir", "download",
-             "capacity_c")
+             "logistic_k", "logistic_x0", "cycles", "ratio", "free_bits", "binarize", "bucket_lengths", "data_dir",
+             "download", "capacity_c")
 SNAPSHOT_MI_ITEMS = 1000  # intermediate snapshots estimate mutual information on this many preview items
 
 
@@ -73,6 +73,7 @@ class RunSpec:
                                     capacity_c=o.get("capacity_c"))
         return TrainConfig(epochs=o["epochs"], batch_size=o["batch_size"], lr=o["lr"], seed=o["seed"],
                            device=o["device"], objective=objective, binarize=o["binarize"],
+                           bucket_lengths=o["bucket_lengths"],
                            grad_clip=o["grad_clip"], autosave_every=o["autosave_every"])
 
     def model_options(self) -> dict:
