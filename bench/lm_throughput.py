@@ -186,7 +186,11 @@ def main(argv=None) -> int:
         f"| our LM, length-bucketed batches (`train`'s default) | "
         f"{totals['ours'][0] / (args.rounds * args.steps):,.0f} | {rate['ours']:,.0f} | **{ratio:.2f}x** |",
         "",
-        f"Target ≥ 1.2x: this run {verdict} it.",
+        f"Target ≥ 1.2x: this run {verdict} it. Per predicted token both do the same work: the GRU and the "
+        f"{vocab:,}-way output layer, whose matrix products take about three quarters of our step under "
+        "torch.profiler; the example never pads (it reads one token stream), so what separates the two is how "
+        "little of our batch is padding and what a step costs beside the products (Adam, the gather of real "
+        f"positions). Length-bucketed batches are {rate['ours'] / rate['plain']:.2f}x random ones here.",
     ]
     body = "\n".join(lines)
     print(body)
