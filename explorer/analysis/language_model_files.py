@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from explorer.data.tokenizers import tokenizer_for
-from explorer.domains.language_model import LanguageModelScorer, same_tokenizer
+from explorer.data.tokenizers import same_tokenizer, tokenizer_for
+from explorer.domains.language_model import LanguageModelScorer
 from explorer.errors import CheckpointError, ConfigError
 from explorer.io.checkpoint import load_checkpoint, read_metadata
 

@@ -7,16 +7,11 @@ from dataclasses import dataclass
 
 import torch
 
-from explorer.data.tokenizers import TextTokenizer, words
+from explorer.data.tokenizers import TextTokenizer, same_tokenizer, words
 from explorer.errors import ConfigError
 from explorer.models.base import Batch, LatentModel
 
 BATCH = 500
-
-
-def same_tokenizer(a: dict, b: dict) -> bool:
-    """Whether two dataset descriptions (checkpoints' ``dataset``) read text with the same tokenizer."""
-    return all(a.get(key) == b.get(key) for key in ("vocab", "merges", "tokenizer"))
 
 
 @dataclass
