@@ -36,10 +36,10 @@ def add_parser(commands) -> None:
 
 def run(args) -> int:
     check_range("--nll-samples", args.nll_samples, 0, MAX_NLL_SAMPLES, integer=True)
-    from explorer.analysis.factor_metrics import factor_metrics, has_ground_truth
     check_range("--scorecard", args.scorecard, 0, MAX_SCORECARD_PAIRS, integer=True)
     if args.lm and not args.scorecard:
         raise ConfigError("--lm scores the interpolation scorecard's fluency: give --scorecard too")
+    from explorer.analysis.factor_metrics import factor_metrics, has_ground_truth
     from explorer.analysis.metrics import conditional_accuracy, evaluate
     from explorer.data.registry import is_named_dataset, load_dataset
     from explorer.data.tokenizers import tokenizer_for
