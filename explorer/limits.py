@@ -44,6 +44,9 @@ MAX_MAP_HEAD_LAYERS = 4
 MAX_HISTORY_EPOCHS = MAX_EPOCHS
 MAX_CORPUS_BYTES = 512 * 2**20
 MAX_IDX_BYTES = 2 * 2**30  # decompressed
+MAX_ONNX_BYTES = 1 * 2**30  # one imported ONNX graph with its weights (protobuf's own limit is 2 GiB)
+MAX_ONNX_TENSOR_BYTES = 512 * 2**20  # one weight tensor of an imported graph
+MAX_IMPORTED_WEIGHTS_BYTES = MAX_CHECKPOINT_BYTES  # a pythae model.pt
 MAX_SETTINGS_BYTES = 2**20  # run.json, presets and other small JSON files
 
 # Strings from files, in characters

@@ -22,7 +22,9 @@ EXPORT_WHAT = ("samples", "reconstructions", "traversal", "interpolation", "mani
 def add_parser(commands) -> None:
     export = commands.add_parser("export", help="write samples, grids, latents or curves",
                                  argument_default=argparse.SUPPRESS)
-    export.add_argument("checkpoint")
+    export.add_argument("checkpoint", help="a checkpoint, or an ONNX pair's or a pythae model's folder")
+    export.add_argument("--dataset", help="a model from elsewhere: the named image dataset of its preview set "
+                                          "(default: the one its folder names)")
     export.add_argument("--what", choices=EXPORT_WHAT, required=True)
     export.add_argument("--out", required=True)
     export.add_argument("--ncols", type=int, help="grid columns")
@@ -65,12 +67,12 @@ def exploring_values(args) -> dict:
 def run(args) -> int:
     from explorer.analysis.explore import ModelExplorer
     from explorer.atomic import check_output_path
+    from explorer.importers.opening import open_model
     from explorer.io import export
-    from explorer.io.checkpoint import load_checkpoint
 
     values = exploring_values(args)
     check_output_path(args.out, "export")
-    checkpoint = load_checkpoint(args.checkpoint)
+    checkpoint = open_model(args.checkpoint, getattr(args, "dataset", None))
     out = Path(args.out)
     if args.what == "curves":
         _require_history(checkpoint, args.checkpoint)

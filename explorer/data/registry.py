@@ -9,10 +9,18 @@ from explorer.errors import DataError
 DSPRITES = ("dsprites", "dsprites-32")
 IMAGE_DATASETS = ["digits", "mnist-5k", "mnist", "fashion-mnist", *DSPRITES]
 TEXT_DATASETS = ["wordnet-examples", "text:PATH"]
+IMAGE_SHAPES = {"digits": (1, 8, 8), "mnist-5k": (1, 28, 28), "mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28),
+                "dsprites": (1, 64, 64), "dsprites-32": (1, 32, 32)}  # each image dataset's item shape (C, H, W)
 
 
 def dataset_ids() -> list[str]:
     return IMAGE_DATASETS + TEXT_DATASETS
+
+
+def dataset_of_shape(shape) -> str | None:
+    """The first image dataset, in the order listed, whose items have ``shape``: the one an imported model that
+    does not name its data is previewed on (the always-available ones come first)."""
+    return next((dataset_id for dataset_id in IMAGE_DATASETS if IMAGE_SHAPES[dataset_id] == tuple(shape)), None)
 
 
 def is_named_dataset(dataset_id: str) -> bool:

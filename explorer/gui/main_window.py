@@ -30,6 +30,8 @@ from explorer.gui.widgets.scrolling import vertical_scroll
 from explorer.io.display import printable
 
 CHECKPOINT_FILTER = "Checkpoints (*.safetensors)"
+OPEN_FILTER = ("Models (*.safetensors encoder.onnx model_config.json);;Checkpoints (*.safetensors);;"
+               "ONNX pairs (encoder.onnx);;pythae models (model_config.json)")
 
 
 def image_to_array(image: QImage, shape: tuple[int, ...]) -> np.ndarray:
@@ -51,9 +53,15 @@ DEFAULT_SIZE = (1400, 900)
 def load_for_showing(path: str, keep_selection: bool, snapshot: bool, state=None):
     """A checkpoint loaded as a ModelExplorer, with how to show it (run on the model thread)."""
     from explorer.analysis.explore import ModelExplorer
-    from explorer.io.checkpoint import load_checkpoint
+    from explorer.importers.opening import open_model
 
-    return ModelExplorer(load_checkpoint(path)), path, keep_selection, snapshot
+    return ModelExplorer(open_model(path)), path, keep_selection, snapshot
+
+
+def is_checkpoint_file(path) -> bool:
+    """Our own file, as opposed to a model from elsewhere (a folder, or a file in it), which has no file to save
+    into and no map to draw before it loads."""
+    return Path(path).suffix == ".safetensors"
 
 
 class MainWindow(QMainWindow):
@@ -246,7 +254,7 @@ class MainWindow(QMainWindow):
 
     # Opening and saving
     def open_dialog(self) -> None:
-        path = self.prompts.open_path("Open checkpoint", settings.last_folder(), CHECKPOINT_FILTER)
+        path = self.prompts.open_path("Open checkpoint", settings.last_folder(), OPEN_FILTER)
         if path:
             self.open_checkpoint(path)
 
@@ -278,6 +286,9 @@ class MainWindow(QMainWindow):
         loads in the background. False, after a dialog saying why, when the file cannot be read."""
         from explorer.io.preview import read_preview
 
+        if not is_checkpoint_file(path):
+            self.open_in_background(path)
+            return True
         try:
             meta, preview = read_preview(path)
         except (ExplorerError, OSError) as error:
@@ -322,7 +333,7 @@ class MainWindow(QMainWindow):
         return self.session.path is not None and settings.is_shipped(self.session.path)
 
     def save(self) -> None:
-        if self.session.path and not self.read_only:
+        if self.session.path and is_checkpoint_file(self.session.path) and not self.read_only:
             self._save_to(self.session.path)
         else:
             self.save_as()
@@ -330,8 +341,8 @@ class MainWindow(QMainWindow):
     def save_as(self) -> None:
         if not self.session.has_model:
             return
-        default = Path(settings.last_folder()) / (Path(self.session.path).name if self.session.path
-                                                  else "model.safetensors")
+        name = Path(self.session.path).name if self.session.path else "model"
+        default = Path(settings.last_folder()) / (name if is_checkpoint_file(name) else f"{name}.safetensors")
         path = self.prompts.save_path("Save checkpoint", str(default), CHECKPOINT_FILTER)
         if path:
             self._save_to(path)
@@ -362,6 +373,10 @@ class MainWindow(QMainWindow):
         from explorer.analysis.map_file import refuse_read_only, save_with_map
 
         explorer, path = self.session.explorer.preview_explorer or self.session.explorer, self.session.path
+        if not is_checkpoint_file(path):  # a model from elsewhere has no file of ours yet: it gets one
+            explorer.keep_map()
+            self.save_as()
+            return
         try:
             if self.read_only:
                 raise ExplorerError(f"{path} is a shipped model, kept read-only: the map was not saved into it")
@@ -498,12 +513,12 @@ class MainWindow(QMainWindow):
                                       else "Save the loaded model to its file (or choose one).")
 
     def dragEnterEvent(self, event) -> None:
-        if any(url.toLocalFile().endswith(".safetensors") for url in event.mimeData().urls()):
+        if any(_droppable(url.toLocalFile()) for url in event.mimeData().urls()):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
         for url in event.mimeData().urls():
-            if url.toLocalFile().endswith(".safetensors"):
+            if _droppable(url.toLocalFile()):
                 self.open_checkpoint(url.toLocalFile())
                 event.acceptProposedAction()
                 return
@@ -533,3 +548,10 @@ class MainWindow(QMainWindow):
             values.setValue("window/geometry", self.saveGeometry())
             values.setValue("window/state", self.saveState())
         super().closeEvent(event)
+
+
+def _droppable(path: str) -> bool:
+    """A checkpoint, or a folder (or a file in one) of a model trained elsewhere."""
+    from explorer.importers.opening import MEMBER_FILES
+
+    return bool(path) and (is_checkpoint_file(path) or Path(path).is_dir() or Path(path).name in MEMBER_FILES)

@@ -10,7 +10,7 @@ from explorer.data.tokenizers import DEFAULT_TOKENIZER, DEFAULT_VOCAB_SIZE, MIN_
 from explorer.errors import ConfigError
 from explorer.fields import SCHEDULE_KINDS
 from explorer.limits import MAX_BATCH, MAX_EPOCHS, MAX_NLL_SAMPLES, MAX_SEED, MAX_SEQ_LEN, MAX_STEPS, MAX_VOCAB
-from explorer.models.registry import kind_options, kinds
+from explorer.models.registry import kind_options, trainable_kinds
 from explorer.options import Option, by_name
 
 DATASET_IDS = tuple(dataset_ids())
@@ -110,7 +110,8 @@ def model_options() -> dict[str, Option]:
 
 def all_options() -> list[Option]:
     """The run's options, then the model kinds', with the model choice filled from the registry."""
-    run = [replace(option, choices=tuple(kinds())) if option.name == "model" else option for option in RUN_OPTIONS]
+    run = [replace(option, choices=tuple(trainable_kinds())) if option.name == "model" else option
+           for option in RUN_OPTIONS]
     return run + list(model_options().values())
 
 
