@@ -15,6 +15,7 @@ from explorer.gui.compare_window import CompareWindow
 from explorer.gui.concurrent import TaskRunner
 from explorer.gui.dialogs import Prompts
 from explorer.gui.exports import Exports
+from explorer.gui.model_paths import OPEN_FILTER, checkpoint_name, droppable, is_checkpoint_file
 from explorer.gui.panels.arithmetic_panel import ArithmeticPanel
 from explorer.gui.panels.inspector_panel import InspectorPanel
 from explorer.gui.panels.interpolation_panel import InterpolationPanel
@@ -30,8 +31,6 @@ from explorer.gui.widgets.scrolling import vertical_scroll
 from explorer.io.display import printable
 
 CHECKPOINT_FILTER = "Checkpoints (*.safetensors)"
-OPEN_FILTER = ("Models (*.safetensors encoder.onnx model_config.json);;Checkpoints (*.safetensors);;"
-               "ONNX pairs (encoder.onnx);;pythae models (model_config.json)")
 
 
 def image_to_array(image: QImage, shape: tuple[int, ...]) -> np.ndarray:
@@ -56,12 +55,6 @@ def load_for_showing(path: str, keep_selection: bool, snapshot: bool, state=None
     from explorer.importers.opening import open_model
 
     return ModelExplorer(open_model(path)), path, keep_selection, snapshot
-
-
-def is_checkpoint_file(path) -> bool:
-    """Our own file, as opposed to a model from elsewhere (a folder, or a file in it), which has no file to save
-    into and no map to draw before it loads."""
-    return Path(path).suffix == ".safetensors"
 
 
 class MainWindow(QMainWindow):
@@ -341,8 +334,7 @@ class MainWindow(QMainWindow):
     def save_as(self) -> None:
         if not self.session.has_model:
             return
-        name = Path(self.session.path).name if self.session.path else "model"
-        default = Path(settings.last_folder()) / (name if is_checkpoint_file(name) else f"{name}.safetensors")
+        default = Path(settings.last_folder()) / checkpoint_name(self.session.path)
         path = self.prompts.save_path("Save checkpoint", str(default), CHECKPOINT_FILTER)
         if path:
             self._save_to(path)
@@ -513,12 +505,12 @@ class MainWindow(QMainWindow):
                                       else "Save the loaded model to its file (or choose one).")
 
     def dragEnterEvent(self, event) -> None:
-        if any(_droppable(url.toLocalFile()) for url in event.mimeData().urls()):
+        if any(droppable(url.toLocalFile()) for url in event.mimeData().urls()):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
         for url in event.mimeData().urls():
-            if _droppable(url.toLocalFile()):
+            if droppable(url.toLocalFile()):
                 self.open_checkpoint(url.toLocalFile())
                 event.acceptProposedAction()
                 return
@@ -549,9 +541,3 @@ class MainWindow(QMainWindow):
             values.setValue("window/state", self.saveState())
         super().closeEvent(event)
 
-
-def _droppable(path: str) -> bool:
-    """A checkpoint, or a folder (or a file in one) of a model trained elsewhere."""
-    from explorer.importers.opening import MEMBER_FILES
-
-    return bool(path) and (is_checkpoint_file(path) or Path(path).is_dir() or Path(path).name in MEMBER_FILES)
