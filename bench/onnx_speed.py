@@ -3,11 +3,12 @@ with torch.onnx.export as the README shows, then 10,000 images encoded (batches 
 dataset) and a traversal decoded (every latent dimension over 10 steps: 160 latents), each timed in alternating
 rounds in one process with the same thread count.
 
-    python bench/onnx_speed.py [--rounds 5]
+    python bench/onnx_speed.py [--rounds 5] [--threads N]
 """
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -29,10 +30,13 @@ def timed(function) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--threads", type=int, help="torch's and onnxruntime's threads (default: torch's)")
     args = parser.parse_args()
 
     import torch
 
+    if args.threads:
+        torch.set_num_threads(args.threads)  # before the pair is opened: its runners take torch's thread count
     from bench.report import machine, write_section
     from explorer.data.registry import load_dataset
     from explorer.importers.onnx_folder import read_onnx_folder
@@ -76,7 +80,8 @@ def main() -> None:
 
 The shipped VAE (MLP 784-400-16) exported with `torch.onnx.export` and opened as an ONNX pair, beside the same
 module in torch; median of {args.rounds} alternating rounds after a warm-up. Speed-up = torch time / ONNX time
-(above 1: ONNX is faster). {machine()}.
+(above 1: ONNX is faster). {machine()}; load average {os.getloadavg()[0]:.1f} while it ran (the figures of a
+busy machine are noisier than their ratio).
 
 | job | torch | onnxruntime | speed-up |
 |---|---|---|---|
