@@ -5,11 +5,21 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from explorer.data.own_images import DEFAULT_IMAGE_SIZE
 from explorer.data.registry import dataset_ids
 from explorer.data.tokenizers import DEFAULT_TOKENIZER, DEFAULT_VOCAB_SIZE, MIN_VOCAB_SIZE, TOKENIZER_KINDS
 from explorer.errors import ConfigError
 from explorer.fields import SCHEDULE_KINDS
-from explorer.limits import MAX_BATCH, MAX_EPOCHS, MAX_NLL_SAMPLES, MAX_SEED, MAX_SEQ_LEN, MAX_STEPS, MAX_VOCAB
+from explorer.limits import (
+    MAX_BATCH,
+    MAX_EPOCHS,
+    MAX_IMAGE_SIDE,
+    MAX_NLL_SAMPLES,
+    MAX_SEED,
+    MAX_SEQ_LEN,
+    MAX_STEPS,
+    MAX_VOCAB,
+)
 from explorer.models.registry import kind_options, trainable_kinds
 from explorer.options import Option, by_name
 
@@ -19,7 +29,8 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 RUN_OPTIONS = (
     # What to train
     Option("model", "choice", "vae", "Which model kind to train.", label="Model", section="model"),
-    Option("dataset", "str", "digits", "A dataset id (digits, mnist-5k, mnist, fashion-mnist, wordnet-examples) or "
+    Option("dataset", "str", "digits", "A dataset id (digits, mnist-5k, mnist, fashion-mnist, wordnet-examples), "
+           "images:DIR for a folder of PNG/JPEG images (labelled by sub-folder), npz:FILE for arrays x (and y), or "
            "text:PATH for your own corpus, one sentence a line.", label="Dataset", section="data"),
     # The objective
     Option("beta", "float", 1.0, "Weight of the KL term (1: the plain ELBO; above 1: a β-VAE).", label="β",
@@ -75,6 +86,9 @@ RUN_OPTIONS = (
            label="Data folder", group="advanced", section="data"),
     Option("download", "bool", False, "Fetch MNIST / Fashion-MNIST once from OpenML when not found locally.",
            label="Download if missing", group="advanced", section="data"),
+    Option("image_size", "int", DEFAULT_IMAGE_SIZE, "images:DIR: the side, in pixels, every image is resized to "
+           "(greyscale).", label="Image size", low=4, high=MAX_IMAGE_SIDE, domains=("image",), group="advanced",
+           section="data"),
     Option("max_len", "int", 20, "Corpora: the longest sentence kept, in words (punctuation marks count as words).",
            label="Max sentence length", low=1, high=MAX_SEQ_LEN, domains=("text",), group="advanced",
            section="data"),
