@@ -16,7 +16,7 @@ from explorer.io.display import printable
 from explorer.limits import MAX_CLASSES, MAX_ITEMS, MAX_PATH_STEPS, MAX_SENTENCE_CHARS, check_range
 
 EXPORT_WHAT = ("samples", "reconstructions", "traversal", "interpolation", "manifold", "latents", "curves",
-               "history")
+               "history", "atlas", "projector")
 
 
 def add_parser(commands) -> None:
@@ -26,7 +26,8 @@ def add_parser(commands) -> None:
     export.add_argument("--dataset", help="a model from elsewhere: the named image dataset of its preview set "
                                           "(default: the one its folder names)")
     export.add_argument("--what", choices=EXPORT_WHAT, required=True)
-    export.add_argument("--out", required=True)
+    export.add_argument("--out", required=True, help="the file to write (atlas: a .parquet table for Embedding Atlas "
+                                                     "or Spotlight; projector: a folder for TensorBoard Projector)")
     export.add_argument("--ncols", type=int, help="grid columns")
     export.add_argument("--steps", help="traversal, interpolation, manifold: the steps (default: the view's, "
                                         + ", ".join(f"{view} {EXPLORING[name].default}"
@@ -71,7 +72,8 @@ def run(args) -> int:
     from explorer.io import export
 
     values = exploring_values(args)
-    check_output_path(args.out, "export")
+    if args.what != "projector":  # Projector's files go in a folder, each written atomically
+        check_output_path(args.out, "export")
     checkpoint = open_model(args.checkpoint, getattr(args, "dataset", None))
     out = Path(args.out)
     if args.what == "curves":
@@ -89,6 +91,10 @@ def run(args) -> int:
         if args.what == "latents":
             export.save_latents(out, explorer.means, explorer.labels, explorer.projection, explorer.class_names,
                                 explorer.stds)
+        elif args.what in ("atlas", "projector"):
+            from explorer.io.map_export import save_map
+
+            save_map(args.what, out, explorer)
         elif args.beside:
             _export_homotopies(explorer, args, values, out)
         else:
