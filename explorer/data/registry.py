@@ -35,9 +35,8 @@ def is_named_dataset(dataset_id: str) -> bool:
 
 
 def load_dataset(dataset_id: str, data_dir: str | os.PathLike | None = None, download: bool = False,
-                 image_size: int | None = None, **text_options) -> Dataset:
-    """Load a dataset by id. ``image_size`` is the side images:DIR's images are resized to; ``text_options``
-    (max_len, min_count, lowercase, ...) apply to text corpora."""
+                 **text_options) -> Dataset:
+    """Load a dataset by id. ``text_options`` (max_len, min_count, lowercase, ...) apply to text corpora."""
     from explorer.data import images
 
     if _is_own_images(dataset_id):
@@ -45,7 +44,7 @@ def load_dataset(dataset_id: str, data_dir: str | os.PathLike | None = None, dow
 
         if dataset_id.startswith("npz:"):
             return own_images.load_npz(dataset_id)
-        return own_images.load_image_folder(dataset_id, image_size or own_images.DEFAULT_IMAGE_SIZE)
+        return own_images.load_image_folder(dataset_id)
     if dataset_id == "digits":
         return images.load_sklearn_digits()
     if dataset_id == "mnist-5k":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from explorer.importers.formats import MEMBER_FILES
+
 OPEN_FILTER = ("Models (*.safetensors encoder.onnx model_config.json);;Checkpoints (*.safetensors);;"
                "ONNX pairs (encoder.onnx);;pythae models (model_config.json)")
 
@@ -24,6 +26,4 @@ def checkpoint_name(path: str | None) -> str:
 
 def droppable(path: str) -> bool:
     """A checkpoint, or a folder (or a file in one) of a model trained elsewhere."""
-    from explorer.importers.opening import MEMBER_FILES
-
     return bool(path) and (is_checkpoint_file(path) or Path(path).is_dir() or Path(path).name in MEMBER_FILES)

@@ -11,11 +11,10 @@ from explorer.data.registry import IMAGE_DATASETS
 from explorer.errors import CheckpointError
 from explorer.fields import Int, Section, Text, describe_error
 from explorer.files import read_json, read_regular
+from explorer.importers.formats import ONNX_DECODER, ONNX_ENCODER, ONNX_SIDECAR
 from explorer.limits import MAX_IMAGE_SIDE, MAX_LATENT_DIM, MAX_ONNX_BYTES
 from explorer.models.config import DECODER_OUTPUTS
 from explorer.models.onnx_graph import checked_graph
-
-ENCODER_FILE, DECODER_FILE, SIDECAR_FILE = "encoder.onnx", "decoder.onnx", "model.json"
 
 
 class OnnxSidecar(Section):
@@ -31,7 +30,7 @@ class OnnxSidecar(Section):
 
 
 def is_onnx_folder(folder: Path) -> bool:
-    return (folder / ENCODER_FILE).exists() or (folder / DECODER_FILE).exists()
+    return (folder / ONNX_ENCODER).exists() or (folder / ONNX_DECODER).exists()
 
 
 def read_onnx_folder(folder: Path):
@@ -39,17 +38,17 @@ def read_onnx_folder(folder: Path):
     file at fault."""
     from explorer.models.onnx_pair import OnnxPairModel
 
-    raw = read_json(folder / SIDECAR_FILE, "ONNX pair's sidecar", error=CheckpointError)
+    raw = read_json(folder / ONNX_SIDECAR, "ONNX pair's sidecar", error=CheckpointError)
     try:
         sidecar = OnnxSidecar.model_validate(raw)
     except ValidationError as exc:
-        raise CheckpointError(f"{folder / SIDECAR_FILE}: {describe_error(exc, raw, noun='field')}") from None
+        raise CheckpointError(f"{folder / ONNX_SIDECAR}: {describe_error(exc, raw, noun='field')}") from None
     graphs = [checked_graph(read_regular(folder / name, "ONNX graph", MAX_ONNX_BYTES, CheckpointError),
-                            str(folder / name), folder) for name in (ENCODER_FILE, DECODER_FILE)]
+                            str(folder / name), folder) for name in (ONNX_ENCODER, ONNX_DECODER)]
     config = {"kind": "onnx-pair", "latent_dim": sidecar.latent_dim, "input_shape": list(sidecar.input_shape),
               "decoder_output": sidecar.decoder_output}
     try:
         OnnxPairModel.Config.model_validate(dict(config, encoder_bytes=len(graphs[0]), decoder_bytes=len(graphs[1])))
     except ValidationError as exc:
-        raise CheckpointError(f"{folder / SIDECAR_FILE}: {describe_error(exc, config, noun='field')}") from None
+        raise CheckpointError(f"{folder / ONNX_SIDECAR}: {describe_error(exc, config, noun='field')}") from None
     return OnnxPairModel.from_graphs(config, *graphs), sidecar

@@ -7,12 +7,11 @@ from pathlib import Path
 
 from explorer.errors import CheckpointError, DataError
 from explorer.importers import onnx_folder, pythae_folder
+from explorer.importers.formats import MEMBER_FILES
 from explorer.io.checkpoint import Checkpoint, load_checkpoint, read_metadata
 
 FOLDER_FORMATS = ("an ONNX pair (encoder.onnx, decoder.onnx, model.json)",
                   "a pythae model (model_config.json, model.pt)")
-MEMBER_FILES = {onnx_folder.ENCODER_FILE, onnx_folder.DECODER_FILE, onnx_folder.SIDECAR_FILE,
-                *pythae_folder.MEMBER_FILES}
 
 
 def imported_folder(path) -> Path | None:
@@ -21,7 +20,7 @@ def imported_folder(path) -> Path | None:
     path = Path(path)
     if path.is_dir():
         folder = path
-    elif path.name in MEMBER_FILES:
+    elif path.name in MEMBER_FILES and path.parent.is_dir():
         folder = path.parent
     else:
         return None
@@ -44,8 +43,11 @@ def describe_model(path) -> dict:
     folder = imported_folder(path)
     if folder is None:
         return read_metadata(path)
+    from explorer.data.registry import dataset_of_shape
+
     model, dataset_id, label = _read_folder(folder)
-    dataset = {"id": dataset_id, "domain": model.domain, "shape": list(model.config["input_shape"])}
+    shape = list(model.config["input_shape"])
+    dataset = {"id": dataset_id or dataset_of_shape(shape), "domain": model.domain, "shape": shape}
     return {"label": label, "model_config": model.config, "dataset": dataset, "history": [], "metrics": {}}
 
 

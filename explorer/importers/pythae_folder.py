@@ -18,12 +18,10 @@ from pydantic import ConfigDict, Field, ValidationError
 from explorer.errors import CheckpointError
 from explorer.fields import Int, Name, Section, describe_error
 from explorer.files import read_json, read_regular
+from explorer.importers.formats import PYTHAE_CONFIG, PYTHAE_ENVIRONMENT, PYTHAE_NETS, PYTHAE_WEIGHTS
 from explorer.importers.pickled_names import pickled_class
 from explorer.limits import MAX_IMAGE_SIDE, MAX_IMPORTED_WEIGHTS_BYTES, MAX_LATENT_DIM, MAX_SETTINGS_BYTES
 
-CONFIG_FILE, ENVIRONMENT_FILE, WEIGHTS_FILE = "model_config.json", "environment.json", "model.pt"
-NET_FILES = {"encoder": "encoder.pkl", "decoder": "decoder.pkl"}
-MEMBER_FILES = (CONFIG_FILE, ENVIRONMENT_FILE, WEIGHTS_FILE, *NET_FILES.values())
 HIDDEN = 512  # the width of pythae's default MLP nets
 # pythae model classes whose default nets, prior N(0, I) and weights (encoder and decoder only) fit our VAE or AE
 KINDS = {"VAEConfig": "vae", "BetaVAEConfig": "vae", "DisentangledBetaVAEConfig": "vae", "BetaTCVAEConfig": "vae",
@@ -46,7 +44,7 @@ class PythaeConfig(Section):
 
 
 def is_pythae_folder(folder: Path) -> bool:
-    return (folder / CONFIG_FILE).exists() and (folder / WEIGHTS_FILE).exists()
+    return (folder / PYTHAE_CONFIG).exists() and (folder / PYTHAE_WEIGHTS).exists()
 
 
 def read_pythae_folder(folder: Path):
@@ -55,32 +53,32 @@ def read_pythae_folder(folder: Path):
     from explorer.models.registry import build_model, image_model_config
 
     config = _read_config(folder)
-    read_json(folder / ENVIRONMENT_FILE, "pythae environment file", MAX_SETTINGS_BYTES, CheckpointError)
-    for part, file in NET_FILES.items():
+    read_json(folder / PYTHAE_ENVIRONMENT, "pythae environment file", MAX_SETTINGS_BYTES, CheckpointError)
+    for part, file in PYTHAE_NETS.items():
         if not getattr(config, f"uses_default_{part}"):
             where = folder / file
             name = pickled_class(read_regular(where, f"pythae {part}", MAX_PICKLE_BYTES, CheckpointError), str(where))
             raise CheckpointError(f"{where}: the {part} is a custom net ({name[:120]}); only pythae's default MLP "
                                   "nets are rebuilt here (no pickle is run): export the model to ONNX instead")
     if config.input_dim[0] != 1:
-        raise CheckpointError(f"{folder / CONFIG_FILE}: input_dim {config.input_dim} has {config.input_dim[0]} "
+        raise CheckpointError(f"{folder / PYTHAE_CONFIG}: input_dim {config.input_dim} has {config.input_dim[0]} "
                               "channels; an imported model takes greyscale images (1 channel)")
     kind = KINDS.get(config.name)
     if kind is None:
-        raise CheckpointError(f"{folder / CONFIG_FILE}: pythae model {config.name[:60]!r} is not one this app "
+        raise CheckpointError(f"{folder / PYTHAE_CONFIG}: pythae model {config.name[:60]!r} is not one this app "
                               f"rebuilds; expected one of {', '.join(KINDS)}")
     model = build_model(image_model_config(kind, config.input_dim, latent_dim=config.latent_dim, hidden=[HIDDEN],
                                            arch="mlp", likelihood="bernoulli"))
-    model.load_state_dict(_our_weights(folder / WEIGHTS_FILE, model))
+    model.load_state_dict(_our_weights(folder / PYTHAE_WEIGHTS, model))
     return model.eval(), config.name.removesuffix("Config").removesuffix("_")
 
 
 def _read_config(folder: Path) -> PythaeConfig:
-    raw = read_json(folder / CONFIG_FILE, "pythae model config", MAX_SETTINGS_BYTES, CheckpointError)
+    raw = read_json(folder / PYTHAE_CONFIG, "pythae model config", MAX_SETTINGS_BYTES, CheckpointError)
     try:
         return PythaeConfig.model_validate(raw)
     except ValidationError as exc:
-        raise CheckpointError(f"{folder / CONFIG_FILE}: {describe_error(exc, raw, noun='field')}") from None
+        raise CheckpointError(f"{folder / PYTHAE_CONFIG}: {describe_error(exc, raw, noun='field')}") from None
 
 
 def _pythae_weights(path: Path) -> dict:

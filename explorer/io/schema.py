@@ -76,7 +76,6 @@ class CorpusOptions(Section):
     """Options passed to the corpus loader when the data is loaded again (evaluate, resume)."""
 
     max_len: Int(1, MAX_SEQ_LEN) | None = None
-    image_size: Int(1, MAX_IMAGE_SIDE) | None = None  # images:DIR
     min_count: Int(1, 2**31) | None = None
     max_vocab: Int(len(SPECIAL_TOKENS), MAX_VOCAB) | None = None
     tokenizer: Literal[TOKENIZER_KINDS] | None = None

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from explorer.data.own_images import DEFAULT_IMAGE_SIZE
 from explorer.data.registry import dataset_ids
 from explorer.data.tokenizers import DEFAULT_TOKENIZER, DEFAULT_VOCAB_SIZE, MIN_VOCAB_SIZE, TOKENIZER_KINDS
 from explorer.errors import ConfigError
@@ -13,7 +12,6 @@ from explorer.fields import SCHEDULE_KINDS
 from explorer.limits import (
     MAX_BATCH,
     MAX_EPOCHS,
-    MAX_IMAGE_SIDE,
     MAX_NLL_SAMPLES,
     MAX_SEED,
     MAX_SEQ_LEN,
@@ -86,9 +84,6 @@ RUN_OPTIONS = (
            label="Data folder", group="advanced", section="data"),
     Option("download", "bool", False, "Fetch MNIST / Fashion-MNIST once from OpenML when not found locally.",
            label="Download if missing", group="advanced", section="data"),
-    Option("image_size", "int", DEFAULT_IMAGE_SIZE, "images:DIR: the side, in pixels, every image is resized to "
-           "(greyscale).", label="Image size", low=4, high=MAX_IMAGE_SIDE, domains=("image",), group="advanced",
-           section="data"),
     Option("max_len", "int", 20, "Corpora: the longest sentence kept, in words (punctuation marks count as words).",
            label="Max sentence length", low=1, high=MAX_SEQ_LEN, domains=("text",), group="advanced",
            section="data"),

@@ -81,7 +81,7 @@ class RunSpec:
 
     def data_options(self, domain: str) -> dict:
         if domain != "text":
-            return {"image_size": self.options["image_size"]} if self.dataset.startswith("images:") else {}
+            return {}
         return {name: self.options[name] for name in ("max_len", "tokenizer", "vocab_size", "min_count")}
 
 

@@ -6,6 +6,7 @@ import torch
 from PIL import Image
 
 from explorer.cli import main
+from explorer.data.own_images import load_image_folder
 from explorer.data.registry import dataset_domain, dataset_ids, load_dataset
 from explorer.io.checkpoint import load_checkpoint
 
@@ -23,7 +24,7 @@ def image_folder(digits, tmp_path_factory):
 
 
 def test_an_image_folder_is_a_dataset_labelled_by_its_sub_folders(image_folder):
-    dataset = load_dataset(f"images:{image_folder}", image_size=16)
+    dataset = load_image_folder(f"images:{image_folder}", size=16)
     assert dataset.class_names == ["class-0", "class-1", "class-2"] and dataset.shape == (1, 16, 16)
     assert len(dataset.train) + len(dataset.test) == 60 and len(dataset.test) == 6
     assert dataset.train.x.dtype == torch.uint8 and set(dataset.train.y.tolist()) <= {0, 1, 2}
@@ -34,7 +35,7 @@ def test_png_pixels_come_back_as_written(tmp_path):
     pixels = np.arange(64, dtype=np.uint8).reshape(8, 8) * 4
     Image.fromarray(pixels).save(tmp_path / "a.png")
     Image.fromarray(pixels[::-1].copy()).save(tmp_path / "b.png")
-    dataset = load_dataset(f"images:{tmp_path}", image_size=8)
+    dataset = load_image_folder(f"images:{tmp_path}", size=8)
     both = torch.cat([dataset.train.x, dataset.test.x])[:, 0].numpy()
     assert sorted(map(bytes, both)) == sorted([bytes(pixels), bytes(pixels[::-1].copy())])
     assert dataset.class_names == [] and (dataset.train.y == -1).all()
@@ -56,10 +57,10 @@ def test_an_npz_with_labels_and_factors(tmp_path, digits):
 
 def test_train_on_an_image_folder_and_evaluate_it(image_folder, tmp_path, capsys):
     out = tmp_path / "own.safetensors"
-    assert main(["train", "--dataset", f"images:{image_folder}", "--image-size", "12", "--latent-dim", "2",
-                 "--hidden", "16", "--epochs", "1", "--out", str(out)]) == 0
+    assert main(["train", "--dataset", f"images:{image_folder}", "--latent-dim", "2", "--hidden", "16", "--epochs",
+                 "1", "--out", str(out)]) == 0
     checkpoint = load_checkpoint(out)
-    assert checkpoint.dataset["shape"] == [1, 12, 12] and checkpoint.dataset["options"]["image_size"] == 12
+    assert checkpoint.dataset["shape"] == [1, 28, 28] and checkpoint.dataset["id"] == f"images:{image_folder}"
     capsys.readouterr()
     assert main(["evaluate", str(out), "--dataset", f"images:{image_folder}", "--json"]) == 0
     assert '"elbo"' in capsys.readouterr().out

@@ -88,6 +88,15 @@ def test_the_cli_reads_a_folder(pair, tmp_path, capsys):
     assert json.loads(capsys.readouterr().out.split("\n", 1)[1])["elbo"] > 0
 
 
+def test_import_saves_a_folder_as_a_checkpoint(pair, tmp_path, capsys):
+    out = tmp_path / "imported.safetensors"
+    assert main(["import", str(pair), "--out", str(out), "--map", "pca"]) == 0
+    reloaded = load_checkpoint(out)
+    assert reloaded.model.kind == "onnx-pair" and reloaded.meta["map"]["method"] == "pca"
+    assert main(["import", str(out), "--out", str(tmp_path / "again.safetensors")]) == 2
+    assert "is not a model folder" in capsys.readouterr().err
+
+
 def test_an_imported_kind_is_not_offered_for_training():
     model = next(option for option in all_options() if option.name == "model")
     assert "onnx-pair" not in model.choices and "vae" in model.choices

@@ -5,8 +5,9 @@ import torch
 
 pythae = pytest.importorskip("pythae")
 
+from explorer.cli import main  # noqa: E402
 from explorer.data.registry import IMAGE_SHAPES, dataset_of_shape  # noqa: E402
-from explorer.importers.opening import open_model, save_imported  # noqa: E402
+from explorer.importers.opening import open_model  # noqa: E402
 from explorer.io.checkpoint import load_checkpoint  # noqa: E402
 
 
@@ -50,7 +51,8 @@ def test_a_pythae_vae_decodes_and_encodes_as_pythae_does(pythae_vae, digits):
 def test_it_saves_as_an_ordinary_checkpoint(pythae_vae, tmp_path):
     _, folder = pythae_vae
     opened = open_model(folder / "model_config.json")
-    reloaded = load_checkpoint(save_imported(opened, tmp_path / "vae.safetensors", method="pca"))
+    assert main(["import", str(folder), "--out", str(tmp_path / "vae.safetensors"), "--map", "pca"]) == 0
+    reloaded = load_checkpoint(tmp_path / "vae.safetensors")
     z = torch.randn(4, 3)
     with torch.no_grad():
         assert torch.equal(reloaded.model.decode(z), opened.model.decode(z))
