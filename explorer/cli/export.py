@@ -90,7 +90,7 @@ def run(args) -> int:
             explorer.decode_config = DecodeConfig.from_values(values)
         if args.what == "latents":
             export.save_latents(out, explorer.means, explorer.labels, explorer.projection, explorer.class_names,
-                                explorer.stds)
+                                explorer.stds, factors=explorer.factors, factor_table=explorer.factor_table)
         elif args.what in ("atlas", "projector"):
             from explorer.io.map_export import save_map
 

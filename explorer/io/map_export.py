@@ -25,7 +25,9 @@ def save_map(tool: str, path, explorer) -> Path:
     """A ModelExplorer's preview set for ``tool`` (one of MAP_TOOLS): its items, means, labels and map."""
     items = explorer.items(np.arange(len(explorer.means)))
     if tool == "atlas":
-        return save_atlas(path, explorer.means, explorer.labels, explorer.projection, explorer.class_names, items)
+        factors = None if explorer.factors is None else dict(zip(explorer.factor_names, explorer.factors.T))
+        return save_atlas(path, explorer.means, explorer.labels, explorer.projection, explorer.class_names, items,
+                          factors)
     return save_projector(path, explorer.means, explorer.labels, explorer.class_names, items)
 
 
