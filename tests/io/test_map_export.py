@@ -80,3 +80,12 @@ def test_export_writes_both_from_a_checkpoint(image_explorer, tmp_path, capsys):
                                                                   "sprite.png", "tensors.tsv"]
     assert main(["export", str(path), "--what", "atlas", "--out", str(tmp_path / "a.csv")]) == 2
     assert "expected a .parquet file" in capsys.readouterr().err
+
+
+def test_ground_truth_factors_become_columns(digits, tmp_path):
+    y = digits.train.y[:200].numpy()
+    np.savez(tmp_path / "f.npz", x=digits.train.x[:200, 0].numpy(), y=y, factors=np.stack([y % 2], axis=1),
+             factor_names=np.array(["parity"]))
+    explorer = ModelExplorer(imported_checkpoint(tiny_model().eval(), load_dataset(f"npz:{tmp_path / 'f.npz'}"), "f"))
+    table = pq.read_table(save_map("atlas", tmp_path / "atlas.parquet", explorer)).to_pydict()
+    assert table["factor_parity"] == (explorer.labels % 2).tolist()
