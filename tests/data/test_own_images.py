@@ -7,7 +7,7 @@ from PIL import Image
 
 from explorer.cli import main
 from explorer.data.own_images import load_image_folder
-from explorer.data.registry import dataset_domain, dataset_ids, load_dataset
+from explorer.data.registry import IMAGE_DATASETS, IMAGE_SHAPES, dataset_domain, dataset_ids, load_dataset
 from explorer.io.checkpoint import load_checkpoint
 
 
@@ -64,3 +64,7 @@ def test_train_on_an_image_folder_and_evaluate_it(image_folder, tmp_path, capsys
     capsys.readouterr()
     assert main(["evaluate", str(out), "--dataset", f"images:{image_folder}", "--json"]) == 0
     assert '"elbo"' in capsys.readouterr().out
+
+
+def test_every_image_dataset_declares_its_shape():
+    assert set(IMAGE_SHAPES) == set(IMAGE_DATASETS)
