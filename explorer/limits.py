@@ -44,6 +44,15 @@ MAX_MAP_HEAD_LAYERS = 4
 MAX_HISTORY_EPOCHS = MAX_EPOCHS
 MAX_CORPUS_BYTES = 512 * 2**20
 MAX_IDX_BYTES = 2 * 2**30  # decompressed
+MAX_ONNX_BYTES = 1 * 2**30  # one imported ONNX graph with its weights (protobuf's own limit is 2 GiB)
+MAX_ONNX_TENSOR_BYTES = 512 * 2**20  # one weight tensor of an imported graph
+MAX_IMPORTED_WEIGHTS_BYTES = MAX_CHECKPOINT_BYTES  # a pythae model.pt
+MAX_IMAGE_FILES = 100_000  # images in an images:DIR folder
+MAX_FOLDER_ENTRIES = 1_000_000  # entries looked at while listing an images:DIR folder
+MAX_FOLDER_DEPTH = 16  # sub-folders of an images:DIR folder, nested
+MAX_IMAGE_FILE_BYTES = 64 * 2**20  # one PNG or JPEG
+MAX_DECODED_PIXELS = 40_000_000  # one image's width x height, checked from its header before it is decoded
+MAX_NPZ_BYTES = 2 * 2**30  # an npz:FILE, and the arrays in it unpacked
 MAX_SETTINGS_BYTES = 2**20  # run.json, presets and other small JSON files
 
 # Strings from files, in characters

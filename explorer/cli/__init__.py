@@ -8,12 +8,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from explorer.cli import evaluate, export, info, train
+from explorer.cli import evaluate, export, import_model, info, train
 from explorer.cli.arguments import MAX_MESSAGE_CHARS
 from explorer.errors import ExplorerError
 from explorer.io.display import printable
 
-VERBS = {"train": train, "evaluate": evaluate, "export": export, "info": info}
+VERBS = {"train": train, "evaluate": evaluate, "export": export, "info": info, "import": import_model}
 COMMANDS = tuple(VERBS)
 
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 def add_parser(commands) -> None:
     evaluate = commands.add_parser("evaluate", help="metrics of a checkpoint on its test split")
-    evaluate.add_argument("checkpoint")
+    evaluate.add_argument("checkpoint", help="a checkpoint, or an ONNX pair's or a pythae model's folder")
     evaluate.add_argument("--dataset", help="the data to evaluate on (default: the checkpoint's own dataset when it "
                                             "is a named one; a text:PATH corpus is only read when named here)")
     evaluate.add_argument("--nll-samples", type=int, default=0, help="importance samples K for IW-NLL")
@@ -43,10 +43,10 @@ def run(args) -> int:
     from explorer.analysis.metrics import conditional_accuracy, evaluate
     from explorer.data.registry import is_named_dataset, load_dataset
     from explorer.data.tokenizers import tokenizer_for
-    from explorer.io.checkpoint import load_checkpoint
+    from explorer.importers.opening import open_model
     from explorer.training.run import to_jsonable
 
-    checkpoint = load_checkpoint(args.checkpoint)
+    checkpoint = open_model(args.checkpoint, args.dataset, args.data_dir, args.download)
     info = checkpoint.dataset
     dataset_id = args.dataset or info["id"]
     try:

@@ -24,15 +24,18 @@ from explorer.limits import (
 )
 
 EXPORT_WHAT = ("samples", "reconstructions", "traversal", "interpolation", "manifold", "latents", "curves",
-               "history", "scorecard")
+               "history", "scorecard", "atlas", "projector")
 
 
 def add_parser(commands) -> None:
     export = commands.add_parser("export", help="write samples, grids, latents or curves",
                                  argument_default=argparse.SUPPRESS)
-    export.add_argument("checkpoint")
+    export.add_argument("checkpoint", help="a checkpoint, or an ONNX pair's or a pythae model's folder")
+    export.add_argument("--dataset", help="a model from elsewhere: the named image dataset of its preview set "
+                                          "(default: the one its folder names)")
     export.add_argument("--what", choices=EXPORT_WHAT, required=True)
-    export.add_argument("--out", required=True)
+    export.add_argument("--out", required=True, help="the file to write (atlas: a .parquet table for Embedding Atlas "
+                                                     "or Spotlight; projector: a folder for TensorBoard Projector)")
     export.add_argument("--ncols", type=int, help="grid columns")
     export.add_argument("--steps", help="traversal, interpolation, manifold: the steps (default: the view's, "
                                         + ", ".join(f"{view} {EXPLORING[name].default}"
@@ -79,12 +82,13 @@ def exploring_values(args) -> dict:
 def run(args) -> int:
     from explorer.analysis.explore import ModelExplorer
     from explorer.atomic import check_output_path
+    from explorer.importers.opening import open_model
     from explorer.io import export
-    from explorer.io.checkpoint import load_checkpoint
 
     values = exploring_values(args)
-    check_output_path(args.out, "export")
-    checkpoint = load_checkpoint(args.checkpoint)
+    if args.what != "projector":  # Projector's files go in a folder, each written atomically
+        check_output_path(args.out, "export")
+    checkpoint = open_model(args.checkpoint, getattr(args, "dataset", None))
     out = Path(args.out)
     if args.what == "curves":
         _require_history(checkpoint, args.checkpoint)
@@ -109,6 +113,10 @@ def run(args) -> int:
                                 explorer.stds, factors=explorer.factors, factor_table=explorer.factor_table)
         elif args.what == "scorecard":
             _export_scorecard(explorer, args, values, out, lm)
+        elif args.what in ("atlas", "projector"):
+            from explorer.io.map_export import save_map
+
+            save_map(args.what, out, explorer)
         elif args.beside:
             _export_homotopies(explorer, args, values, out)
         else:

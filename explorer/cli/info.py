@@ -9,16 +9,16 @@ from explorer.metric_catalog import metrics_of
 
 
 def add_parser(commands) -> None:
-    info = commands.add_parser("info", help="what a checkpoint holds")
-    info.add_argument("checkpoint")
+    info = commands.add_parser("info", help="what a checkpoint (or a model folder from elsewhere) holds")
+    info.add_argument("checkpoint", help="a checkpoint, or an ONNX pair's or a pythae model's folder")
     info.add_argument("--json", action="store_true")
 
 
 def run(args) -> int:
-    from explorer.io.checkpoint import read_metadata
+    from explorer.importers.opening import describe_model
     from explorer.models.registry import kinds
 
-    meta = read_metadata(args.checkpoint)
+    meta = describe_model(args.checkpoint)
     if args.json:
         print(json.dumps(meta, indent=2))
         return 0
@@ -33,7 +33,7 @@ def run(args) -> int:
         f"trained:      {len(history)} epoch{'s' if len(history) != 1 else ''}"
         + (f" on {meta['world_size']} ranks" if (meta.get("world_size") or 1) > 1 else "")
         + (" (stopped early)" if meta.get("stopped_early") else ""),
-        f"saved:        {meta.get('saved', meta.get('created', '?'))}, format {meta.get('format_version')}",
+        f"saved:        {meta.get('saved', meta.get('created', '?'))}, format {meta.get('format_version', 'imported')}",
     ]
     kind = kinds().get(config["kind"])
     for metric in metrics_of(kind.info.metrics if kind else ()):

@@ -29,6 +29,11 @@ class Exports:
             ("Latent map (PNG/SVG)…", self.map, "Save the latent map as a picture."),
             ("Latents with labels (CSV/NPZ)…", self.latents,
              "Save the preview set's latent means and σ, labels and map coordinates."),
+            ("Map for Embedding Atlas (Parquet)…", self.atlas,
+             "Save one table of the preview items: map coordinates, labels, latent means and each item (a PNG "
+             "thumbnail or the sentence), as Embedding Atlas and Spotlight open it."),
+            ("Map for TensorBoard Projector (folder)…", self.projector,
+             "Save the latent means, a metadata table, a sprite of the items and projector_config.pbtxt."),
             ("Selected group (PNG/CSV)…", self.group,
              "Save the items of the group selected on the map, or their indices, labels and latents."),
             ("Training history (CSV)…", self.history, "Save the per-epoch training history as a table."),
@@ -170,6 +175,22 @@ class Exports:
             self.write(lambda p: save_latents(p, explorer.means, explorer.labels, explorer.projection,
                                               explorer.class_names, explorer.stds, factors=explorer.factors,
                                               factor_table=explorer.factor_table), path)
+
+    def atlas(self) -> None:
+        from explorer.io.map_export import save_map
+
+        explorer = self.session.explorer
+        path = self.ask_path("Export for Embedding Atlas", "atlas.parquet", "Parquet table (*.parquet)")
+        if path:
+            self.write(lambda p: save_map("atlas", p, explorer), path)
+
+    def projector(self) -> None:
+        from explorer.io.map_export import save_map
+
+        explorer = self.session.explorer
+        path = self.ask_path("Export for TensorBoard Projector (a folder)", "projector", "Folder (*)")
+        if path:
+            self.write(lambda p: save_map("projector", p, explorer), path)
 
     def group(self) -> None:
         """The selected group: its items as a grid (or sentences), or a table of indices, labels and latents."""

@@ -9,12 +9,13 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QImage, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabWidget, QToolButton
 
-from explorer.errors import ExplorerError
+from explorer.errors import ConfigError, ExplorerError
 from explorer.gui import lessons, settings
 from explorer.gui.compare_window import COMPARE_FILTER, CompareWindow
 from explorer.gui.concurrent import TaskRunner
 from explorer.gui.dialogs import Prompts
 from explorer.gui.exports import Exports
+from explorer.gui.model_paths import OPEN_FILTER, checkpoint_name, droppable, is_checkpoint_file
 from explorer.gui.panels.arithmetic_panel import ArithmeticPanel
 from explorer.gui.panels.inspector_panel import InspectorPanel
 from explorer.gui.panels.interpolation_panel import InterpolationPanel
@@ -53,9 +54,14 @@ def load_for_showing(path: str, keep_selection: bool, snapshot: bool, state=None
     beam search's language-model weight), with how to show it (run on the model thread)."""
     from explorer.analysis.explore import ModelExplorer
     from explorer.analysis.language_model_files import fusion_language_model
-    from explorer.io.checkpoint import load_checkpoint
+    from explorer.importers.opening import open_model
 
-    explorer = ModelExplorer(load_checkpoint(path))
+    checkpoint = open_model(path)
+    if not checkpoint.model.latent_dim:
+        raise ConfigError(f"{Path(path).name} is a language model: it has no latent space to explore. It serves "
+                          "the sentence models beside it (the interpolation scorecard's fluency, beam search's "
+                          "language-model weight): open one of them")
+    explorer = ModelExplorer(checkpoint)
     if explorer.domain_name == "text" and explorer.latent_dim:
         explorer.language_model = fusion_language_model(path, explorer.checkpoint.dataset)
     return explorer, path, keep_selection, snapshot
@@ -252,7 +258,7 @@ class MainWindow(QMainWindow):
 
     # Opening and saving
     def open_dialog(self) -> None:
-        path = self.prompts.open_path("Open checkpoint", settings.last_folder(), CHECKPOINT_FILTER)
+        path = self.prompts.open_path("Open checkpoint", settings.last_folder(), OPEN_FILTER)
         if path:
             self.open_checkpoint(path)
 
@@ -284,6 +290,9 @@ class MainWindow(QMainWindow):
         loads in the background. False, after a dialog saying why, when the file cannot be read."""
         from explorer.io.preview import read_preview
 
+        if not is_checkpoint_file(path):
+            self.open_in_background(path)
+            return True
         try:
             meta, preview = read_preview(path)
         except (ExplorerError, OSError) as error:
@@ -328,7 +337,7 @@ class MainWindow(QMainWindow):
         return self.session.path is not None and settings.is_shipped(self.session.path)
 
     def save(self) -> None:
-        if self.session.path and not self.read_only:
+        if self.session.path and is_checkpoint_file(self.session.path) and not self.read_only:
             self._save_to(self.session.path)
         else:
             self.save_as()
@@ -336,8 +345,7 @@ class MainWindow(QMainWindow):
     def save_as(self) -> None:
         if not self.session.has_model:
             return
-        default = Path(settings.last_folder()) / (Path(self.session.path).name if self.session.path
-                                                  else "model.safetensors")
+        default = Path(settings.last_folder()) / checkpoint_name(self.session.path)
         path = self.prompts.save_path("Save checkpoint", str(default), CHECKPOINT_FILTER)
         if path:
             self._save_to(path)
@@ -368,6 +376,10 @@ class MainWindow(QMainWindow):
         from explorer.analysis.map_file import refuse_read_only, save_with_map
 
         explorer, path = self.session.explorer.preview_explorer or self.session.explorer, self.session.path
+        if not is_checkpoint_file(path):  # a model from elsewhere has no file of ours yet: it gets one
+            explorer.keep_map()
+            self.save_as()
+            return
         try:
             if self.read_only:
                 raise ExplorerError(f"{path} is a shipped model, kept read-only: the map was not saved into it")
@@ -513,12 +525,12 @@ class MainWindow(QMainWindow):
                                       else "Save the loaded model to its file (or choose one).")
 
     def dragEnterEvent(self, event) -> None:
-        if any(url.toLocalFile().endswith(".safetensors") for url in event.mimeData().urls()):
+        if any(droppable(url.toLocalFile()) for url in event.mimeData().urls()):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
         for url in event.mimeData().urls():
-            if url.toLocalFile().endswith(".safetensors"):
+            if droppable(url.toLocalFile()):
                 self.open_checkpoint(url.toLocalFile())
                 event.acceptProposedAction()
                 return
@@ -548,3 +560,4 @@ class MainWindow(QMainWindow):
             values.setValue("window/geometry", self.saveGeometry())
             values.setValue("window/state", self.saveState())
         super().closeEvent(event)
+

@@ -55,7 +55,7 @@ from explorer.limits import (
     MAX_VOCAB,
     MAX_WORLD_SIZE,
 )
-from explorer.models.config import ImageModelConfig, ModelConfig
+from explorer.models.config import ModelConfig
 from explorer.models.registry import config_class
 from explorer.models.text_config import SentenceDecoderConfig
 
@@ -381,8 +381,9 @@ def _check_agreement(where: str, meta: CheckpointMeta, model: ModelConfig) -> No
 
     if model.domain != dataset.domain:
         refuse(f"model kind {model.kind!r} works on {model.domain} data, the dataset is {dataset.domain}")
-    if isinstance(model, ImageModelConfig) and list(dataset.shape) != list(model.input_shape):
-        refuse(f"the model's input_shape {model.input_shape} differs from the dataset shape {dataset.shape}")
+    input_shape = getattr(model, "input_shape", None)  # every image kind's, imported ones included
+    if input_shape is not None and list(dataset.shape) != list(input_shape):
+        refuse(f"the model's input_shape {input_shape} differs from the dataset shape {dataset.shape}")
     if isinstance(model, SentenceDecoderConfig):
         if len(dataset.vocab) != model.vocab_size:
             refuse(f"the vocabulary has {len(dataset.vocab)} tokens, the model's vocab_size is {model.vocab_size}")

@@ -21,6 +21,7 @@ from explorer.limits import (
     MAX_DISCRETE_VARIABLES,
     MAX_IMAGE_SIDE,
     MAX_LATENT_DIM,
+    MAX_ONNX_BYTES,
 )
 from explorer.metric_catalog import Metric
 from explorer.models.settings import options_of
@@ -30,6 +31,7 @@ LIKELIHOODS = ("bernoulli", "gaussian")
 NOISE_TYPES = ("gaussian", "masking")
 PRIORS = ("gaussian", "mixture", "swiss-roll")
 SPARSITY = ("l1", "kl")
+DECODER_OUTPUTS = ("logits", "probabilities")  # what an imported decoder gives per pixel
 MIXTURE_COMPONENTS = 10  # an adversarial AE's mixture prior without --label-prior
 MAX_PROJECTIONS = 64
 
@@ -53,6 +55,7 @@ class KindInfo:
     has_kl: bool = True  # a stochastic encoder whose KL against the prior is trained and shown
     has_prior: bool = True  # a prior to sample from (False: a plain autoencoder)
     metrics: tuple[Metric, ...] = field(default=())  # the figures only this kind reports (``extra_metrics``)
+    trainable: bool = True  # False: a kind imported from elsewhere (explorer.importers), explored but not trained
 
 
 class ModelConfig(Section):
@@ -293,5 +296,30 @@ class ContractiveAutoEncoderConfig(ImageModelConfig):
         "encoder's is exact).", label="Jacobian projections", group="advanced")] = 1
 
 
+class OnnxPairConfig(ModelConfig):
+    """A model trained elsewhere and exported as two ONNX graphs (explorer.importers.onnx_folder), run by
+    onnxruntime; the graphs are the model's weights (two byte buffers of these sizes)."""
+
+    info = _image_kind("onnx-pair", "ONNX pair", "An encoder and a decoder exported to ONNX from any framework, "
+                       "run by onnxruntime.", "explorer.models.onnx_pair:OnnxPairModel", trainable=False)
+    latent_dim: Int(1, MAX_LATENT_DIM)
+    input_shape: Annotated[list[Int(1, MAX_IMAGE_SIDE)], Field(min_length=3, max_length=3)]
+    decoder_output: Literal[DECODER_OUTPUTS] = "logits"
+    encoder_bytes: Int(1, MAX_ONNX_BYTES)
+    decoder_bytes: Int(1, MAX_ONNX_BYTES)
+
+    @model_validator(mode="after")
+    def _grey(self):
+        if self.input_shape[0] != 1:
+            raise ValueError(f"input_shape has {self.input_shape[0]} channels; an imported model takes greyscale "
+                             "images (1 channel)")
+        return self
+
+    @classmethod
+    def data_defaults(cls, data: dict) -> dict:
+        raise ConfigError("an ONNX pair is imported from its folder, not trained here")
+
+
 IMAGE_CONFIGS = (AutoEncoderConfig, DenoisingAutoEncoderConfig, VAEConfig, CVAEConfig)
 ZOO_CONFIGS = (JointVAEConfig, AdversarialAutoEncoderConfig, SparseAutoEncoderConfig, ContractiveAutoEncoderConfig)
+IMPORTED_CONFIGS = (OnnxPairConfig,)

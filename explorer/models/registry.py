@@ -12,12 +12,13 @@ from pydantic import ValidationError
 from explorer.errors import ConfigError, ExplorerError
 from explorer.fields import describe_error
 from explorer.limits import MAX_PARAMETERS
-from explorer.models.config import IMAGE_CONFIGS, ZOO_CONFIGS, ModelConfig
+from explorer.models.config import IMAGE_CONFIGS, IMPORTED_CONFIGS, ZOO_CONFIGS, ModelConfig
 from explorer.models.settings import options_of
 from explorer.models.text_config import TEXT_CONFIGS
 from explorer.options import Option
 
-_CONFIGS: dict[str, type[ModelConfig]] = {cls.info.kind: cls for cls in IMAGE_CONFIGS + TEXT_CONFIGS + ZOO_CONFIGS}
+_CONFIGS: dict[str, type[ModelConfig]] = {cls.info.kind: cls for cls in
+                                          IMAGE_CONFIGS + TEXT_CONFIGS + ZOO_CONFIGS + IMPORTED_CONFIGS}
 _MODELS: dict[str, type] = {}  # kind -> model class, filled as kinds are first built
 
 
@@ -35,6 +36,11 @@ def unregister_kind(kind: str) -> None:
 def kinds() -> dict[str, type[ModelConfig]]:
     """Every kind's config class, in the order the app lists them."""
     return dict(_CONFIGS)
+
+
+def trainable_kinds() -> list[str]:
+    """The kinds a run can train (an imported kind is only explored)."""
+    return [kind for kind, cls in _CONFIGS.items() if cls.info.trainable]
 
 
 def config_class(kind, error: type[ExplorerError] = ConfigError) -> type[ModelConfig]:

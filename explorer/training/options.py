@@ -9,8 +9,16 @@ from explorer.data.registry import dataset_ids
 from explorer.data.tokenizers import DEFAULT_TOKENIZER, DEFAULT_VOCAB_SIZE, MIN_VOCAB_SIZE, TOKENIZER_KINDS
 from explorer.errors import ConfigError
 from explorer.fields import SCHEDULE_KINDS
-from explorer.limits import MAX_BATCH, MAX_EPOCHS, MAX_NLL_SAMPLES, MAX_SEED, MAX_SEQ_LEN, MAX_STEPS, MAX_VOCAB
-from explorer.models.registry import kind_options, kinds
+from explorer.limits import (
+    MAX_BATCH,
+    MAX_EPOCHS,
+    MAX_NLL_SAMPLES,
+    MAX_SEED,
+    MAX_SEQ_LEN,
+    MAX_STEPS,
+    MAX_VOCAB,
+)
+from explorer.models.registry import kind_options, trainable_kinds
 from explorer.options import Option, by_name
 
 DATASET_IDS = tuple(dataset_ids())
@@ -19,7 +27,8 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 RUN_OPTIONS = (
     # What to train
     Option("model", "choice", "vae", "Which model kind to train.", label="Model", section="model"),
-    Option("dataset", "str", "digits", "A dataset id (digits, mnist-5k, mnist, fashion-mnist, wordnet-examples) or "
+    Option("dataset", "str", "digits", "A dataset id (digits, mnist-5k, mnist, fashion-mnist, wordnet-examples), "
+           "images:DIR for a folder of PNG/JPEG images (labelled by sub-folder), npz:FILE for arrays x (and y), or "
            "text:PATH for your own corpus, one sentence a line.", label="Dataset", section="data"),
     # The objective
     Option("beta", "float", 1.0, "Weight of the KL term (1: the plain ELBO; above 1: a β-VAE).", label="β",
@@ -118,7 +127,8 @@ def model_options() -> dict[str, Option]:
 
 def all_options() -> list[Option]:
     """The run's options, then the model kinds', with the model choice filled from the registry."""
-    run = [replace(option, choices=tuple(kinds())) if option.name == "model" else option for option in RUN_OPTIONS]
+    run = [replace(option, choices=tuple(trainable_kinds())) if option.name == "model" else option
+           for option in RUN_OPTIONS]
     return run + list(model_options().values())
 
 
