@@ -9,6 +9,7 @@ import numpy as np
 
 from explorer.analysis.mapview.density import Bounds, density_image, pixel_of, raster_of
 from explorer.analysis.mapview.sampling import priorities, sample_of
+from explorer.analysis.mapview.spatial_index import GridIndex
 
 POINT_BUDGET = 25_000  # points drawn in a view; measured in bench/map_lod.py against frame time
 MARGIN = 0.25  # of the view's size on every side, computed beyond it
@@ -49,3 +50,20 @@ def view_layers(data: MapPoints, view: Bounds, shape: tuple[int, int], palette: 
     raster = raster_of(pixels, data.colours, bounds)
     drawn = sample_of(pixels, data.priority, budget)
     return ViewLayers(bounds, density_image(raster, palette), drawn)
+
+
+@dataclass
+class PreparedMap:
+    """What every view of a map is computed from, built once per set of points (off the GUI thread for a large
+    one): the class ids in order, the points with their colour (a class's position in ``classes``) and the
+    spatial index of all of them."""
+
+    classes: np.ndarray
+    data: MapPoints
+    index: GridIndex
+
+
+def prepare_map(points: np.ndarray, labels: np.ndarray) -> PreparedMap:
+    classes, colours = np.unique(np.asarray(labels, dtype=np.int64), return_inverse=True)
+    data = MapPoints(points, colours.reshape(-1))
+    return PreparedMap(classes, data, GridIndex(data.points))

@@ -144,7 +144,7 @@ class MapPanel(QWidget):
         mode_row.addWidget(self.keep_button)
         mode_row.addWidget(self.whole_button)
 
-        self.scatter = LatentScatter()
+        self.scatter = LatentScatter(session.map_view_thread)
         self.scatter.preview_provider = self._preview
         self.group_view = ItemsView()
         self.group_view.setToolTip("The items of the selected group (click one to inspect it).")
