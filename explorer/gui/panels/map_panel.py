@@ -270,6 +270,8 @@ class MapPanel(QWidget):
             self.scatter.set_points(explorer.projection, buckets, names)
         else:
             self.scatter.set_points(explorer.projection, explorer.labels, explorer.class_names)
+        preview = explorer.preview_explorer
+        self.scatter.set_highlighted(None if preview is None else preview.projection)
         self.scatter.select(self.session.selected)
 
     def _on_method_chosen(self) -> None:

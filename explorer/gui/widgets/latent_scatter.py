@@ -101,6 +101,10 @@ class LatentScatter(pg.PlotWidget):
             end.hide()
         self._extra_item = pg.ScatterPlotItem(size=16, symbol="star", pen=pg.mkPen("k"), brush=pg.mkBrush(ACCENT))
         self._selected_item = pg.ScatterPlotItem(size=16, pen=pg.mkPen(self._foreground(), width=2.5), brush=None)
+        # The preview set among the whole dataset's points: hollow rings above the points, under the marks.
+        self._highlight_item = pg.ScatterPlotItem(size=7, pen=pg.mkPen(self._foreground(), width=1), brush=None)
+        self._highlight_item.setZValue(5)
+        self.plotItem.addItem(self._highlight_item, ignoreBounds=True)
         self._prior_item = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(128, 128, 128, 110))
         self._prior_item.setZValue(-1)  # under the data's codes
         self.plotItem.addItem(self._prior_item)
@@ -182,6 +186,14 @@ class LatentScatter(pg.PlotWidget):
         else:
             points = np.asarray(points, dtype=np.float64)
             self._extra_item.setData(points[:, 0], points[:, 1])
+
+    def set_highlighted(self, points: np.ndarray | None) -> None:
+        """Ring points (k, 2) on top of the map (the preview set among the whole dataset); None clears them."""
+        if points is None or len(points) == 0:
+            self._highlight_item.clear()
+        else:
+            points = np.asarray(points, dtype=np.float64)
+            self._highlight_item.setData(points[:, 0], points[:, 1])
 
     def set_prior_points(self, points: np.ndarray | None) -> None:
         """Samples of the prior (k, 2), drawn in grey under the codes; None clears them."""
