@@ -114,3 +114,20 @@ def test_grid_index_ignores_points_at_nan_and_handles_one_point():
     index = GridIndex(points)
     assert index.nearest(0.5, 0.5, 0.1, 0.1) == 1 and index.in_rect(-10, 10, -10, 10).tolist() == [1]
     assert GridIndex(np.zeros((0, 2))).nearest(0, 0, 1, 1) == -1
+
+
+def test_dense_regions_are_named_by_their_majority_class_at_their_centre():
+    from explorer.analysis.mapview.regions import dense_regions
+
+    rng = np.random.default_rng(4)
+    a = rng.normal((0.0, 0.0), 0.2, size=(6000, 2))
+    b = rng.normal((5.0, 5.0), 0.2, size=(3000, 2))
+    noise = rng.uniform(-2, 7, size=(200, 2))
+    points = np.vstack([a, b, noise]).astype(np.float32)
+    colours = np.concatenate([np.where(rng.random(6000) < 0.8, 1, 0), np.full(3000, 2), np.zeros(200, int)])
+    regions = dense_regions(points, colours)
+    assert [region.colour for region in regions] == [1, 2]
+    assert abs(regions[0].x) < 0.2 and abs(regions[0].y) < 0.2
+    assert abs(regions[1].x - 5) < 0.2 and abs(regions[1].y - 5) < 0.2
+    assert regions[0].share > regions[1].share > 0.25
+    assert dense_regions(np.full((3, 2), np.nan, dtype=np.float32), np.zeros(3, int)) == []

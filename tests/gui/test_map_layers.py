@@ -77,3 +77,26 @@ def test_a_small_pan_keeps_the_layers_on_show(big_map, qtbot):
     view.translateBy(QPointF(width * 0.5, 0))  # beyond it
     assert scatter.layers.busy
     qtbot.waitUntil(lambda: not scatter.layers.busy, timeout=20_000)
+
+
+def test_region_labels_name_the_dense_regions_by_their_majority_class(big_map):
+    scatter, points = big_map
+    scatter.show_region_labels(True)
+    assert scatter.layers.region_names[:1] in (["a"], ["b"])  # the dense cluster, half a and half b
+    scatter.show_region_labels(False)
+    assert scatter.layers.region_names == []
+
+
+def test_a_large_map_exports_its_density_image_points_and_legend(big_map, tmp_path):
+    from PySide6.QtGui import QImage
+
+    from explorer.gui.widgets.export import export_widget
+
+    scatter, points = big_map
+    image = QImage(str(export_widget(scatter, tmp_path / "map.png")))
+    assert (image.width(), image.height()) == (scatter.width(), scatter.height())
+    legend = scatter._legend.sceneBoundingRect()
+    assert legend.width() > 0 and len(scatter._legend.items) == 3
+    centre = scatter.mapFromScene(scatter.plotItem.vb.mapViewToScene(QPointF(0.0, 0.0)))
+    background = image.pixelColor(2, 2)
+    assert image.pixelColor(centre.x(), centre.y()) != background  # the dense cluster is drawn

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from explorer.analysis.mapview.density import Bounds, density_image, pixel_of, raster_of
+from explorer.analysis.mapview.regions import Region, dense_regions
 from explorer.analysis.mapview.sampling import priorities, sample_of
 from explorer.analysis.mapview.spatial_index import GridIndex
 
@@ -55,12 +56,18 @@ def view_layers(data: MapPoints, view: Bounds, shape: tuple[int, int], palette: 
 @dataclass
 class PreparedMap:
     """What every view of a map is computed from, built once per set of points (off the GUI thread for a large
-    one): the class ids in order, the points with their colour (a class's position in ``classes``) and the
-    spatial index of all of them."""
+    one): the class ids in order, the points with their colour (a class's position in ``classes``), the
+    spatial index of all of them, and the dense regions to name (found on first asking)."""
 
     classes: np.ndarray
     data: MapPoints
     index: GridIndex
+    _regions: list[Region] | None = None
+
+    def regions(self) -> list[Region]:
+        if self._regions is None:
+            self._regions = dense_regions(self.data.points, self.data.colours)
+        return self._regions
 
 
 def prepare_map(points: np.ndarray, labels: np.ndarray) -> PreparedMap:

@@ -143,6 +143,9 @@ class LatentScatter(pg.PlotWidget):
         else:
             self.plotItem.autoRange()
 
+    def show_region_labels(self, shown: bool) -> None:
+        self.layers.show_regions(shown)
+
     def set_selection_mode(self, mode: str) -> None:
         if mode not in SELECTION_MODES:
             raise ValueError(f"selection mode {mode!r}; expected one of {SELECTION_MODES}")

@@ -24,7 +24,9 @@ REZOOM = 1.25  # a view this much closer or farther than the layers asked for la
 
 
 def prepare_in_worker(points: np.ndarray, labels: np.ndarray, state) -> PreparedMap:
-    return prepare_map(points, labels)
+    prepared = prepare_map(points, labels)
+    prepared.regions()  # here, not on the GUI thread when the names are asked for
+    return prepared
 
 
 def layers_in_worker(prepared: PreparedMap, view: Bounds, shape: tuple[int, int], palette: np.ndarray,
@@ -56,6 +58,8 @@ class MapLayers(QObject):
         self._class_items: list[pg.ScatterPlotItem] = []
         self._classes: tuple[list[int], list[str]] | None = None  # what the class items show: ids, legend names
         self._palette = np.zeros((0, 3), dtype=np.uint8)
+        self._region_items: list[pg.TextItem] = []
+        self.regions_shown = False
         self._asked: tuple[Bounds, float] | None = None  # the region and pixel size of the layers asked for last
         self.shown = np.zeros(0, dtype=np.int64)  # the indices of the points drawn
         self.prepare_runner = TaskRunner(worker, self._on_prepared, parent=self)
@@ -81,17 +85,44 @@ class MapLayers(QObject):
             self.prepared = prepare_map(points, labels)
             self._show_classes()
             self._draw(np.arange(len(points)))
+            self.show_regions(self.regions_shown)
             self.drawn.emit()
             return
         self.prepared = None
         for item in self._class_items:
             item.clear()
+        self.show_regions(self.regions_shown)  # the old map's names go until the new map's are found
         self.prepare_runner.start(prepare_in_worker, points, labels)
 
     def _on_prepared(self, prepared: PreparedMap) -> None:
         self.prepared = prepared
         self._show_classes()
         self._on_view_changed()
+        self.show_regions(self.regions_shown)
+
+    def show_regions(self, shown: bool) -> None:
+        """Name the map's dense regions by their majority class (or hide the names)."""
+        self.regions_shown = shown
+        for item in self._region_items:
+            self.plot.removeItem(item)
+        self._region_items = []
+        if not shown or self.prepared is None:
+            return
+        names, classes = self._names, self.prepared.classes
+        for region in self.prepared.regions():
+            cls = int(classes[region.colour])
+            text = printable(names[cls] if names and 0 <= cls < len(names) else str(cls), LEGEND_CHARS)
+            item = pg.TextItem(text, color=class_color(cls).darker(150), anchor=(0.5, 0.5),
+                               fill=pg.mkBrush(255, 255, 255, 170))  # plain text: names come from the file
+            item.setToolTip(f"{text}: {region.share:.0%} of the points")
+            item.setZValue(8)
+            item.setPos(region.x, region.y)
+            self.plot.addItem(item, ignoreBounds=True)
+            self._region_items.append(item)
+
+    @property
+    def region_names(self) -> list[str]:
+        return [item.textItem.toPlainText() for item in self._region_items]
 
     def _show_classes(self) -> None:
         """One scatter item per class, named in the legend; kept when the classes are the same (a run's next
