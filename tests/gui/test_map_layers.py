@@ -100,3 +100,16 @@ def test_a_large_map_exports_its_density_image_points_and_legend(big_map, tmp_pa
     centre = scatter.mapFromScene(scatter.plotItem.vb.mapViewToScene(QPointF(0.0, 0.0)))
     background = image.pixelColor(2, 2)
     assert image.pixelColor(centre.x(), centre.y()) != background  # the dense cluster is drawn
+
+
+def test_region_labels_of_a_small_map_are_plain_text(qtbot):
+    worker = WorkerThread("map view")
+    scatter = LatentScatter(worker)
+    qtbot.addWidget(scatter)
+    rng = np.random.default_rng(5)
+    points = np.vstack([rng.normal(0, 0.1, (900, 2)), rng.normal(3, 0.1, (300, 2))])
+    labels = np.repeat([0, 1], [900, 300])
+    scatter.set_points(points, labels, ["<b>bold</b>", "two"])
+    scatter.show_region_labels(True)
+    assert scatter.layers.region_names == ["<b>bold</b>", "two"]  # shown as those characters, not as markup
+    worker.stop()

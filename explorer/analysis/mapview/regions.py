@@ -53,7 +53,7 @@ def dense_regions(points: np.ndarray, colours: np.ndarray, grid: int = GRID, min
     inside = (regions > 0) & (raster.majority >= 0)
     votes = np.bincount((regions[inside] - 1) * kinds + raster.majority[inside], weights=counts[inside],
                         minlength=found * kinds).reshape(found, kinds)
-    centres = ndimage.center_of_mass(counts, regions, index)
+    centres = ndimage.center_of_mass(smooth, regions, index)  # positive over every region, unlike counts
     total = max(float(counts.sum()), 1.0)
     named = []
     for k in np.argsort(-totals, kind="stable")[:max_regions]:
