@@ -40,8 +40,20 @@ def make_scatter(qtbot, worker, n=500):
     points = rng.normal(size=(n, 2))
     labels = rng.integers(0, 10, size=n)
     scatter.set_points(points, labels, [f"class {i}" for i in range(10)])
-    qtbot.wait(20)  # let the view settle its range before positions are mapped to pixels
+    settle_layout(qtbot, scatter)  # positions are mapped to pixels once the axes and legend have their sizes
     return scatter, points
+
+
+def settle_layout(qtbot, scatter) -> None:
+    """Wait until the plot's view keeps its place on screen (on a busy machine the layout settles late)."""
+    view = scatter.plotItem.vb
+    last = None
+    for _ in range(50):
+        qtbot.wait(30)
+        here = (view.sceneBoundingRect(), view.viewRange())
+        if here == last:
+            return
+        last = here
 
 
 def scene_pos_of(scatter, x, y):

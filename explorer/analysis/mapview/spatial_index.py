@@ -63,13 +63,26 @@ class GridIndex:
         """The point nearest to (x, y) with distances scaled so the radius is 1 along each axis (a screen
         radius of ``radius_x`` data units along x, ``radius_y`` along y), within that radius; else -1. Ties go to
         the lowest index."""
-        candidates = self.in_rect(x - radius_x, x + radius_x, y - radius_y, y + radius_y)
+        # Zoomed out over a dense region the radius covers many points: the nearest of the few in the cells
+        # around (x, y) bounds the distance to search first.
+        reach = 1.0
+        near = self._nearest_in(self.in_rect(x - self.cell_size[0], x + self.cell_size[0], y - self.cell_size[1],
+                                             y + self.cell_size[1]), x, y, radius_x, radius_y)
+        if near is not None:
+            reach = min(reach, float(np.sqrt(near[1])) * (1 + 1e-9))
+        found = self._nearest_in(self.in_rect(x - radius_x * reach, x + radius_x * reach, y - radius_y * reach,
+                                              y + radius_y * reach), x, y, radius_x, radius_y)
+        return found[0] if found is not None and found[1] <= 1.0 else -1
+
+    def _nearest_in(self, candidates: np.ndarray, x: float, y: float, radius_x: float,
+                    radius_y: float) -> tuple[int, float] | None:
+        """The candidate nearest to (x, y) and its squared scaled distance; ties to the lowest index."""
         if len(candidates) == 0:
-            return -1
+            return None
         p = self.points[candidates].astype(np.float64)
         distance = ((p[:, 0] - x) / radius_x) ** 2 + ((p[:, 1] - y) / radius_y) ** 2
         best = int(np.argmin(distance))  # candidates are sorted: the first minimum has the lowest index
-        return int(candidates[best]) if distance[best] <= 1.0 else -1
+        return int(candidates[best]), float(distance[best])
 
     def in_polygon(self, polygon: np.ndarray) -> np.ndarray:
         """Indices (sorted) of the points inside ``polygon`` (M, 2), reading only the cells under its bounding
