@@ -10,7 +10,7 @@ import html
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QRectF, Signal
+from PySide6.QtCore import QObject, QRectF, QTimer, Signal
 
 from explorer.analysis.mapview.density import Bounds
 from explorer.analysis.mapview.layers import MARGIN, POINT_BUDGET, PreparedMap, ViewLayers, prepare_map, view_layers
@@ -62,6 +62,7 @@ class MapLayers(QObject):
         self.regions_shown = False
         self._asked: tuple[Bounds, float] | None = None  # the region and pixel size of the layers asked for last
         self.shown = np.zeros(0, dtype=np.int64)  # the indices of the points drawn
+        self._to_draw: list[tuple[pg.ScatterPlotItem, int, np.ndarray]] = []  # classes still to draw
         self.prepare_runner = TaskRunner(worker, self._on_prepared, parent=self)
         self.layers_runner = TaskRunner(worker, self._on_layers, parent=self)
         plot_item.vb.sigRangeChanged.connect(self._on_view_changed)
@@ -69,7 +70,7 @@ class MapLayers(QObject):
 
     @property
     def busy(self) -> bool:
-        return self.prepare_runner.busy or self.layers_runner.busy
+        return self.prepare_runner.busy or self.layers_runner.busy or bool(self._to_draw)
 
     @property
     def class_items(self) -> list[pg.ScatterPlotItem]:
@@ -84,11 +85,10 @@ class MapLayers(QObject):
         if not self.detailed:
             self.prepared = prepare_map(points, labels)
             self._show_classes()
-            self._draw(np.arange(len(points)))
             self.show_regions(self.regions_shown)
-            self.drawn.emit()
+            self._draw(np.arange(len(points)))
             return
-        self.prepared = None
+        self.prepared, self._to_draw = None, []
         for item in self._class_items:
             item.clear()
         self.show_regions(self.regions_shown)  # the old map's names go until the new map's are found
@@ -149,16 +149,32 @@ class MapLayers(QObject):
     def _class_style(cls: int) -> dict:
         return {"size": 5, "pen": None, "brush": class_brush(int(cls))}
 
-    def _draw(self, indices: np.ndarray) -> None:
-        """Draw the points ``indices``, each in its class's item."""
+    def _draw(self, indices: np.ndarray, at_once: bool = True) -> None:
+        """Draw the points ``indices``, each in its class's item: at once, or one class per turn of the event loop
+        (a large map's new layers: each setData costs tens of milliseconds, so no single frame pays for all)."""
         self.shown = indices
         colours = self.prepared.data.colours[indices]
         order = np.argsort(colours, kind="stable")
         by_class = indices[order]
         starts = np.searchsorted(colours[order], np.arange(len(self._class_items) + 1))
-        for k, (item, cls) in enumerate(zip(self._class_items, self._classes[0])):
-            chosen = by_class[starts[k]:starts[k + 1]]
-            item.setData(self._points[chosen, 0], self._points[chosen, 1], **self._class_style(cls))
+        self._to_draw = [(item, cls, by_class[starts[k]:starts[k + 1]])
+                         for k, (item, cls) in enumerate(zip(self._class_items, self._classes[0]))]
+        if at_once:
+            while self._to_draw:
+                self._draw_next_class()
+            self.drawn.emit()
+        else:
+            self._draw_next_class()
+
+    def _draw_next_class(self) -> None:
+        if not self._to_draw:  # a turn left over from layers since replaced
+            return
+        item, cls, chosen = self._to_draw.pop(0)
+        item.setData(self._points[chosen, 0], self._points[chosen, 1], **self._class_style(cls))
+        if self._to_draw:
+            QTimer.singleShot(0, self, self._draw_next_class)  # dropped if this object is deleted first
+        else:
+            self.drawn.emit()
 
     def _view(self) -> tuple[Bounds, tuple[int, int]] | None:
         vb = self.plot.vb
@@ -188,5 +204,4 @@ class MapLayers(QObject):
         self.image.setImage(layers.image, autoLevels=False)
         self.image.setRect(QRectF(b.x0, b.y0, b.width, b.height))
         self.image.show()
-        self._draw(layers.drawn)
-        self.drawn.emit()
+        self._draw(layers.drawn, at_once=False)
