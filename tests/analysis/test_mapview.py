@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from explorer.analysis.mapview.density import Bounds, density_image, density_raster
-from explorer.analysis.mapview.layers import MapPoints, view_layers
+from explorer.analysis.mapview.layers import DENSITY_PX, MapPoints, view_layers
 from explorer.analysis.mapview.sampling import largest_cap, priorities, sample_in_view
 from explorer.analysis.mapview.spatial_index import GridIndex, points_in_polygon
 
@@ -70,9 +70,9 @@ def test_zooming_in_reveals_every_point():
 def test_view_layers_cover_the_view_and_a_margin():
     points = np.array([[0.5, 0.5], [1.2, 0.5], [3.0, 3.0]], dtype=np.float32)
     data = MapPoints(points, np.array([0, 1, 2]))
-    layers = view_layers(data, UNIT, (10, 20), PALETTE, margin=0.25)
+    layers = view_layers(data, UNIT, (20, 40), PALETTE, margin=0.25)
     assert layers.bounds == Bounds(-0.25, 1.25, -0.25, 1.25)
-    assert layers.image.shape == (15, 30, 4) and layers.drawn.tolist() == [0, 1]
+    assert layers.image.shape == (30 // DENSITY_PX, 60 // DENSITY_PX, 4) and layers.drawn.tolist() == [0, 1]
     assert (layers.image[..., 3] > 0).sum() == 2
 
 

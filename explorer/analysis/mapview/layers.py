@@ -14,6 +14,7 @@ from explorer.analysis.mapview.spatial_index import GridIndex
 
 POINT_BUDGET = 25_000  # points drawn in a view; measured in bench/map_lod.py against frame time
 MARGIN = 0.25  # of the view's size on every side, computed beyond it
+DENSITY_PX = 2  # screen pixels per side of a density pixel: a quarter of the pixels to bin and to paint a frame
 
 
 class MapPoints:
@@ -48,7 +49,7 @@ def view_layers(data: MapPoints, view: Bounds, shape: tuple[int, int], palette: 
     bounds = view.grown(margin)
     grown_shape = tuple(max(1, int(round(side * (1 + 2 * margin)))) for side in shape)
     pixels = pixel_of(data.points, bounds, grown_shape)
-    raster = raster_of(pixels, data.colours, bounds)
+    raster = raster_of(pixels.coarser(DENSITY_PX), data.colours, bounds)
     drawn = sample_of(pixels, data.priority, budget)
     return ViewLayers(bounds, density_image(raster, palette), drawn)
 
