@@ -3,8 +3,6 @@ metrics in one table (hover a row for the run's settings) and samples from each 
 Run folders still training are read again every few seconds."""
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,74 +31,17 @@ from explorer.gui.concurrent import TaskRunner, WorkerThread
 from explorer.gui.widgets.controls import option_box
 from explorer.gui.widgets.curve_plot import CurvePlot
 from explorer.gui.widgets.export import IMAGE_FILTERS, export_widget
-from explorer.gui.widgets.items_view import ItemsView
+from explorer.gui.widgets.run_samples import SETTING_CHARS, RunSamples, RunSamplesResult, sample_runs, settings_tip
 from explorer.gui.widgets.style import class_color
+from explorer.gui.widgets.sweep_view import SweepView
 from explorer.io.display import printable
 from explorer.metric_catalog import CURVES
 from explorer.training import compare
+from explorer.training.sweep import SWEEP_FILE, is_sweep_folder
 
-CHECKPOINT_FILTER = "Checkpoints (*.safetensors)"
+COMPARE_FILTER = f"Checkpoints and sweeps (*.safetensors {SWEEP_FILE})"
 SAMPLES_PER_RUN = 16
-SETTING_CHARS = 200  # a setting's line in a tooltip (a data folder can be a long path)
 LIVE_INTERVAL_MS = 2000  # how often run folders still training are read again
-
-
-@dataclass
-class RunSamplesResult:
-    items: object = None  # uint8 images or sentences; None when the run has none
-    ncols: int = 1
-    message: str = ""  # why there are none
-
-
-def sample_runs(checkpoints: list, cache: dict, n: int, temperature: float, seed: int, state) -> list:
-    """Load each run's checkpoint (kept in ``cache`` for the next request, until the file changes) and decode
-    samples from its prior; each run's result reaches the window as soon as it is done."""
-    results: list[RunSamplesResult] = []
-    for path in checkpoints:
-        state.check()
-        results = results + [_sample_run(path, cache, n, temperature, seed)]
-        state.set_partial_result(results, force=True)
-    return results
-
-
-def _sample_run(path, cache: dict, n: int, temperature: float, seed: int) -> RunSamplesResult:
-    from explorer.analysis.explore import ModelExplorer
-    from explorer.io.checkpoint import load_checkpoint
-
-    if path is None:
-        return RunSamplesResult(message="no checkpoint yet")
-    try:
-        key = (str(path), Path(path).stat().st_mtime_ns)  # a run that saved again is loaded again
-        if key not in cache:
-            cache[key] = ModelExplorer(load_checkpoint(path))
-        items, ncols = compare.prior_samples(cache[key], n, temperature, seed)
-    except (ExplorerError, OSError) as error:
-        return RunSamplesResult(message=str(error))
-    return RunSamplesResult(items, ncols)
-
-
-class RunSamples(QWidget):
-    """One run's samples under its name (in the run's colour; hover for its settings)."""
-
-    def __init__(self, run: compare.ComparedRun, color: QColor, parent=None):
-        super().__init__(parent)
-        self.caption = QLabel()
-        self.caption.setTextFormat(Qt.TextFormat.PlainText)
-        self.caption.setText(f"{run.name}  ·  {run.label}, z={run.latent_dim}")
-        self.caption.setProperty("role", "caption")
-        self.caption.setStyleSheet(f"color: {color.name()}")
-        self.caption.setToolTip(settings_tip(run))
-        self.view = ItemsView()
-        self.view.setMinimumSize(160, 160)
-        self.message = QLabel("drawing samples…")
-        self.message.setProperty("role", "hint")
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(self.caption)
-        layout.addWidget(self.view, 1)
-        layout.addWidget(self.message)
 
 
 class CompareWindow(QMainWindow):
@@ -126,7 +67,8 @@ class CompareWindow(QMainWindow):
         for text, slot, tip in (
                 ("Add checkpoints…", self.add_dialog, "Add one or more checkpoints to the comparison."),
                 ("Add run folder…", self.add_folder_dialog,
-                 "Add a run folder written by train --run-dir (followed while it trains)."),
+                 "Add a run folder written by train --run-dir (followed while it trains), or a sweep's folder "
+                 "(train --sweep): its trials, and a figure drawn against the swept setting."),
                 ("Remove", self.remove_selected, "Remove the runs selected in the table."),
                 ("Export curves…", self.export_curves, "Save the overlaid curves as PNG or SVG."),
                 ("Export table…", self.export_table, "Save the metrics table as CSV."),
@@ -175,7 +117,10 @@ class CompareWindow(QMainWindow):
         self.note.setWordWrap(True)
         self.note.setTextFormat(Qt.TextFormat.PlainText)
         self.note.hide()
+        self.sweep_view = SweepView()
+        self.sweep_view.hide()
         splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.sweep_view)
         splitter.addWidget(self.plots_widget)
         splitter.addWidget(self.table)
         splitter.addWidget(samples)
@@ -201,7 +146,7 @@ class CompareWindow(QMainWindow):
 
     # Runs
     def add_dialog(self) -> None:
-        paths = self.prompts.open_paths("Add checkpoints to compare", settings.last_folder(), CHECKPOINT_FILTER)
+        paths = self.prompts.open_paths("Add checkpoints to compare", settings.last_folder(), COMPARE_FILTER)
         if paths:
             self.add_paths(paths)
 
@@ -211,9 +156,11 @@ class CompareWindow(QMainWindow):
             self.add_paths([folder])
 
     def add_paths(self, paths) -> list[compare.ComparedRun]:
-        """Read and show runs; a file that cannot be read is named in one dialog and the others are kept."""
-        added, problems = [], []
+        """Read and show runs; a file that cannot be read is named in one dialog and the others are kept. A sweep
+        (its folder or its sweep.json) adds its trials' run folders and draws its figures against its setting."""
+        added = []
         known = {run.source.resolve() for run in self.runs}
+        paths, problems = self._open_sweeps(paths)
         for path in paths:
             if Path(path).resolve() in known:
                 continue
@@ -234,6 +181,20 @@ class CompareWindow(QMainWindow):
             self._show_runs()
         return added
 
+    def _open_sweeps(self, paths) -> tuple[list, list[str]]:
+        """The paths with each sweep replaced by its trials' folders; the problems of those that cannot be read."""
+        expanded, problems = [], []
+        for path in paths:
+            folder = Path(path).parent if Path(path).name == SWEEP_FILE else Path(path)
+            if not is_sweep_folder(folder):
+                expanded.append(path)
+                continue
+            try:
+                expanded += [str(folder / name) for name in self.sweep_view.open(folder).runs]
+            except (ExplorerError, OSError) as error:
+                problems.append(str(error))
+        return expanded, problems
+
     def remove_selected(self) -> None:
         rows = sorted({index.row() for index in self.table.selectedIndexes()}, reverse=True)
         for row in rows:
@@ -250,7 +211,7 @@ class CompareWindow(QMainWindow):
         self.runs_changed.emit()
 
     def _follow_live_runs(self) -> None:
-        if any(run.live for run in self.runs):
+        if any(run.live for run in self.runs) or self.sweep_view.running:
             self.live_timer.start()
         else:
             self.live_timer.stop()
@@ -259,6 +220,8 @@ class CompareWindow(QMainWindow):
         """Read the run folders still training again: new epochs redraw the curves and the table, a newer
         checkpoint redraws the samples."""
         changed, new_model = False, False
+        if self.sweep_view.running:
+            self._reread_sweep()
         for position, run in enumerate(self.runs):
             if not run.live:
                 continue
@@ -277,6 +240,17 @@ class CompareWindow(QMainWindow):
         if new_model:
             self.draw_samples()
         self._follow_live_runs()
+
+    def _reread_sweep(self) -> None:
+        """A sweep still running: its newly started trials join the runs, its figures are drawn again."""
+        results = self.sweep_view.reread()
+        known = {run.source.resolve() for run in self.runs}
+        fresh = [run for run in (results.runs.values() if results else ()) if run.source.resolve() not in known]
+        room = compare.MAX_RUNS - len(self.runs)
+        if fresh and room > 0:
+            self.runs += fresh[:room]
+            compare.distinct_names(self.runs)
+            self._show_runs()
 
     def color(self, position: int) -> QColor:
         return class_color(position)
@@ -412,12 +386,6 @@ class CompareWindow(QMainWindow):
             sentences = [str(s) for _, items in shown for s in items]
             names = [run.name for run, items in shown for _ in items]
             self._write(lambda p: save_sentences(p, sentences, {"run": names}), path)
-
-
-def settings_tip(run: compare.ComparedRun) -> str:
-    """The run's settings as a tooltip; they come from a file, so they are escaped, never read as markup."""
-    lines = (html.escape(printable(line, SETTING_CHARS)) for line in compare.settings_lines(run))
-    return "<qt><p style='white-space:pre'>" + "<br>".join(lines) + "</p></qt>"
 
 
 def _cell_text(value) -> str:

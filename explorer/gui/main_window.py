@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabWidget, QToo
 
 from explorer.errors import ExplorerError
 from explorer.gui import lessons, settings
-from explorer.gui.compare_window import CompareWindow
+from explorer.gui.compare_window import COMPARE_FILTER, CompareWindow
 from explorer.gui.concurrent import TaskRunner
 from explorer.gui.dialogs import Prompts
 from explorer.gui.exports import Exports
@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
         self.training.checkpoint_written.connect(self._on_epoch_checkpoint)
         self.training.run_failed.connect(self._on_run_failed)
         self.training.sweep_finished.connect(self._on_sweep_finished)
+        self.training.sweep_box.finished.connect(self._on_sweep_box_finished)
         self.session.model_changed.connect(self._update_status)
         self.session.model_changed.connect(self._show_domain_tabs)
         self.sentences.placed.connect(self.map_panel.scatter.set_extra_points)
@@ -377,7 +378,8 @@ class MainWindow(QMainWindow):
 
     # Comparing runs
     def compare_dialog(self) -> None:
-        paths = self.prompts.open_paths("Compare checkpoints", settings.last_folder(), CHECKPOINT_FILTER)
+        paths = self.prompts.open_paths("Compare checkpoints or a sweep (its sweep.json)", settings.last_folder(),
+                                        COMPARE_FILTER)
         if paths:
             opened = [self.session.path] if self.session.path else []
             self.compare_runs(opened + paths)
@@ -471,6 +473,14 @@ class MainWindow(QMainWindow):
         if preset is not None:
             compare.set_note(f"{preset.name}: {preset.description}")
 
+    def _on_sweep_box_finished(self, folder: str, status: str, message: str) -> None:
+        """A sweep from the Training tab has ended: what it trained, in Compare (or why it failed)."""
+        if self._closing:
+            return
+        if status == "failed":
+            self.prompts.error("The sweep failed", message or f"see the train.log files in {folder}")
+        self.compare_runs([folder])
+
     def _on_epoch_checkpoint(self, path: str) -> None:
         self.open_in_background(path, keep_selection=True, snapshot=True)
 
@@ -517,7 +527,7 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def closeEvent(self, event) -> None:
-        if self.training.process is not None:
+        if self.training.process is not None or self.training.sweep_box.running:
             if not self.prompts.confirm("Training is running",
                                         "Stop training and quit? The model as it is now is saved first."):
                 event.ignore()

@@ -128,11 +128,14 @@ class LatentScatter(pg.PlotWidget):
         return pg.getConfigOption("foreground")
 
     # Data
-    def set_points(self, points: np.ndarray, labels: np.ndarray, class_names: list[str] | None = None) -> None:
-        """Replace every point (a large map is drawn when its layers come back from the worker)."""
+    def set_points(self, points: np.ndarray, labels: np.ndarray, class_names: list[str] | None = None,
+                   ordered: bool = False) -> None:
+        """Replace every point (a large map is drawn when its layers come back from the worker). ``ordered``: the
+        classes are steps of one quantity (a factor's values), coloured along a sequential map instead of told
+        apart."""
         self.points = np.ascontiguousarray(points, dtype=np.float32)
         self.labels = np.asarray(labels, dtype=np.int64)
-        self.layers.set_points(self.points, self.labels, class_names)
+        self.layers.set_points(self.points, self.labels, class_names, ordered)
         self.select(self.selected if 0 <= self.selected < len(self.points) else -1)
         self.set_group(self.group[self.group < len(self.points)])
         if self.layers.detailed:  # its scatter items are still empty: frame every finite point

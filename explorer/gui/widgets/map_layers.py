@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QRectF, QTimer, Signal
 from explorer.analysis.mapview.density import Bounds
 from explorer.analysis.mapview.layers import MARGIN, POINT_BUDGET, PreparedMap, ViewLayers, prepare_map, view_layers
 from explorer.gui.concurrent import TaskRunner, WorkerThread
-from explorer.gui.widgets.style import class_brush, class_color
+from explorer.gui.widgets.style import class_brush, ordered_brush
 from explorer.io.display import printable
 
 MAX_LEGEND_ENTRIES = 20
@@ -56,7 +56,9 @@ class MapLayers(QObject):
         self._points = np.zeros((0, 2), dtype=np.float32)
         self._names: list[str] | None = None
         self._class_items: list[pg.ScatterPlotItem] = []
-        self._classes: tuple[list[int], list[str]] | None = None  # what the class items show: ids, legend names
+        # what the class items show: ids, legend names, and the count of ordered values (0: categories)
+        self._classes: tuple[list[int], list[str], int] | None = None
+        self._ordered = 0
         self._palette = np.zeros((0, 3), dtype=np.uint8)
         self._region_items: list[pg.TextItem] = []
         self.regions_shown = False
@@ -76,10 +78,12 @@ class MapLayers(QObject):
     def class_items(self) -> list[pg.ScatterPlotItem]:
         return self._class_items
 
-    def set_points(self, points: np.ndarray, labels: np.ndarray, class_names: list[str] | None) -> None:
+    def set_points(self, points: np.ndarray, labels: np.ndarray, class_names: list[str] | None,
+                   ordered: bool = False) -> None:
         self.prepare_runner.cancel()
         self.layers_runner.cancel()
         self._points, self._names, self._asked = points, class_names, None
+        self._ordered = len(class_names) if ordered and class_names else 0
         self.detailed = len(points) > POINT_BUDGET
         self.image.hide()
         if not self.detailed:
@@ -112,7 +116,7 @@ class MapLayers(QObject):
         for region in self.prepared.regions():
             cls = int(classes[region.colour])
             text = printable(names[cls] if names and 0 <= cls < len(names) else str(cls), LEGEND_CHARS)
-            item = pg.TextItem(text, color=class_color(cls).darker(150), anchor=(0.5, 0.5),
+            item = pg.TextItem(text, color=self._class_style(cls)["brush"].color().darker(150), anchor=(0.5, 0.5),
                                fill=pg.mkBrush(255, 255, 255, 170))  # plain text: names come from the file
             item.setToolTip(f"{text}: {region.share:.0%} of the points")
             item.setZValue(8)
@@ -131,13 +135,14 @@ class MapLayers(QObject):
         names = self._names
         shown = [html.escape(printable(names[cls] if names and 0 <= cls < len(names) else str(cls), LEGEND_CHARS))
                  for cls in classes]  # the legend renders HTML
-        if (classes, shown) == self._classes:
+        if (classes, shown, self._ordered) == self._classes:
             return
         for item in self._class_items:
             self.plot.removeItem(item)
         self.legend.clear()
-        self._class_items, self._classes = [], (classes, shown)
-        self._palette = np.array([class_color(cls).getRgb()[:3] for cls in classes], dtype=np.uint8).reshape(-1, 3)
+        self._class_items, self._classes = [], (classes, shown, self._ordered)
+        self._palette = np.array([self._class_style(cls)["brush"].color().getRgb()[:3] for cls in classes],
+                                 dtype=np.uint8).reshape(-1, 3)
         for cls, name in zip(classes, shown):
             # A named item is added to the legend by the PlotItem; too many classes make no useful legend.
             item = pg.ScatterPlotItem(**self._class_style(cls), name=name if len(classes) <= MAX_LEGEND_ENTRIES
@@ -145,9 +150,9 @@ class MapLayers(QObject):
             self.plot.addItem(item)
             self._class_items.append(item)
 
-    @staticmethod
-    def _class_style(cls: int) -> dict:
-        return {"size": 5, "pen": None, "brush": class_brush(int(cls))}
+    def _class_style(self, cls: int) -> dict:
+        brush = ordered_brush(int(cls), self._ordered) if self._ordered else class_brush(int(cls))
+        return {"size": 5, "pen": None, "brush": brush}
 
     def _draw(self, indices: np.ndarray, at_once: bool = True) -> None:
         """Draw the points ``indices``, each in its class's item: at once, or one class per turn of the event loop
