@@ -13,6 +13,10 @@ INTERPOLATION_METHODS = ("auto", "lerp", "slerp")
 MAX_GRID_ITEMS = 1024  # samples or reconstructions in one grid
 MAX_TOP_K = 1000
 MAX_REPETITION_PENALTY = 10.0
+MAX_NO_REPEAT_NGRAM = 10
+MAX_LENGTH_PENALTY = 2.0
+MAX_LM_WEIGHT = 5.0
+MAX_PATH_WEIGHT = 10.0
 
 EXPLORING_OPTIONS = (
     # How a latent becomes a sentence (every panel of a sentence model)
@@ -30,6 +34,20 @@ EXPLORING_OPTIONS = (
     Option("repetition_penalty", "float", 1.0, "CTRL's repetition penalty θ: tokens already generated become less "
            "likely (1: none).", label="Repetition penalty", low=1.0, high=MAX_REPETITION_PENALTY,
            section="decoding"),
+    Option("no_repeat_ngram", "int", 3, "Greedy, beam and sampling: never generate an n-gram of tokens that "
+           "the sentence already holds (0: off).", label="Block repeated n-grams", low=0,
+           high=MAX_NO_REPEAT_NGRAM, section="decoding"),
+    Option("length_penalty", "float", 0.6, "Beam search: finished sentences are ranked by their log-probability "
+           "divided by ((5 + length) / 6)^α (GNMT), so longer sentences are not penalised for their length "
+           "(0: the plain sum).", label="Length penalty α", low=0.0, high=MAX_LENGTH_PENALTY, section="decoding"),
+    Option("lm_weight", "float", 0.0, "Beam search: re-rank the finished sentences by their log-probability plus "
+           "this weight times a language model's (shallow fusion; the language model beside the checkpoint, or "
+           "--lm FILE, reading the same tokenizer) (0: no language model).", label="Language model weight",
+           low=0.0, high=MAX_LM_WEIGHT, section="decoding"),
+    Option("path_weight", "float", 0.0, "Beam search along an interpolation: each step takes, among its beam's "
+           "sentences, the one whose score minus this weight times its word edit distance to the previous step's "
+           "sentence is highest, so neighbouring steps stay close (0: each step's best on its own).",
+           label="Path closeness weight", low=0.0, high=MAX_PATH_WEIGHT, section="decoding"),
     Option("decode_seed", "int", 0, "Sampling: the random seed; the same seed repeats the sentences.",
            label="Seed", low=0, high=MAX_EXPLORE_SEED, section="decoding"),
     Option("allow_unk", "bool", False, "Let generated sentences contain <unk>, a word-level model's stand-in for "
@@ -66,7 +84,7 @@ EXPLORING_OPTIONS = (
 )
 EXPLORING = by_name(EXPLORING_OPTIONS)
 STEPS_OF_VIEW = {"traversal": "traversal_steps", "interpolation": "interpolation_steps",
-                 "manifold": "manifold_steps"}
+                 "manifold": "manifold_steps", "scorecard": "interpolation_steps"}
 
 
 def option(name: str) -> Option:

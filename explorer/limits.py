@@ -60,6 +60,8 @@ MAX_GRID_SCALE = 32
 MAX_GRID_PIXELS = 100_000_000  # one exported grid image
 MAX_NLL_SAMPLES = 10_000
 MAX_BEAM_WIDTH = 20
+SCORECARD_PAIRS = 200  # held-out pairs the interpolation scorecard decodes by default
+MAX_SCORECARD_PAIRS = 5000
 MAX_TEMPERATURE = 100.0
 
 

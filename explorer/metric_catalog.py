@@ -78,6 +78,21 @@ METRICS = (
     Metric("beta_vae_score", "β-VAE score", needs="factors"),
 )
 
+# The interpolation scorecard (explorer.analysis.interpolation_scores), as evaluate --scorecard and the
+# Interpolation tab report it.
+SCORECARD_METRICS = (
+    Metric("interp_pairs", "pairs of held-out sentences", needs="text"),
+    Metric("interp_steps", "steps a path", needs="text"),
+    Metric("interp_fluency", "fluency of the inner steps (LM NLL)", "nats/word", needs="text"),
+    Metric("interp_heldout_fluency", "fluency of held-out sentences (LM NLL)", "nats/word", needs="text"),
+    Metric("interp_smoothness", "words changed between neighbouring steps", needs="text"),
+    Metric("interp_largest_jump", "largest change along a path (mean over paths)", "words", needs="text"),
+    Metric("interp_end_bleu", "A and B come back: BLEU-4", needs="text"),
+    Metric("interp_end_exact", "A and B come back exactly", needs="text"),
+    Metric("interp_copies", "inner steps copying an end", needs="text"),
+    Metric("interp_well_formed", "steps without a repeated 3-gram", needs="text"),
+)
+
 
 @dataclass(frozen=True)
 class Curve:

@@ -20,14 +20,15 @@ def sentence_vae(tmp_path_factory):
 
 
 def test_evaluate_reports_perplexities(sentence_vae, capsys):
-    assert main(["evaluate", str(sentence_vae), "--json", "--nll-samples", "4"]) == 0
+    assert main(["evaluate", str(sentence_vae), "--json", "--nll-samples", "32"]) == 0
     metrics = json.loads(capsys.readouterr().out)
     for key in ("elbo", "recon", "kl", "active_units", "mutual_info", "nll_iw", "ppl", "ppl_iw"):
         assert key in metrics
     assert 0 <= metrics["recon_bleu"] <= 100 and 0 <= metrics["recon_token_accuracy"] <= 1
     assert 0 <= metrics["recon_exact"] <= 1
-    # Both are Monte Carlo estimates; the importance-weighted bound is the tighter one up to that noise.
-    assert 1 < metrics["ppl_iw"] <= metrics["ppl"] * 1.02
+    # Both are Monte Carlo estimates; the importance-weighted bound is the tighter one up to that noise (the ELBO's
+    # one sample per sentence, over the 6 test sentences, moves the perplexity by a few percent from run to run).
+    assert 1 < metrics["ppl_iw"] <= metrics["ppl"] * 1.05
 
 
 def test_interpolation_between_typed_sentences(sentence_vae, tmp_path):

@@ -19,6 +19,7 @@ from explorer.analysis.explore_paths import LatentPaths
 from explorer.analysis.preview import stored_map
 from explorer.analysis.projection import Projection
 from explorer.domains import domain_for
+from explorer.domains.decoding import chains
 from explorer.errors import ConfigError
 from explorer.exploring import default
 from explorer.io.checkpoint import Checkpoint
@@ -34,6 +35,7 @@ class ModelExplorer(LatentPaths, MapOfItems, CodeSummaries):
         self.model = checkpoint.model.eval()
         self.domain = domain_for(checkpoint.dataset)
         self.decode_config = None  # text models: an explorer.domains.decoding.DecodeConfig
+        self.language_model = None  # text models: a LanguageModelScorer of the same tokenizer, for lm_weight
         preview = checkpoint.preview
         self.layout = self.model.latent_layout
         self.means = np.asarray(preview.means, dtype=np.float32)  # points: continuous means, then probabilities
@@ -177,8 +179,24 @@ class ModelExplorer(LatentPaths, MapOfItems, CodeSummaries):
     def decode(self, z, cond=None):
         z = torch.as_tensor(np.atleast_2d(np.asarray(z, dtype=np.float32)))
         cond = self._broadcast_cond(cond, len(z))
+        return self.domain.render(self.model, z, cond, **self._decode_options())
+
+    def _decode_options(self) -> dict:
         options = {} if self.decode_config is None else {"decode": self.decode_config}
-        return self.domain.render(self.model, z, cond, **options)
+        return options if self.language_model is None else {**options, "lm": self.language_model}
+
+    @property
+    def chains_paths(self) -> bool:
+        """Whether the steps of a path are decoded together (beam search with a path weight)."""
+        return self.decode_config is not None and chains(self.decode_config)
+
+    def decode_path(self, path, cond=None):
+        """The decodes of a path's latents (steps, D): for a sentence model whose decoding has a path weight, each
+        step's sentence chosen to stay close to the step before (``TextDomain.render_path``)."""
+        if self.domain_name != "text" or not self.chains_paths:
+            return self.decode(path, cond)
+        z = torch.as_tensor(np.atleast_2d(np.asarray(path, dtype=np.float32)))
+        return self.domain.render_path(self.model, z, **self._decode_options())
 
     def _broadcast_cond(self, cond, n: int) -> torch.Tensor | None:
         if not self.conditional:

@@ -98,7 +98,7 @@ class LatentPaths:
     def interpolation(self, z_a, z_b, steps: int = default("interpolation_steps"),
                       method: str = default("interpolation_method"), cond=None):
         path = self.interpolation_path(z_a, z_b, steps, method)
-        return self.decode(path, cond), path
+        return self.decode_path(path, cond), path
 
     def path_method(self, method: str) -> str:
         """``auto``: slerp under a Gaussian prior (it keeps the norm such a prior expects), lerp otherwise."""

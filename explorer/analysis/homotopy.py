@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from explorer.data.base import Split
+from explorer.data.tokenizers import same_tokenizer
 from explorer.domains.decoding import DecodeConfig, decode_ids
 from explorer.errors import ConfigError
 from explorer.limits import MAX_COMPANIONS
@@ -26,12 +27,6 @@ def homotopy(explorer, a: str, b: str, steps: int = 8, method: str = "lerp") -> 
 
 COMPANION_KINDS = ("sentence-vae", "sentence-daae", "sentence-ae")  # the order their columns take
 
-
-
-def same_tokenizer(a: dict, b: dict) -> bool:
-    """Whether two checkpoints' dataset records read text the same way (same pieces and, for BPE, same merges)."""
-    return (list(a.get("vocab") or ()) == list(b.get("vocab") or ())
-            and list(a.get("merges") or ()) == list(b.get("merges") or ()))
 
 
 def homotopies(explorers: dict, a: str, b: str, steps: int = 8, method: str = "lerp") -> dict[str, list[str]]:

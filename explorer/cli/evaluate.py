@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from explorer.analysis.disentanglement import BUDGETS
 from explorer.cli.arguments import MAX_MESSAGE_CHARS, data_args
-from explorer.errors import DataError
+from explorer.errors import ConfigError, DataError
 from explorer.io.display import printable
-from explorer.limits import MAX_NLL_SAMPLES, check_range
+from explorer.limits import MAX_NLL_SAMPLES, MAX_SCORECARD_PAIRS, SCORECARD_PAIRS, check_range
 
 if TYPE_CHECKING:
     from explorer.data.base import Split
@@ -21,6 +21,11 @@ def add_parser(commands) -> None:
     evaluate.add_argument("--dataset", help="the data to evaluate on (default: the checkpoint's own dataset when it "
                                             "is a named one; a text:PATH corpus is only read when named here)")
     evaluate.add_argument("--nll-samples", type=int, default=0, help="importance samples K for IW-NLL")
+    evaluate.add_argument("--scorecard", type=int, nargs="?", const=SCORECARD_PAIRS, default=0, metavar="PAIRS",
+                          help="sentence models: add the interpolation scorecard over PAIRS random pairs of test "
+                               f"sentences, decoded with the window's defaults (PAIRS default {SCORECARD_PAIRS})")
+    evaluate.add_argument("--lm", metavar="FILE", help="with --scorecard: a language-model checkpoint (kind lm) "
+                                                        "that scores the paths' fluency")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
     evaluate.add_argument("--disentanglement-budget", choices=list(BUDGETS), default="app",
                           help="points drawn by the disentanglement metrics, for data with ground-truth factors "
@@ -31,6 +36,9 @@ def add_parser(commands) -> None:
 
 def run(args) -> int:
     check_range("--nll-samples", args.nll_samples, 0, MAX_NLL_SAMPLES, integer=True)
+    check_range("--scorecard", args.scorecard, 0, MAX_SCORECARD_PAIRS, integer=True)
+    if args.lm and not args.scorecard:
+        raise ConfigError("--lm scores the interpolation scorecard's fluency: give --scorecard too")
     from explorer.analysis.factor_metrics import factor_metrics, has_ground_truth
     from explorer.analysis.metrics import conditional_accuracy, evaluate
     from explorer.data.registry import is_named_dataset, load_dataset
@@ -64,6 +72,8 @@ def run(args) -> int:
         metrics["conditional_accuracy"] = conditional_accuracy(checkpoint.model, dataset)
     if checkpoint.model.latent_dim and has_ground_truth(dataset):
         metrics.update(factor_metrics(checkpoint.model, dataset, args.disentanglement_budget))
+    if args.scorecard:
+        metrics.update(_scorecard(checkpoint, split, tokenizer, args))
     metrics = to_jsonable(metrics)
     metrics["evaluated_on"] = printable(source, MAX_MESSAGE_CHARS)
     if args.json:
@@ -75,6 +85,20 @@ def run(args) -> int:
             if key != "kl_per_dim":
                 print(f"{key:>22}: {value:.4f}" if isinstance(value, float) else f"{key:>22}: {value}")
     return 0
+
+def _scorecard(checkpoint, split, tokenizer, args) -> dict:
+    from explorer.analysis.explore import ModelExplorer
+    from explorer.analysis.interpolation_scores import interpolation_scorecard
+    from explorer.analysis.language_model_files import load_language_model
+    from explorer.analysis.reconstruction import reference_texts
+
+    if tokenizer is None or not checkpoint.model.latent_dim:
+        raise ConfigError("--scorecard scores interpolations between sentences: it needs a sentence model with a "
+                          "latent space")
+    lm = load_language_model(args.lm) if args.lm else None
+    card = interpolation_scorecard(ModelExplorer(checkpoint), reference_texts(split, tokenizer), args.scorecard, lm)
+    return card.as_metrics()
+
 
 def _check_same_data(dataset, info: dict) -> None:
     """The data loaded for a checkpoint must be the kind it was trained on: same domain and item shape, and for

@@ -13,10 +13,18 @@ from explorer.cli.arguments import MAX_MESSAGE_CHARS, int_list, is_index, option
 from explorer.errors import ConfigError
 from explorer.exploring import EXPLORING, EXPLORING_OPTIONS, STEPS_OF_VIEW
 from explorer.io.display import printable
-from explorer.limits import MAX_CLASSES, MAX_ITEMS, MAX_PATH_STEPS, MAX_SENTENCE_CHARS, check_range
+from explorer.limits import (
+    MAX_CLASSES,
+    MAX_ITEMS,
+    MAX_PATH_STEPS,
+    MAX_SCORECARD_PAIRS,
+    MAX_SENTENCE_CHARS,
+    SCORECARD_PAIRS,
+    check_range,
+)
 
 EXPORT_WHAT = ("samples", "reconstructions", "traversal", "interpolation", "manifold", "latents", "curves",
-               "history")
+               "history", "scorecard")
 
 
 def add_parser(commands) -> None:
@@ -42,6 +50,11 @@ def add_parser(commands) -> None:
     export.add_argument("--beside", metavar="CHECKPOINT",
                         help="text interpolation: another model of the same corpus (e.g. the sentence AE beside "
                              "the VAE) whose homotopy between the same two sentences is written beside")
+    export.add_argument("--pairs", type=int, help="scorecard: random pairs of preview sentences whose paths are "
+                                                  f"scored (default {SCORECARD_PAIRS})")
+    export.add_argument("--lm", metavar="FILE", help="a language-model checkpoint (kind lm): beam search re-ranks "
+                                                     "with it by --lm-weight (it must read the model's tokenizer); "
+                                                     "the scorecard scores the paths' fluency with it")
     option_args(export, EXPLORING_OPTIONS, lambda section: f"{section}")
 
 
@@ -53,11 +66,12 @@ def exploring_values(args) -> dict:
     if steps is not None and getattr(args, "steps", None) is not None:
         values[steps] = EXPLORING[steps].check(args.steps, "--steps")
     for name, low, high in (("ncols", 1, MAX_ITEMS), ("class_index", 0, MAX_CLASSES - 1),
-                            ("component", 0, MAX_CLASSES - 1)):
+                            ("component", 0, MAX_CLASSES - 1), ("pairs", 1, MAX_SCORECARD_PAIRS)):
         if getattr(args, name, None) is not None:
             check_range({"class_index": "--class"}.get(name, "--" + name), getattr(args, name), low, high,
                         integer=True)
-    for name in ("ncols", "dims", "source", "target", "class_index", "component", "category", "beside"):
+    for name in ("ncols", "dims", "source", "target", "class_index", "component", "category", "beside", "lm",
+                 "pairs"):
         setattr(args, name, getattr(args, name, None))
     return values
 
@@ -80,13 +94,21 @@ def run(args) -> int:
         export.save_history_csv(out, checkpoint.history)
     else:
         explorer = ModelExplorer(checkpoint)
+        lm = None
         if explorer.domain_name == "text":
+            from explorer.analysis.language_model_files import load_language_model
             from explorer.domains.decoding import DecodeConfig
 
             explorer.decode_config = DecodeConfig.from_values(values)
+            lm = load_language_model(args.lm) if args.lm else None
+            if lm is not None and values["lm_weight"] > 0:
+                lm.check_reads_like(explorer.checkpoint.dataset, Path(args.checkpoint).name)
+                explorer.language_model = lm
         if args.what == "latents":
             export.save_latents(out, explorer.means, explorer.labels, explorer.projection, explorer.class_names,
                                 explorer.stds, factors=explorer.factors, factor_table=explorer.factor_table)
+        elif args.what == "scorecard":
+            _export_scorecard(explorer, args, values, out, lm)
         elif args.beside:
             _export_homotopies(explorer, args, values, out)
         else:
@@ -109,7 +131,7 @@ def _export_homotopies(explorer, args, values: dict, out: Path) -> None:
     if args.what != "interpolation" or explorer.domain_name != "text" or other.domain_name != "text":
         raise ConfigError("--beside compares the homotopies of two sentence models: use it with --what "
                           "interpolation on text checkpoints")
-    other.decode_config = explorer.decode_config
+    other.decode_config, other.language_model = explorer.decode_config, explorer.language_model
     a, b = (_sentence_of(explorer, source) for source in (args.source or "0", args.target or "1"))
     beside = other.label if other.label != explorer.label else f"{other.label} ({Path(args.beside).name})"
     paths = homotopies({explorer.label: explorer, beside: other}, a, b, values["interpolation_steps"],
@@ -119,6 +141,18 @@ def _export_homotopies(explorer, args, values: dict, out: Path) -> None:
         export.save_sentences(out, first, {beside: second})
     else:
         export.save_sentences(out, [f"{x}\t{y}" for x, y in zip(first, second)])
+
+def _export_scorecard(explorer, args, values: dict, out: Path, lm) -> None:
+    """The interpolation scorecard over pairs of the preview set's sentences (held out from training), as JSON."""
+    from explorer.analysis.interpolation_scores import interpolation_scorecard
+    from explorer.io import export
+
+    if explorer.domain_name != "text":
+        raise ConfigError("--what scorecard scores interpolations between sentences: it needs a sentence model")
+    sentences = explorer.items(np.arange(len(explorer.means)))
+    card = interpolation_scorecard(explorer, sentences, args.pairs or SCORECARD_PAIRS, lm,
+                                   values["interpolation_steps"], values["interpolation_method"])
+    export.save_json(out, card.as_metrics())
 
 def _sentence_of(explorer, source: str) -> str:
     """A typed sentence as it is, or the text of a preview item given by its index."""

@@ -182,6 +182,12 @@ class BpeTokenizer:
                 "tokenizer": {"kind": "bpe"}}
 
 
+def same_tokenizer(a: dict, b: dict) -> bool:
+    """Whether two checkpoints' dataset records read text the same way (same pieces and, for BPE, same merges)."""
+    return (list(a.get("vocab") or ()) == list(b.get("vocab") or ())
+            and list(a.get("merges") or ()) == list(b.get("merges") or ()))
+
+
 def tokenizer_for(dataset_info: dict) -> TextTokenizer:
     """The tokenizer a dataset description (``Dataset.describe()`` or a checkpoint's validated metadata) names."""
     options = dict(dataset_info.get("tokenizer") or {})
@@ -196,4 +202,4 @@ def dataset_tokenizer(dataset) -> TextTokenizer | None:
 
 
 __all__ = ["BOS", "EOS", "PAD", "UNK", "SPECIALS", "TOKENIZER_KINDS", "BpeTokenizer", "WordTokenizer",
-           "tokenizer_for", "dataset_tokenizer", "words", "detokenize"]
+           "tokenizer_for", "dataset_tokenizer", "same_tokenizer", "words", "detokenize"]

@@ -7,7 +7,8 @@ from dataclasses import replace
 import torch
 
 from explorer.data.tokenizers import PAD_ID, tokenizer_for
-from explorer.domains.decoding import DecodeConfig, decode_ids
+from explorer.domains.decoding import DecodeConfig, candidates, chains, decode_ids
+from explorer.domains.path_choice import closest_path
 from explorer.errors import DataError
 from explorer.models.base import LatentModel
 
@@ -24,13 +25,30 @@ class TextDomain:
         self.tokenizer = tokenizer_for(dataset_info)
         self.max_len = int(dataset_info["max_len"])
 
-    def decode_ids(self, model: LatentModel, z: torch.Tensor, decode: DecodeConfig | None = None) -> list[list[int]]:
-        """Token ids decoded from latents, never a token this tokenizer could not show."""
-        return decode_ids(model, z, for_tokenizer(decode, self.tokenizer))
+    def decode_ids(self, model: LatentModel, z: torch.Tensor, decode: DecodeConfig | None = None,
+                   lm=None) -> list[list[int]]:
+        """Token ids decoded from latents, never a token this tokenizer could not show; ``lm`` (a
+        LanguageModelScorer of this tokenizer) re-ranks beam search when the decode's ``lm_weight`` asks."""
+        return decode_ids(model, z, for_tokenizer(decode, self.tokenizer), lm)
 
     def render(self, model: LatentModel, z: torch.Tensor, cond=None, decode: DecodeConfig | None = None,
-               **_options) -> list[str]:
-        return [self.tokenizer.decode(ids) for ids in self.decode_ids(model, z, decode)]
+               lm=None, **_options) -> list[str]:
+        return [self.tokenizer.decode(ids) for ids in self.decode_ids(model, z, decode, lm)]
+
+    @torch.no_grad()
+    def render_path(self, model: LatentModel, z: torch.Tensor, decode: DecodeConfig | None = None,
+                    lm=None) -> list[str]:
+        """The sentences along a path of latents (N, D): as ``render`` does, or, for beam search with a
+        ``path_weight``, each step's pick among its beam's sentences that keeps it close to the step before."""
+        config = for_tokenizer(decode, self.tokenizer)
+        if not chains(config):
+            return self.render(model, z, decode=decode, lm=lm)
+        config.validate()
+        model.eval()
+        z = z.to(model.device)
+        options = [[(self.tokenizer.decode(h.ids), h.score) for h in candidates(model, z[i:i + 1], config, lm)]
+                   for i in range(z.shape[0])]
+        return [options[i][pick][0] for i, pick in enumerate(closest_path(options, config.path_weight))]
 
     def text_of(self, ids) -> str:
         return self.tokenizer.decode(ids)

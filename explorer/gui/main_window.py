@@ -49,11 +49,16 @@ DEFAULT_SIZE = (1400, 900)
 
 
 def load_for_showing(path: str, keep_selection: bool, snapshot: bool, state=None):
-    """A checkpoint loaded as a ModelExplorer, with how to show it (run on the model thread)."""
+    """A checkpoint loaded as a ModelExplorer (a sentence model with the language model shipped beside it, for
+    beam search's language-model weight), with how to show it (run on the model thread)."""
     from explorer.analysis.explore import ModelExplorer
+    from explorer.analysis.language_model_files import fusion_language_model
     from explorer.io.checkpoint import load_checkpoint
 
-    return ModelExplorer(load_checkpoint(path)), path, keep_selection, snapshot
+    explorer = ModelExplorer(load_checkpoint(path))
+    if explorer.domain_name == "text" and explorer.latent_dim:
+        explorer.language_model = fusion_language_model(path, explorer.checkpoint.dataset)
+    return explorer, path, keep_selection, snapshot
 
 
 class MainWindow(QMainWindow):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 from collections.abc import Callable
 from functools import lru_cache
@@ -283,3 +284,9 @@ def save_sentences(path, sentences: list[str], extra_columns: dict[str, list] | 
                                                        else column[i] for column in extra.values()])
 
     return _atomic_write(path, write, binary=False)
+
+
+def save_json(path, data: dict) -> Path:
+    """A dict of figures as an indented JSON file."""
+    _suffix(path, (".json",))
+    return _atomic_write(path, lambda out: out.write(json.dumps(data, indent=2) + "\n"), binary=False)

@@ -173,6 +173,7 @@ class TrainSettings(Section):
     device: Text | None = None
     objective: ObjectiveSettings | None = None
     binarize: bool | None = None
+    bucket_lengths: bool | None = None
     grad_clip: Real(1e-12, 1e12) | None = None
     autosave_every: Int(0, MAX_EPOCHS) | None = None
     eval_batch_size: Int(1, MAX_BATCH) | None = None

@@ -126,10 +126,11 @@ class SentenceDecoder(LatentModel):
         emb = self.embed_dropout(self.embedding(inputs))
         if self.transformer:
             return self.state_dropout(self.decoder(emb, z))
-        packed = pack_padded_sequence(self._with_z(emb, z), (lengths + 1).cpu(), batch_first=True,
-                                      enforce_sorted=False)
-        out, _ = self.decoder(packed, self.init_state(z))
-        return self.state_dropout(pad_packed_sequence(out, batch_first=True, total_length=inputs.shape[1])[0])
+        # Left to right, a state at a real position never depends on the padding after it, so the padded batch runs
+        # as it is: no packing (its sort and its lengths read back from the device), and with length-bucketed
+        # batches (explorer.training.batching) little padding to run over. Padded positions' states are unused.
+        out, _ = self.decoder(self._with_z(emb, z), self.init_state(z))
+        return self.state_dropout(out)
 
     def decode(self, z, cond=None, tokens=None, lengths=None, **kwargs) -> torch.Tensor:
         """Teacher-forced logits (N, T+1, V) for the sentences ``tokens`` (without <bos>/<eos>) of ``lengths``."""

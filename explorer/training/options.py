@@ -70,6 +70,9 @@ RUN_OPTIONS = (
            label="Gradient clipping", low=1e-6, high=1e6, group="advanced", section="training"),
     Option("binarize", "bool", False, "Dynamic binarisation: each batch's pixels are resampled as Bernoulli draws.",
            label="Binarise pixels", domains=("image",), group="advanced", section="training"),
+    Option("bucket_lengths", "bool", True, "Sentences: batch sentences of similar lengths together (the epoch still "
+           "visits every sentence once, in random batches), so less of each batch is padding.",
+           label="Length-bucketed batches", domains=("text",), group="advanced", section="training"),
     # The data
     Option("data_dir", "path", None, "A folder holding the dataset's files (IDX files, WordNet's data files).",
            label="Data folder", group="advanced", section="data"),
@@ -100,8 +103,8 @@ RUN_OPTION_NAMES = {option.name for option in RUN_OPTIONS}
 # A continued run keeps what defines its model and data; these it may change.
 RESUMABLE = ("epochs", "batch_size", "lr", "device", "grad_clip", "seed", "autosave_every", "nll_samples",
              "optimizer_state", "beta", "capacity", "gamma", "capacity_steps", "kl_schedule", "warmup_steps",
-             "logistic_k", "logistic_x0", "cycles", "ratio", "free_bits", "binarize", "data_dir", "download",
-             "capacity_c")
+             "logistic_k", "logistic_x0", "cycles", "ratio", "free_bits", "binarize", "bucket_lengths", "data_dir",
+             "download", "capacity_c")
 
 
 def model_options() -> dict[str, Option]:

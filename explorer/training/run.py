@@ -68,6 +68,7 @@ class RunSpec:
                                     capacity_c=o.get("capacity_c"))
         return TrainConfig(epochs=o["epochs"], batch_size=o["batch_size"], lr=o["lr"], seed=o["seed"],
                            device=o["device"], objective=objective, binarize=o["binarize"],
+                           bucket_lengths=o["bucket_lengths"],
                            grad_clip=o["grad_clip"], autosave_every=o["autosave_every"])
 
     def model_options(self) -> dict:

@@ -19,6 +19,7 @@ from explorer.data.base import Dataset, Split
 from explorer.device import pick_device
 from explorer.errors import ConfigError, TrainingError
 from explorer.models.base import Batch, LatentModel, StepContext
+from explorer.training.batching import epoch_order
 from explorer.training.distributed import Distributed
 from explorer.training.events import EpochEvent, StepEvent
 from explorer.training.faults import Faults
@@ -38,6 +39,7 @@ class TrainConfig:
     device: str = "auto"
     objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
     binarize: bool = False  # dynamic binarisation: each batch's pixels resampled as Bernoulli draws
+    bucket_lengths: bool = True  # sentences: batches of similar lengths (explorer.training.batching)
     grad_clip: float | None = None  # max global gradient norm; None: no clipping
     autosave_every: int = 1  # epochs; 0 = never
     eval_batch_size: int = 1000
@@ -166,7 +168,8 @@ class Trainer:
         for epoch in range(first_epoch, last_epoch + 1):
             model.train()
             epoch_start, paused_s = time.perf_counter(), 0.0
-            perm = torch.randperm(n, generator=order).to(self.device)
+            perm = epoch_order(n, config.batch_size, order,
+                               self._train.lengths if config.bucket_lengths else None).to(self.device)
             log = None  # (steps, scalars) on the device
             seen, last_emit, done_steps = 0, 0.0, 0
             for step in range(steps_per_epoch):

@@ -4,7 +4,15 @@ import pytest
 import torch
 
 from explorer.data.registry import load_dataset
-from explorer.domains.decoding import DecodeConfig, decode_ids, filter_logits, penalise_repeats
+from explorer.domains.decoding import (
+    DecodeConfig,
+    beam_hypotheses,
+    block_repeated_ngrams,
+    decode_ids,
+    filter_logits,
+    length_penalty,
+    penalise_repeats,
+)
 from explorer.domains.text import TextDomain
 from explorer.errors import ConfigError, DataError
 from explorer.models.registry import build_model, text_model_config
@@ -47,6 +55,42 @@ def test_wider_beam_scores_at_least_as_well_as_greedy(trained):
     beam = decode_ids(model, z, DecodeConfig("beam", beam_width=5))
     nonempty = [i for i in range(4) if greedy[i] and beam[i]]
     assert (score(beam)[nonempty] >= score(greedy)[nonempty] - 1e-4).all()
+
+
+def repeats_an_ngram(ids: list[int], n: int) -> bool:
+    grams = [tuple(ids[i:i + n]) for i in range(len(ids) - n + 1)]
+    return len(grams) != len(set(grams))
+
+
+def test_blocking_rules_out_the_tokens_that_would_repeat_an_ngram():
+    generated = torch.tensor([[5, 6, 7, 5, 6], [5, 6, 7, 8, 9]])
+    blocked = block_repeated_ngrams(torch.zeros(2, 10), generated, 3)
+    assert torch.isinf(blocked[0]).nonzero().flatten().tolist() == [7]  # "5 6" was followed by 7
+    assert not torch.isinf(blocked[1]).any()
+    assert torch.isinf(block_repeated_ngrams(torch.zeros(2, 10), generated, 2)[0]).nonzero().flatten().tolist() == [7]
+    assert torch.equal(block_repeated_ngrams(torch.zeros(2, 10), generated, 0), torch.zeros(2, 10))
+
+
+def test_no_output_repeats_a_3gram_when_blocking_is_on(trained):
+    model, _ = trained
+    z = 2 * torch.randn(30, 4, generator=torch.Generator().manual_seed(4))
+    off = decode_ids(model, z, DecodeConfig("greedy", no_repeat_ngram=0))
+    assert any(repeats_an_ngram(ids, 3) for ids in off)  # this model does repeat itself
+    for strategy in ("greedy", "beam", "sample"):
+        outputs = decode_ids(model, z, DecodeConfig(strategy, beam_width=3, no_repeat_ngram=3, seed=0))
+        assert not any(repeats_an_ngram(ids, 3) for ids in outputs), strategy
+
+
+def test_length_penalty_zero_ranks_by_the_summed_log_probability(trained):
+    model, _ = trained
+    z = torch.randn(8, 4, generator=torch.Generator().manual_seed(6))
+    for row in z:
+        plain = beam_hypotheses(model, row[None], DecodeConfig("beam", length_penalty=0.0))
+        assert plain[0].log_prob == max(h.log_prob for h in plain) and all(h.score == h.log_prob for h in plain)
+        normalised = beam_hypotheses(model, row[None], DecodeConfig("beam", length_penalty=1.0))
+        assert normalised[0].score == max(h.score for h in normalised)
+        assert all(abs(h.score - h.log_prob / length_penalty(len(h.ids) + 1, 1.0)) < 1e-5 for h in normalised)
+    assert length_penalty(7, 0.0) == 1.0 and length_penalty(1, 0.6) == 1.0
 
 
 def test_seeded_sampling_repeats_and_top_k_one_is_greedy(trained):
@@ -99,7 +143,8 @@ def test_unk_is_generated_only_when_allowed(trained):
     with torch.no_grad():
         model.output.bias[1] += 100.0  # make <unk> overwhelmingly likely
     try:
-        assert all(row and set(row) == {1} for row in decode_ids(model, z[:3], DecodeConfig(allow_unk=True)))
+        unk_only = DecodeConfig(allow_unk=True, no_repeat_ngram=0)  # <unk> <unk> <unk> would be a repeated 3-gram
+        assert all(row and set(row) == {1} for row in decode_ids(model, z[:3], unk_only))
         assert all(1 not in row for row in decode_ids(model, z[:3], DecodeConfig()))
     finally:
         with torch.no_grad():

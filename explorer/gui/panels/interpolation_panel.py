@@ -2,8 +2,9 @@
 decodes along a lerp or slerp path, the path drawn on the map; for a CVAE, A's latent decoded with every class
 (same style, another class). For a sentence model the rows that are A's and B's own reconstructions are marked,
 and "Beside" shows other sentence models' homotopies between the same two sentences in columns of their own (the
-VAE, denoising AE and AE shipped in the same folder, or one opened here). Encodes and decodes run in a worker; a
-later epoch of the same run keeps A and B."""
+VAE, denoising AE and AE shipped in the same folder, or one opened here). Under the path, the interpolation
+scorecard of a sentence model over held-out pairs of preview sentences, with these settings. Encodes, decodes and
+scores run in a worker; a later epoch of the same run keeps A and B."""
 from __future__ import annotations
 
 import numpy as np
@@ -25,7 +26,8 @@ from explorer.errors import ExplorerError
 from explorer.gui.panels.base import ExplorerPanel, decode_progressively
 from explorer.gui.widgets.controls import option_box
 from explorer.gui.widgets.items_view import ItemsView
-from explorer.limits import MAX_COMPANIONS
+from explorer.gui.widgets.scorecard_view import ScorecardView
+from explorer.limits import MAX_COMPANIONS, SCORECARD_PAIRS
 
 ENDS = ("A", "B")
 
@@ -43,6 +45,8 @@ def decode_path(explorer, z_a, z_b, steps: int, method: str, cond, state):
         return path, points, items
 
     state.set_partial_result(with_path([]), force=True)
+    if explorer.chains_paths:  # each step's sentence depends on the step before: decoded in one go
+        return with_path(explorer.decode_path(path, cond))
     return with_path(decode_progressively(explorer, path, cond, state, row=1, wrap=with_path))
 
 
@@ -71,14 +75,38 @@ def load_companion(path, dataset: dict, state):
     return open_companion(path, dataset)
 
 
-def decode_beside(companions, decode_config, a: str, b: str, steps: int, method: str, state) -> list[list[str]]:
+def decode_beside(companions, decode_config, lm, a: str, b: str, steps: int, method: str,
+                  state) -> list[list[str]]:
+    """The companions' homotopies, decoded as the open model decodes (its settings and language model: they read
+    the same tokenizer)."""
     from explorer.analysis.homotopy import homotopy
 
     paths = []
     for companion in companions:
-        companion.decode_config = decode_config
+        companion.decode_config, companion.language_model = decode_config, lm
         paths.append(homotopy(companion, a, b, steps, method))
     return paths
+
+
+def score_interpolations(explorer, path, steps: int, method: str, state) -> tuple[dict, str]:
+    """The scorecard's figures over held-out pairs of the preview set's sentences, under the language model found
+    beside the checkpoint ``path`` (if any), and a note of what was scored."""
+    from explorer.analysis.interpolation_scores import interpolation_scorecard
+    from explorer.analysis.language_model_files import companion_language_model, load_language_model
+
+    found = companion_language_model(path, explorer.checkpoint.dataset) if path else None
+    lm = load_language_model(found) if found is not None else None
+
+    def progress(done: int, total: int) -> None:
+        state.check()
+        state.set_progress(done / total, f"{done}/{total} pairs")
+
+    card = interpolation_scorecard(explorer, explorer.items(np.arange(len(explorer.means))), SCORECARD_PAIRS, lm,
+                                   steps, method, on_progress=progress)
+    config = explorer.decode_config
+    strategy = config.strategy if config is not None else exploring.default("decode")
+    fluency = f"fluency under {lm.name}" if lm else "no language model beside the checkpoint: fluency not scored"
+    return card.as_metrics(), f"{card.pairs} pairs, {card.steps} steps, {strategy} decoding; {fluency}"
 
 
 class InterpolationPanel(ExplorerPanel):
@@ -97,6 +125,9 @@ class InterpolationPanel(ExplorerPanel):
         self.companions_task = self.runner(self._use_companions, on_failed=self._companion_failed)
         self.companion_task = self.runner(self._add_companion, on_failed=self._companion_failed)
         self.beside_task = self.runner(self._show_beside)
+        self.scorecard = ScorecardView()
+        self.scorecard_task = self.runner(self._show_scorecard, on_failed=self._scorecard_failed,
+                                          on_progress=self.scorecard.show_progress)
 
         self.set_a = QPushButton("Set A")
         self.set_a.setToolTip("Use the item selected on the map as the start A.")
@@ -151,6 +182,7 @@ class InterpolationPanel(ExplorerPanel):
             columns.addLayout(column, 1)
         right = QVBoxLayout()
         right.addLayout(columns, 2)
+        right.addWidget(self.scorecard)
         right.addWidget(self.swap_label)
         right.addWidget(self.swap_view, 1)
         layout = QHBoxLayout(self)
@@ -165,6 +197,7 @@ class InterpolationPanel(ExplorerPanel):
         self.method.currentIndexChanged.connect(self.request_refresh)
         self.beside.toggled.connect(self._on_beside_toggled)
         self.open_companion.clicked.connect(self._choose_companion)
+        self.scorecard.requested.connect(self.score)
         session.decoding_changed.connect(self.request_refresh)
         session.model_changed.connect(self._on_model_changed)
 
@@ -188,8 +221,10 @@ class InterpolationPanel(ExplorerPanel):
             entry.setVisible(is_text)
             entry.clear()
         for task in (self.strip_task, self.swap_task, self.companions_task, self.companion_task, self.beside_task,
-                     *self.encode_tasks.values()):
+                     self.scorecard_task, *self.encode_tasks.values()):
             task.cancel()
+        self.scorecard.clear()
+        self.scorecard.setVisible(is_text and explorer.latent_dim > 0)
         self.view.clear()
         self.swap_view.clear()
         self.session.show_path(None)
@@ -352,8 +387,23 @@ class InterpolationPanel(ExplorerPanel):
                               self.session.condition(self.a))
         ends = [self._end_text(name) for name in ENDS]
         if self.beside.isChecked() and self.companions and None not in ends:
-            self.beside_task.start(decode_beside, list(self.companions), explorer.decode_config, *ends,
-                                   self.steps.value(), self.method.currentData())
+            self.beside_task.start(decode_beside, list(self.companions), explorer.decode_config,
+                                   explorer.language_model, *ends, self.steps.value(), self.method.currentData())
+
+    # The scorecard
+    def score(self) -> None:
+        if self.session.has_model:
+            self.scorecard.show_progress(0.0, "starting")
+            self.scorecard_task.start(score_interpolations, self.session.explorer, self.session.path,
+                                      self.steps.value(), self.method.currentData())
+
+    def _show_scorecard(self, result) -> None:
+        self.scorecard.show_card(*result)
+
+    def _scorecard_failed(self, error: BaseException) -> None:
+        if not isinstance(error, ExplorerError):
+            raise error
+        self.scorecard.show_error(str(error))
 
     def _show_path(self, result) -> None:
         self.path, points, items = result

@@ -96,6 +96,7 @@ class SentencePanel(ExplorerPanel):
     def _on_model_changed(self) -> None:
         is_text = self.session.explorer.domain_name == "text"
         if is_text:
+            self.decoding.set_fusion_available(self.session.explorer.language_model is not None)
             self.session.set_decode_config(self.decoding.config())
         if self.session.continued and is_text:  # a later epoch: the typed sentence as the model reads it now
             self.encode_typed()
