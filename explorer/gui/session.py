@@ -34,6 +34,7 @@ class Session(QObject):
         self.snapshot = False
         self.model_thread = WorkerThread("model work", self)
         self.background_thread = WorkerThread("background work", self)
+        self.map_view_thread = WorkerThread("map view", self)  # the map's layers, never queued behind a fit
         self.map_worker = shared_worker()  # one per app process, ended when the app exits
 
     @property
@@ -58,12 +59,13 @@ class Session(QObject):
     @property
     def busy(self) -> bool:
         """Whether a panel still waits for a result from a worker."""
-        return self.model_thread.busy or self.background_thread.busy
+        return self.model_thread.busy or self.background_thread.busy or self.map_view_thread.busy
 
     def stop(self) -> None:
         """End the worker threads (on close): running tasks are interrupted and waited for."""
         self.model_thread.stop()
         self.background_thread.stop()
+        self.map_view_thread.stop()
 
     def select(self, index: int) -> None:
         if index != self.selected and self.has_model:

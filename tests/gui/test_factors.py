@@ -76,9 +76,9 @@ def test_the_map_is_coloured_by_any_factor(factor_window):
     explorer = factor_window.session.explorer
     colour_by.setCurrentIndex(names.index("factor: pos_x"))
     assert np.array_equal(scatter.labels, explorer.factors[:, 1])
-    assert len(scatter._class_items) == len(set(explorer.factors[:, 1].tolist()))
-    colours = {item.opts["brush"].color().name() for item in scatter._class_items}
-    assert len(colours) == len(scatter._class_items)  # steps of one quantity, each its own shade
+    assert len(scatter.layers.class_items) == len(set(explorer.factors[:, 1].tolist()))
+    colours = {item.opts["brush"].color().name() for item in scatter.layers.class_items}
+    assert len(colours) == len(scatter.layers.class_items)  # steps of one quantity, each its own shade
     colour_by.setCurrentIndex(0)
     assert np.array_equal(scatter.labels, explorer.labels)
 

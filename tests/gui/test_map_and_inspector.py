@@ -197,7 +197,7 @@ def test_the_whole_dataset_on_the_map_selects_inspects_and_is_never_saved(vae_wi
     whole = session.explorer
     assert whole.preview_explorer is preview and len(panel.scatter.points) == len(whole.labels) == 1797
     assert np.array_equal(panel.scatter.points, whole.projection) and panel.whole_button.isChecked()
-    assert panel.progress.isHidden()
+    assert panel.progress.isHidden() and len(panel.scatter._highlight_item.data) == len(preview.labels)
     assert "the dataset's 1,797 items placed on it by its head" in panel.status.text()
     assert not panel.method.isEnabled() and panel._preview(1500) is not None
     session.select(1500)  # a training item, not in the preview set
@@ -209,3 +209,4 @@ def test_the_whole_dataset_on_the_map_selects_inspects_and_is_never_saved(vae_wi
     panel.whole_button.click()  # back to the preview set
     settle(qtbot, vae_window)
     assert session.explorer is preview and len(panel.scatter.points) == len(preview.labels)
+    assert len(panel.scatter._highlight_item.data) == 0

@@ -6,28 +6,54 @@ from PySide6.QtGui import QFontMetrics, QImage, QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from explorer.analysis.mapview.spatial_index import points_in_polygon
 from explorer.errors import ConfigError
+from explorer.gui.concurrent import WorkerThread
 from explorer.gui.widgets.curve_plot import CurvePlot
 from explorer.gui.widgets.export import export_widget
 from explorer.gui.widgets.image_grid import ImageGrid, montage
 from explorer.gui.widgets.items_view import ItemsView
 from explorer.gui.widgets.kl_heatmap import KLHeatmap
-from explorer.gui.widgets.latent_scatter import LatentScatter, points_in_polygon
+from explorer.gui.widgets.latent_scatter import LatentScatter
 from explorer.gui.widgets.posterior_bars import PosteriorBars
 
 
-def make_scatter(qtbot, n=500):
-    rng = np.random.default_rng(0)
-    scatter = LatentScatter()
+@pytest.fixture
+def worker():
+    thread = WorkerThread("map view")
+    yield thread
+    thread.stop()
+
+
+def new_scatter(qtbot, worker) -> LatentScatter:
+    scatter = LatentScatter(worker)
     qtbot.addWidget(scatter)
+    return scatter
+
+
+def make_scatter(qtbot, worker, n=500):
+    rng = np.random.default_rng(0)
+    scatter = new_scatter(qtbot, worker)
     scatter.resize(400, 400)
     scatter.show()
     qtbot.waitExposed(scatter)
     points = rng.normal(size=(n, 2))
     labels = rng.integers(0, 10, size=n)
     scatter.set_points(points, labels, [f"class {i}" for i in range(10)])
-    qtbot.wait(20)  # let the view settle its range before positions are mapped to pixels
+    settle_layout(qtbot, scatter)  # positions are mapped to pixels once the axes and legend have their sizes
     return scatter, points
+
+
+def settle_layout(qtbot, scatter) -> None:
+    """Wait until the plot's view keeps its place on screen (on a busy machine the layout settles late)."""
+    view = scatter.plotItem.vb
+    last = None
+    for _ in range(50):
+        qtbot.wait(30)
+        here = (view.sceneBoundingRect(), view.viewRange())
+        if here == last:
+            return
+        last = here
 
 
 def scene_pos_of(scatter, x, y):
@@ -57,14 +83,14 @@ def test_points_in_polygon_picks_points_inside():
     assert points_in_polygon(points, square[:2]).size == 0
 
 
-def test_scatter_uses_one_item_per_class(qtbot):
-    scatter, points = make_scatter(qtbot)
-    assert len(scatter._class_items) == len(np.unique(scatter.labels))
-    assert sum(len(item.data) for item in scatter._class_items) == len(points)
+def test_scatter_uses_one_item_per_class(qtbot, worker):
+    scatter, points = make_scatter(qtbot, worker)
+    assert len(scatter.layers.class_items) == len(np.unique(scatter.labels))
+    assert sum(len(item.data) for item in scatter.layers.class_items) == len(points)
 
 
-def test_click_selects_the_nearest_point(qtbot):
-    scatter, points = make_scatter(qtbot)
+def test_click_selects_the_nearest_point(qtbot, worker):
+    scatter, points = make_scatter(qtbot, worker)
     target = int(np.argmax(points[:, 0]))  # an outlier, far from its neighbours
     view_pos = scatter.mapFromScene(scene_pos_of(scatter, *points[target]))
     with qtbot.waitSignal(scatter.point_clicked) as blocker:
@@ -73,8 +99,8 @@ def test_click_selects_the_nearest_point(qtbot):
     assert scatter.selected == target
 
 
-def test_hover_shows_a_preview(qtbot):
-    scatter, points = make_scatter(qtbot)
+def test_hover_shows_a_preview(qtbot, worker):
+    scatter, points = make_scatter(qtbot, worker)
     scatter.preview_provider = lambda index: f"item {index}"
     target = int(np.argmin(points[:, 1]))
     with qtbot.waitSignal(scatter.hovered) as blocker:
@@ -83,8 +109,8 @@ def test_hover_shows_a_preview(qtbot):
     assert scatter.preview_visible and scatter._preview.text() == f"item {target}"
 
 
-def test_lasso_drag_selects_points_inside_the_drawn_polygon(qtbot):
-    scatter, points = make_scatter(qtbot)
+def test_lasso_drag_selects_points_inside_the_drawn_polygon(qtbot, worker):
+    scatter, points = make_scatter(qtbot, worker)
     scatter.set_selection_mode("lasso")
     polygon = np.array([[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]])
     corners = [scatter.mapFromScene(scene_pos_of(scatter, x, y)) for x, y in polygon]
@@ -99,8 +125,8 @@ def test_lasso_drag_selects_points_inside_the_drawn_polygon(qtbot):
     assert len(scatter._group_item.data) == len(selected)
 
 
-def test_box_selection(qtbot):
-    scatter, points = make_scatter(qtbot)
+def test_box_selection(qtbot, worker):
+    scatter, points = make_scatter(qtbot, worker)
     scatter.set_selection_mode("box")
     a = scatter.mapFromScene(scene_pos_of(scatter, 0.0, 0.0))
     b = scatter.mapFromScene(scene_pos_of(scatter, 2.0, 2.0))
@@ -112,17 +138,17 @@ def test_box_selection(qtbot):
     assert ((points[selected] > -0.05) & (points[selected] < 2.05)).all()
 
 
-def test_scatter_handles_70k_points_quickly(qtbot):
+def test_scatter_handles_70k_points_quickly(qtbot, worker):
     import time
 
-    scatter = LatentScatter()
-    qtbot.addWidget(scatter)
+    scatter = new_scatter(qtbot, worker)
     rng = np.random.default_rng(1)
     start = time.perf_counter()
     scatter.set_points(rng.normal(size=(70_000, 2)), rng.integers(0, 10, 70_000))
     scatter.resize(600, 600)
     scatter.grab()
     assert time.perf_counter() - start < 5.0
+    qtbot.waitUntil(lambda: not scatter.layers.busy)  # drawn by level of detail: no result left in flight
 
 
 def test_montage_and_grid_layout(qtbot):
@@ -214,9 +240,8 @@ def test_posterior_bars_label_as_many_dimensions_as_fit_without_touching(qtbot):
     assert step * bars.kl_plot.vb.width() / 32.4 >= width + 4  # each label has room
 
 
-def test_the_map_legend_is_beside_the_plot_never_over_its_points(qtbot):
-    scatter = LatentScatter()
-    qtbot.addWidget(scatter)
+def test_the_map_legend_is_beside_the_plot_never_over_its_points(qtbot, worker):
+    scatter = new_scatter(qtbot, worker)
     scatter.resize(500, 300)
     scatter.show()
     qtbot.waitExposed(scatter)
@@ -322,10 +347,10 @@ def test_rows_lower_than_a_line_of_text_label_every_few_rows(qtbot):
     assert "z0" in drawn and 1 < len(drawn) < 64
 
 
-def test_a_path_is_drawn_apart_from_the_group_with_its_ends_marked(qtbot):
+def test_a_path_is_drawn_apart_from_the_group_with_its_ends_marked(qtbot, worker):
     from explorer.gui.widgets.style import ACCENT, PATH
 
-    scatter, points = make_scatter(qtbot)
+    scatter, points = make_scatter(qtbot, worker)
     scatter.set_group(np.arange(5))
     scatter.set_path(np.array([[0.0, 0.0], [0.5, 0.5], [1.0, 2.0]]))
     assert scatter._path_item.opts["pen"].color() == PATH != ACCENT

@@ -104,6 +104,8 @@ class MapPanel(QWidget):
         self.show_prior = QCheckBox("Prior samples")
         self.show_prior.setToolTip("Draw samples of the model's prior (grey) beside the data's codes: how well do "
                                    "the codes fill the prior? Exact for a 2-D latent, placed by the map otherwise.")
+        self.region_labels = QCheckBox("Region labels")
+        self.region_labels.setToolTip("Name the map's dense regions by the label most of their items have.")
         self.status = QLabel("")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the map
@@ -129,6 +131,7 @@ class MapPanel(QWidget):
         mode_row.addWidget(self.colour_label)
         mode_row.addWidget(self.colour_by)
         mode_row.addWidget(self.show_prior)
+        mode_row.addWidget(self.region_labels)
         for name, tip in (("pan", "Drag to pan the map."), ("box", "Drag a rectangle to select a group."),
                           ("lasso", "Draw a free shape to select a group.")):
             button = QToolButton()
@@ -144,7 +147,7 @@ class MapPanel(QWidget):
         mode_row.addWidget(self.keep_button)
         mode_row.addWidget(self.whole_button)
 
-        self.scatter = LatentScatter()
+        self.scatter = LatentScatter(session.map_view_thread)
         self.scatter.preview_provider = self._preview
         self.group_view = ItemsView()
         self.group_view.setToolTip("The items of the selected group (click one to inspect it).")
@@ -167,6 +170,7 @@ class MapPanel(QWidget):
         self.method.currentIndexChanged.connect(self._on_method_chosen)
         self.colour_by.currentTextChanged.connect(self._redraw_points)
         self.show_prior.toggled.connect(self.draw_prior)
+        self.region_labels.toggled.connect(self.scatter.show_region_labels)
         session.projection_changed.connect(self.draw_prior)
         self.modes.buttonClicked.connect(self._on_mode)
         self.keep_button.clicked.connect(self.keep_map_requested)
@@ -286,6 +290,8 @@ class MapPanel(QWidget):
                                     ordered=explorer.factor_is_ordered(choice))
         else:
             self.scatter.set_points(explorer.projection, explorer.labels, explorer.class_names)
+        preview = explorer.preview_explorer
+        self.scatter.set_highlighted(None if preview is None else preview.projection)
         self.scatter.select(self.session.selected)
 
     def _on_method_chosen(self) -> None:

@@ -1,12 +1,12 @@
-"""The latent map: a 2-D scatter coloured by class that stays smooth with 70,000 points.
+"""The latent map: a 2-D scatter coloured by class that stays smooth with millions of points.
 
-One ScatterPlotItem per class with one shared brush; the selection, the group, a path and newly encoded items are
-small items drawn on top, so selecting never recolours the big scatter. Hover and click find the nearest point with
-a KD-tree built in screen pixels; box and lasso selection test points against the dragged polygon.
+The points are drawn by MapLayers (all of them up to its budget, else a density image under a density-aware
+sample); the selection, the group, a path and newly encoded items are small items drawn on top, so selecting never
+recolours the big scatter. Hover, click, box and lasso go through a spatial index of every point, not the drawn
+ones.
 """
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 
 import numpy as np
@@ -15,24 +15,13 @@ from PySide6.QtCore import QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy
 
+from explorer.gui.concurrent import WorkerThread
 from explorer.gui.widgets.axis_grid import AxisGrid
-from explorer.gui.widgets.style import ACCENT, PATH, class_brush, ordered_brush
-from explorer.io.display import printable
+from explorer.gui.widgets.map_layers import MapLayers
+from explorer.gui.widgets.style import ACCENT, PATH
 
 HOVER_RADIUS_PX = 8.0
-MAX_LEGEND_ENTRIES = 20
-LEGEND_CHARS = 40
 SELECTION_MODES = ("pan", "box", "lasso")
-
-
-def points_in_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
-    """Indices of ``points`` (N, 2) inside the closed ``polygon`` (M, 2)."""
-    from matplotlib.path import Path as PolygonPath  # matplotlib loads on the first lasso, not at launch
-
-    polygon = np.asarray(polygon, dtype=np.float64)
-    if len(polygon) < 3 or len(points) == 0:
-        return np.zeros(0, dtype=np.int64)
-    return np.flatnonzero(PolygonPath(polygon).contains_points(np.asarray(points, dtype=np.float64)))
 
 
 class SelectionViewBox(pg.ViewBox):
@@ -75,28 +64,23 @@ class SelectionViewBox(pg.ViewBox):
 
 
 class LatentScatter(pg.PlotWidget):
-    """Points coloured by label, with hover preview, click selection and box/lasso group selection."""
+    """Points coloured by label, with hover preview, click selection and box/lasso group selection; a large map's
+    layers are computed on ``worker``."""
 
     point_clicked = Signal(int)
     group_selected = Signal(object)  # np.ndarray of indices
     hovered = Signal(int)  # -1 when the pointer leaves every point
 
-    def __init__(self, parent=None):
+    def __init__(self, worker: WorkerThread, parent=None):
         self._viewbox = SelectionViewBox()
         super().__init__(parent, viewBox=self._viewbox)
         self.setToolTip("Latent map: hover to preview an item, click to select it, wheel to zoom, drag to pan "
                         "or to draw a box/lasso.")
         self.preview_provider: Callable[[int], QPixmap | str | None] | None = None
-        self.points = np.zeros((0, 2))
+        self.points = np.zeros((0, 2), dtype=np.float32)
         self.labels = np.zeros(0, dtype=np.int64)
         self.selected = -1
         self.group = np.zeros(0, dtype=np.int64)
-        self._class_items: list[pg.ScatterPlotItem] = []
-        # what the class items show: ids, legend names, and the count of ordered values (0: categories)
-        self._classes: tuple[list[int], list[str], int] | None = None
-        self._ordered = 0
-        self._tree = None  # a scipy cKDTree of the points in screen pixels
-        self._tree_scale = (0.0, 0.0)
         self._hover = -1
         # The legend sits in its own column right of the plot, so it never covers a point.
         self._legend = pg.LegendItem()
@@ -104,6 +88,7 @@ class LatentScatter(pg.PlotWidget):
         self.plotItem.layout.addItem(self._legend, 2, 3, Qt.AlignmentFlag.AlignTop)
         self.plotItem.legend = self._legend  # named items are listed in it
         self.grid = AxisGrid(self.plotItem, alpha=0.15)
+        self.layers = MapLayers(self.plotItem, self._legend, worker, self)
 
         self._group_item = pg.ScatterPlotItem(size=9, pen=pg.mkPen(ACCENT, width=1.5), brush=None)
         self._path_item = pg.PlotDataItem(pen=pg.mkPen(PATH, width=2), symbol="o", symbolSize=6,
@@ -116,6 +101,10 @@ class LatentScatter(pg.PlotWidget):
             end.hide()
         self._extra_item = pg.ScatterPlotItem(size=16, symbol="star", pen=pg.mkPen("k"), brush=pg.mkBrush(ACCENT))
         self._selected_item = pg.ScatterPlotItem(size=16, pen=pg.mkPen(self._foreground(), width=2.5), brush=None)
+        # The preview set among the whole dataset's points: hollow rings above the points, under the marks.
+        self._highlight_item = pg.ScatterPlotItem(size=7, pen=pg.mkPen(self._foreground(), width=1), brush=None)
+        self._highlight_item.setZValue(5)
+        self.plotItem.addItem(self._highlight_item, ignoreBounds=True)
         self._prior_item = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(128, 128, 128, 110))
         self._prior_item.setZValue(-1)  # under the data's codes
         self.plotItem.addItem(self._prior_item)
@@ -141,38 +130,24 @@ class LatentScatter(pg.PlotWidget):
     # Data
     def set_points(self, points: np.ndarray, labels: np.ndarray, class_names: list[str] | None = None,
                    ordered: bool = False) -> None:
-        """Replace every point; one scatter item (and one shared brush) per class. ``ordered``: the classes are
-        steps of one quantity (a factor's values), coloured along a sequential map instead of told apart."""
-        points = np.asarray(points, dtype=np.float64)
-        labels = np.asarray(labels, dtype=np.int64)
-        self.points, self.labels, self._tree = points, labels, None
-        classes = sorted(set(labels.tolist()))
-        names = [html.escape(printable(class_names[cls] if class_names and 0 <= cls < len(class_names) else str(cls),
-                                       LEGEND_CHARS)) for cls in classes]  # the legend renders HTML
-        indices = [np.flatnonzero(labels == cls) for cls in classes]
-        self._ordered = len(class_names) if ordered and class_names else 0
-        # the same classes (a run's next snapshot): only the points move
-        if (classes, names, self._ordered) == self._classes:
-            for item, cls, index in zip(self._class_items, classes, indices):
-                item.setData(points[index, 0], points[index, 1], **self._class_style(cls))
+        """Replace every point (a large map is drawn when its layers come back from the worker). ``ordered``: the
+        classes are steps of one quantity (a factor's values), coloured along a sequential map instead of told
+        apart."""
+        self.points = np.ascontiguousarray(points, dtype=np.float32)
+        self.labels = np.asarray(labels, dtype=np.int64)
+        self.layers.set_points(self.points, self.labels, class_names, ordered)
+        self.select(self.selected if 0 <= self.selected < len(self.points) else -1)
+        self.set_group(self.group[self.group < len(self.points)])
+        if self.layers.detailed:  # its scatter items are still empty: frame every finite point
+            finite = self.points[np.isfinite(self.points).all(1)]
+            if len(finite):
+                (x0, y0), (x1, y1) = finite.min(0), finite.max(0)
+                self.plotItem.vb.setRange(xRange=(float(x0), float(x1)), yRange=(float(y0), float(y1)))
         else:
-            for item in self._class_items:
-                self.plotItem.removeItem(item)
-            self._legend.clear()
-            self._class_items, self._classes = [], (classes, names, self._ordered)
-            for cls, name, index in zip(classes, names, indices):
-                # A named item is added to the legend by the PlotItem; too many classes make no useful legend.
-                item = pg.ScatterPlotItem(points[index, 0], points[index, 1], **self._class_style(cls),
-                                          name=name if len(classes) <= MAX_LEGEND_ENTRIES else None)
-                self.plotItem.addItem(item)
-                self._class_items.append(item)
-        self.select(self.selected if 0 <= self.selected < len(points) else -1)
-        self.set_group(self.group[self.group < len(points)])
-        self.plotItem.autoRange()
+            self.plotItem.autoRange()
 
-    def _class_style(self, cls: int) -> dict:
-        brush = ordered_brush(int(cls), self._ordered) if self._ordered else class_brush(int(cls))
-        return {"size": 5, "pen": None, "brush": brush}
+    def show_region_labels(self, shown: bool) -> None:
+        self.layers.show_regions(shown)
 
     def set_selection_mode(self, mode: str) -> None:
         if mode not in SELECTION_MODES:
@@ -218,6 +193,14 @@ class LatentScatter(pg.PlotWidget):
             points = np.asarray(points, dtype=np.float64)
             self._extra_item.setData(points[:, 0], points[:, 1])
 
+    def set_highlighted(self, points: np.ndarray | None) -> None:
+        """Ring points (k, 2) on top of the map (the preview set among the whole dataset); None clears them."""
+        if points is None or len(points) == 0:
+            self._highlight_item.clear()
+        else:
+            points = np.asarray(points, dtype=np.float64)
+            self._highlight_item.setData(points[:, 0], points[:, 1])
+
     def set_prior_points(self, points: np.ndarray | None) -> None:
         """Samples of the prior (k, 2), drawn in grey under the codes; None clears them."""
         if points is None or len(points) == 0:
@@ -230,23 +213,20 @@ class LatentScatter(pg.PlotWidget):
     # Selection
     def select_polygon(self, polygon: np.ndarray) -> np.ndarray:
         """Select the points inside ``polygon`` (data coordinates) as a group and announce it."""
-        indices = points_in_polygon(self.points, polygon)
+        prepared = self.layers.prepared
+        indices = np.zeros(0, dtype=np.int64) if prepared is None else prepared.index.in_polygon(polygon)
         self.set_group(indices)
         self.group_selected.emit(indices)
         return indices
 
     def nearest(self, x: float, y: float, radius_px: float = HOVER_RADIUS_PX) -> int:
-        """The point nearest to data position (x, y) within ``radius_px`` screen pixels, else -1."""
-        if len(self.points) == 0:
+        """The point nearest to data position (x, y) within ``radius_px`` screen pixels, else -1 (also while a
+        large map is being prepared)."""
+        prepared = self.layers.prepared
+        if prepared is None or len(self.points) == 0:
             return -1
-        scale = self._viewbox.viewPixelSize()
-        if self._tree is None or not np.allclose(scale, self._tree_scale, rtol=1e-3):
-            from scipy.spatial import cKDTree
-
-            self._tree = cKDTree(self.points / np.asarray(scale))
-            self._tree_scale = scale
-        distance, index = self._tree.query([x / scale[0], y / scale[1]], distance_upper_bound=radius_px)
-        return int(index) if np.isfinite(distance) else -1
+        scale_x, scale_y = self._viewbox.viewPixelSize()
+        return prepared.index.nearest(x, y, radius_px * scale_x, radius_px * scale_y)
 
     def _index_at_scene(self, scene_pos: QPointF) -> int:
         if not self._viewbox.sceneBoundingRect().contains(scene_pos):
