@@ -94,3 +94,12 @@ def test_between_two_sentences_types_both_into_the_denoising_ae(window, qtbot):
     qtbot.waitUntil(lambda: len(panel.view.items) == panel.steps.value(), timeout=60_000)
     assert [panel.typed[name].text() for name in ("A", "B")] == list(lesson.sentences)
     assert lesson.sentences[0] in panel.a_label.text()
+
+
+def test_beta_against_disentanglement_opens_the_factor_matrix(window, qtbot):
+    trigger(window, "β against disentanglement")
+    panel = window.traversal
+    assert window.tabs.currentWidget() is panel and window.session.explorer.latent_dim == 10
+    qtbot.waitUntil(lambda: panel.matrix is not None, timeout=60_000)
+    assert panel.factors_box.isVisible() and panel.matrix.dims == 10
+    assert panel.matrix.factor_names == ["shape", "scale", "orientation", "pos_x", "pos_y"]
