@@ -44,11 +44,12 @@ SHIP := $(BIN)/python main.py train --dataset mnist-5k --epochs 60 --autosave-ev
 # The model zoo's settings are their presets (resources/presets/joint-vae.json, aae-petals.json), about 8 and 5
 # minutes on one CPU core.
 ZOO_SHIP := $(BIN)/python main.py train --autosave-every 0 --no-optimizer-state
-# The sentence VAE, the sentence AE beside it and their language-model baseline get the same decoder, split and
-# budget (10 epochs, pre-training included; about 20-30 minutes each on 2 CPU cores); the baseline is kept out of
-# trained/ and only feeds docs/QUALITY.md. bench/sentence_recipes.py holds the ablation behind the VAE's recipe.
-TEXT_SHIP := $(BIN)/python main.py train --dataset wordnet-examples --min-count 5 --embed-dim 128 --hidden-dim 256 \
-	--epochs 10 --batch-size 128 --autosave-every 0 --no-optimizer-state --latent-dim 32
+# The sentence models (VAE, denoising AE, plain AE) and their language-model baseline: the recipes of the same
+# names in bench/sentence_recipes.py (byte-level BPE of 4,000 pieces, the same decoder and split; about 3-6 minutes
+# an epoch on one core), kept resumable in build/recipes and shipped as lean copies. The dSprites beta-VAE: about
+# 5 minutes an epoch on one core.
+RECIPES := $(BIN)/python bench/sentence_recipes.py --run
+LEAN := $(BIN)/python -m explorer.io.lean_copy build/recipes
 # The lessons' models (Lessons menu, bench/lessons.py): the shipped VAE's autoencoder twin, and a VAE given more
 # dimensions than it uses, trained long enough for the unused ones to fall back onto the prior.
 shipped-models: setup
@@ -59,11 +60,15 @@ shipped-models: setup
 	$(SHIP) --model vae --latent-dim 64 --epochs 300 --out trained/vae-z64-mnist5k.safetensors
 	$(ZOO_SHIP) --preset joint-vae --out trained/joint-vae-mnist5k.safetensors
 	$(ZOO_SHIP) --preset aae-petals --out trained/aae-petals-mnist5k.safetensors
-	$(TEXT_SHIP) --model sentence-vae --pool max --bidirectional --lr 3e-3 --pretrain-epochs 3 \
-	  --kl-schedule linear --warmup-steps 338 --free-bits 0.5 --out trained/sentence-vae-wordnet.safetensors
-	$(TEXT_SHIP) --model sentence-ae --pool max --bidirectional --lr 3e-3 --out trained/sentence-ae-wordnet.safetensors
-	mkdir -p build && $(TEXT_SHIP) --model lm --out build/lm-wordnet.safetensors
-	$(BIN)/python bench/quality.py --lm build/lm-wordnet.safetensors
+	$(RECIPES) e12-fb1 e6-daae-mmd long-daae-mmd e10-ae e6-lm
+	$(LEAN)/e12-fb1.safetensors trained/sentence-vae-wordnet.safetensors
+	$(LEAN)/long-daae-mmd.safetensors trained/sentence-daae-wordnet.safetensors
+	$(LEAN)/e10-ae.safetensors trained/sentence-ae-wordnet.safetensors
+	$(LEAN)/e6-lm.safetensors trained/lm-wordnet.safetensors
+	$(BIN)/python main.py train --dataset dsprites-32 --model vae --beta 8 --latent-dim 10 --hidden 512,256 \
+	  --epochs 2 --batch-size 128 --lr 1e-3 --seed 0 --autosave-every 0 --no-optimizer-state \
+	  --out trained/beta-vae-dsprites32.safetensors
+	$(BIN)/python bench/quality.py --lm trained/lm-wordnet.safetensors
 	$(BIN)/python bench/lessons.py
 
 # resources/icon.png is rendered from resources/icon.svg with Qt's SVG renderer.
