@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         self.open_task = TaskRunner(self.session.model_thread, self._on_loaded, on_failed=self._on_open_failed,
                                     parent=self)
         self.compare_window = None  # made when first asked for
+        self.last_refusal: str | None = None  # why the last file asked for could not be opened
 
         self.map_panel = MapPanel(self.session)
         self.model_panel = ModelPanel(self.session)
@@ -254,6 +255,7 @@ class MainWindow(QMainWindow):
         """Load and show a checkpoint now (and list it in the recent files); on failure show why and keep what is
         open. ``keep_selection`` for a newer model of the items on screen."""
         self.open_task.cancel()  # a file loading in the background would replace this one
+        self.last_refusal = None
         try:
             loaded = load_for_showing(str(path), keep_selection, False)
         except (ExplorerError, OSError) as error:
@@ -266,6 +268,7 @@ class MainWindow(QMainWindow):
         """Load a checkpoint on the model thread and show it when it is ready; the window stays responsive (a
         run's snapshot each epoch, the file opened at launch). The newest request wins. A ``snapshot`` of a run
         still training is not a recent file, and the panels show what it carries (see Session.snapshot)."""
+        self.last_refusal = None
         self.open_task.start(load_for_showing, str(path), keep_selection, snapshot)
 
     @property
@@ -299,6 +302,7 @@ class MainWindow(QMainWindow):
     def _on_open_failed(self, error: BaseException) -> None:
         if not isinstance(error, (ExplorerError, OSError)):
             raise error
+        self.last_refusal = str(error)
         self.prompts.error("Could not open checkpoint", str(error))  # the error names the file
 
     def show_checkpoint(self, checkpoint, path: str | None, keep_selection: bool = False) -> None:
