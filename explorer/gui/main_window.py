@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
         self.training.checkpoint_written.connect(self._on_epoch_checkpoint)
         self.training.run_failed.connect(self._on_run_failed)
         self.training.sweep_finished.connect(self._on_sweep_finished)
+        self.training.watch_refused.connect(self._on_watch_refused)
         self.session.model_changed.connect(self._update_status)
         self.session.model_changed.connect(self._show_domain_tabs)
         self.sentences.placed.connect(self.map_panel.scatter.set_extra_points)
@@ -445,12 +446,11 @@ class MainWindow(QMainWindow):
             self.watch_run(folder)
 
     def watch_run(self, folder: str) -> None:
-        try:
-            self.training.watch(folder)
-        except ExplorerError as error:
-            self.prompts.error("Cannot watch this folder", str(error))
-            return
+        self.training.watch(folder)
         self.show_training()
+
+    def _on_watch_refused(self, why: str) -> None:
+        self.prompts.error("Cannot watch this folder", why)
 
     def _on_run_finished(self, path: str, status: str) -> None:
         if path and self._closing:

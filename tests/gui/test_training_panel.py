@@ -1,8 +1,11 @@
 """Training from the app: the form is built from the CLI's option list, a run is a child process whose events draw
 the curves, pause/resume/stop reach it, a crash is reported without killing the window, a run folder written by
 another process can be watched, and the open model can be continued."""
+import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +59,19 @@ def test_form_shows_only_what_applies_to_the_model(window, qtbot):
     panel.form.fields["model"].set("cvae")
     assert panel.form.fields["dataset"].get() == "digits"
     assert panel.form.is_shown("learned_prior") and not panel.form.is_shown("word_dropout")
+
+
+def test_a_dataset_the_model_cannot_use_says_why_beside_the_box(window, qtbot):
+    panel = show_training(window, qtbot)
+    panel.form.fields["model"].set("sentence-vae")
+    panel.form.fields["dataset"].set("digits")  # the user picks an image dataset for a sentence model
+    note = panel.form.notes["dataset"]
+    assert panel.form.fields["dataset"].get() == "wordnet-examples" and note.isVisible()
+    assert note.text() == ("A sentence-vae model trains on text data and digits is image data, so the dataset is "
+                           "now wordnet-examples.")
+    panel.form.fields["model"].set("vae")
+    panel.form.fields["dataset"].set("mnist-5k")  # a choice that fits: the note goes
+    assert not note.isVisible() and panel.form.fields["dataset"].get() == "mnist-5k"
 
 
 def test_presets_fill_the_form(window, qtbot):
@@ -167,9 +183,31 @@ def test_watching_a_run_folder_written_by_another_process(window, qtbot, tmp_pat
     assert len(window.session.explorer.checkpoint.history) == 3
 
 
-def test_watching_a_folder_that_is_not_a_run_says_so(window, prompts, tmp_path):
+def test_watching_a_folder_that_is_not_a_run_says_so(window, prompts, qtbot, tmp_path):
     window.watch_run(str(tmp_path))
+    qtbot.waitUntil(lambda: bool(prompts.errors), timeout=5_000)
     assert prompts.errors[-1][0] == "Cannot watch this folder" and "no run.json" in prompts.errors[-1][1]
+    assert not window.training.running
+
+
+def test_watching_a_run_whose_events_are_a_fifo_is_refused_without_freezing(window, prompts, qtbot, tmp_path):
+    (tmp_path / "run.json").write_text('{"status": "running"}')
+    os.mkfifo(tmp_path / "events.jsonl")
+    started = time.monotonic()
+    window.watch_run(str(tmp_path))
+    qtbot.waitUntil(lambda: bool(prompts.errors), timeout=5_000)
+    assert time.monotonic() - started < 5
+    assert "is a FIFO (named pipe), not a regular file" in prompts.errors[-1][1]
+    assert "FIFO" in window.training.progress_label.text() and not window.training.running
+
+
+def test_a_watched_run_naming_a_checkpoint_outside_its_folder_is_refused(window, prompts, qtbot, tmp_path,
+                                                                        vae_path):
+    (tmp_path / "run.json").write_text(json.dumps({"status": "finished", "checkpoint": str(vae_path)}))
+    window.watch_run(str(tmp_path))
+    qtbot.waitUntil(lambda: bool(prompts.errors), timeout=5_000)
+    assert "not inside the run folder" in prompts.errors[-1][1]
+    assert window.training.last_checkpoint == ""
 
 
 def test_continue_training_the_open_model(window, qtbot, tmp_path):

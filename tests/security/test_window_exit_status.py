@@ -52,7 +52,7 @@ def test_the_window_refusing_a_file_exits_with_status_2_every_time(bad_files, ki
     for _ in range(REPEATS):
         shot = tmp_path / "shot.png"
         done = subprocess.run([sys.executable, "-X", "faulthandler", str(MAIN), str(path), "--screenshot", str(shot)],
-                              env=env, capture_output=True, text=True, timeout=120)
+                              env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == REFUSED_STATUS, done.stderr
         assert message in done.stderr and "Traceback" not in done.stderr
         assert not shot.exists()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from explorer.errors import ExplorerError
 from explorer.gui.settings import runs_dir
 from explorer.gui.training_process import RunWatcher, TrainingProcess
 from explorer.gui.widgets.curve_plot import CurvePlot
@@ -77,6 +78,7 @@ class TrainingPanel(QWidget):
     checkpoint_written = Signal(str)  # an epoch's snapshot, to show while training goes on
     run_failed = Signal(str, str)  # title, message
     sweep_finished = Signal(object)  # a sweep preset's checkpoint paths, to compare side by side
+    watch_refused = Signal(str)  # why a watched folder cannot be followed
 
     def __init__(self, session, parent=None):
         super().__init__(parent)
@@ -204,8 +206,15 @@ class TrainingPanel(QWidget):
 
         domain = self._domain()
         dataset = self.form.fields["dataset"]
-        if dataset_domain(dataset.get() or "") not in (None, domain):
-            dataset.set("wordnet-examples" if domain == "text" else "digits")
+        chosen = dataset.get() or ""
+        if dataset_domain(chosen) not in (None, domain):
+            fallback = "wordnet-examples" if domain == "text" else "digits"
+            dataset.set(fallback)
+            kind = self.form.fields["model"].get()
+            self.form.set_note("dataset", f"A {kind} model trains on {domain} data and {chosen} is "
+                                          f"{dataset_domain(chosen)} data, so the dataset is now {fallback}.")
+        else:
+            self.form.set_note("dataset", "")
         self.form.show_for(self.form.fields["model"].get(), domain)
 
     def _on_preset(self, index: int) -> None:
@@ -414,16 +423,26 @@ class TrainingPanel(QWidget):
                 self.status = event.state
                 self._show_progress()
             elif isinstance(event, CheckpointEvent):
-                path = Path(event.path)
-                if not path.is_absolute() and self.run_path is not None:
-                    path = self.run_path / path
-                self.last_checkpoint = str(path)
-                if not event.final and self.refresh_each_epoch.isChecked():
-                    self.checkpoint_written.emit(str(path))
+                self._on_checkpoint_event(event)
             elif isinstance(event, EndEvent) and event.status == "failed":
                 self.progress_label.setText("Training failed.")
         if steps:
             self._on_steps(steps)
+
+    def _on_checkpoint_event(self, event) -> None:
+        """Follow a checkpoint the run says it wrote: a file inside its run folder, named relative to it."""
+        from explorer.training.run_folder import file_in_run
+
+        if self.run_path is None:
+            return
+        try:
+            path = str(file_in_run(self.run_path, event.path, "a checkpoint event's file"))
+        except ExplorerError as error:
+            self.progress_label.setText(f"Not following a checkpoint: {error}")
+            return
+        self.last_checkpoint = path
+        if not event.final and self.refresh_each_epoch.isChecked():
+            self.checkpoint_written.emit(path)
 
     # Run control
     @property
@@ -465,22 +484,32 @@ class TrainingPanel(QWidget):
         self.process.start()
 
     def watch(self, folder: str) -> None:
-        """Draw a run folder written by another process, following it as it grows."""
+        """Draw a run folder written by another process, following it as it grows; ``watch_refused`` says why
+        when it is not a run that can be read (found by the watcher's first poll, off the GUI thread)."""
         if self.running:
             return
-        watcher = RunWatcher(folder, self)  # TrainingError for a folder that is not a run
+        watcher = RunWatcher(folder, self)
         self._clear_series()
         self._last_step = None
         self.run_path = Path(folder)
-        self.last_checkpoint = str(watcher.info.checkpoint or "")
+        self.last_checkpoint = ""
         self.watcher = watcher
         watcher.events.connect(self.on_events)
+        watcher.checkpoint.connect(self._on_run_checkpoint)
         watcher.ended.connect(self._on_ended)
         watcher.silent.connect(self._on_silent)
+        watcher.refused.connect(self._on_watch_refused)
         self.status = "running"
         self.progress_label.setText(f"Watching {folder}…")
         self._set_running(True)
         watcher.start()
+
+    def _on_run_checkpoint(self, path: str) -> None:
+        self.last_checkpoint = path
+
+    def _on_watch_refused(self, why: str) -> None:
+        self._finish("failed", f"Stopped watching: {why}")
+        self.watch_refused.emit(why)
 
     def _on_silent(self, why: str) -> None:
         self.progress_label.setText(f"The watched run went silent: {why}.")
