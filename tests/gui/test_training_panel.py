@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explorer.gui.panels.training_panel import STEP_REDRAW_MS
+from explorer.gui.panels.training_curves import STEP_REDRAW_MS
 from explorer.training.run import RunSpec
 from explorer.training.run_folder import read_run
 
@@ -89,11 +89,11 @@ def test_a_run_is_a_child_process_that_draws_curves_and_opens_its_result(window,
         panel.start_spec(tiny_spec(tmp_path / "run"))
     path, status = finished.args
     assert status == "finished" and path == str(tmp_path / "run" / "checkpoint.safetensors")
-    assert panel.loss_plot.points("recon") >= 2 and panel.loss_plot.points("kl") >= 2
-    assert panel.loss_plot.curves["recon"].xData[-1] == 23  # ceil(1438 / 64) steps
-    assert panel.loss_plot.curves["recon"].opts["symbol"] is None  # live curves draw no marker per point
-    assert panel.weight_plot.points("β(t)") > 0
-    assert panel.elbo_plot.points("test −ELBO") == 1 and panel.heatmap.values.shape == (1, 3)
+    assert panel.curves.loss_plot.points("recon") >= 2 and panel.curves.loss_plot.points("kl") >= 2
+    assert panel.curves.loss_plot.curves["recon"].xData[-1] == 23  # ceil(1438 / 64) steps
+    assert panel.curves.loss_plot.curves["recon"].opts["symbol"] is None  # live curves draw no marker per point
+    assert panel.curves.weight_plot.points("β(t)") > 0
+    assert panel.curves.elbo_plot.points("test −ELBO") == 1 and panel.curves.heatmap.values.shape == (1, 3)
     assert panel.progress.value() == panel.progress.maximum()
     assert "Finished" in panel.progress_label.text()
     assert window.session.path == path and window.session.explorer.latent_dim == 3
@@ -179,7 +179,7 @@ def test_watching_a_run_folder_written_by_another_process(window, qtbot, tmp_pat
     finally:
         assert child.wait(RUN_TIMEOUT / 1000) == 0, child.stderr.read().decode()
     assert finished.args == [str(folder / "checkpoint.safetensors"), "finished"]
-    assert panel.elbo_plot.points("test −ELBO") == 3 and panel.loss_plot.points("recon") > 3
+    assert panel.curves.elbo_plot.points("test −ELBO") == 3 and panel.curves.loss_plot.points("recon") > 3
     assert len(window.session.explorer.checkpoint.history) == 3
 
 
@@ -231,20 +231,21 @@ def test_opened_checkpoint_shows_its_history_as_curves(vae_window):
     history = vae_window.session.explorer.checkpoint.history
     panel = vae_window.training
     assert len(history) == 1
-    assert panel.elbo_plot.points("test −ELBO") == 1 and panel.loss_plot.points("recon") == 1
-    assert panel.loss_plot.curves["recon"].opts["symbol"] == "o"
-    assert panel.heatmap.values.shape == (1, vae_window.session.explorer.latent_dim)
-    assert np.isfinite(panel.heatmap.values).all()
+    assert panel.curves.elbo_plot.points("test −ELBO") == 1 and panel.curves.loss_plot.points("recon") == 1
+    assert panel.curves.loss_plot.curves["recon"].opts["symbol"] == "o"
+    assert panel.curves.heatmap.values.shape == (1, vae_window.session.explorer.latent_dim)
+    assert np.isfinite(panel.curves.heatmap.values).all()
 
 
 def test_a_new_run_starts_with_fresh_axes(vae_window, qtbot, tmp_path):
     panel = show_training(vae_window, qtbot)
-    assert panel.elbo_plot.points("test −ELBO") == 1  # the opened checkpoint's history
-    panel.elbo_plot.setYRange(1000, 2000)
+    assert panel.curves.elbo_plot.points("test −ELBO") == 1  # the opened checkpoint's history
+    panel.curves.elbo_plot.setYRange(1000, 2000)
     panel.start_spec(tiny_spec(tmp_path / "run", epochs=100_000))
     try:
-        assert panel.elbo_plot.curves == {} and panel.loss_plot.curves == {}
-        assert all(panel.elbo_plot.getViewBox().state["autoRange"])
+        assert panel.curves.elbo_plot.curves == {} and panel.curves.loss_plot.curves == {}
+        assert all(panel.curves.elbo_plot.getViewBox().state["autoRange"])
+        assert panel.curves.elbo_plot.viewRange()[1][1] < 1000  # the old model's axes are gone before any epoch
     finally:
         panel.stop_and_wait()
 
@@ -267,8 +268,9 @@ def test_live_step_curves_wait_while_the_tab_is_hidden_and_catch_up_when_shown(w
                                scalars={"recon": 100.0 - s, "kl": 1.0}, schedule={"beta": 1.0},
                                examples_per_s=1000.0, eta_s=1.0) for s in range(1, 6)])
     qtbot.wait(3 * STEP_REDRAW_MS)
-    assert panel.loss_plot.points("recon") == 0 and panel.progress.value() == 5  # the progress is never held back
+    assert panel.curves.loss_plot.points("recon") == 0
+    assert panel.progress.value() == 5  # the progress is never held back
     window.show_training()
-    assert panel.loss_plot.points("recon") == 5 and panel.kl_plot.points("kl") == 5
-    assert panel.weight_plot.points("β(t)") == 5
+    assert panel.curves.loss_plot.points("recon") == 5 and panel.curves.kl_plot.points("kl") == 5
+    assert panel.curves.weight_plot.points("β(t)") == 5
 

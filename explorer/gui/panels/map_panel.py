@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QSizePolicy,
     QSplitter,
     QToolButton,
     QVBoxLayout,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 from explorer.analysis import captions
 from explorer.analysis.projection import DEFAULT_METHOD, METHODS
 from explorer.gui.concurrent import TaskRunner
+from explorer.gui.widgets.elided_label import ElidedLabel
 from explorer.gui.widgets.image_grid import captioned_thumbnail
 from explorer.gui.widgets.items_view import ItemsView
 from explorer.gui.widgets.latent_scatter import LatentScatter
@@ -104,9 +104,7 @@ class MapPanel(QWidget):
         self.show_prior = QCheckBox("Prior samples")
         self.show_prior.setToolTip("Draw samples of the model's prior (grey) beside the data's codes: how well do "
                                    "the codes fill the prior? Exact for a 2-D latent, placed by the map otherwise.")
-        self.status = QLabel("")
-        self.status.setTextFormat(Qt.TextFormat.PlainText)
-        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the map
+        self.status = ElidedLabel()  # never widens the map; the whole line in its tooltip
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setMaximumWidth(120)
@@ -346,7 +344,6 @@ class MapPanel(QWidget):
             if explorer.map_r2 is not None:
                 text += f" · new points placed by its head (R² {explorer.map_r2:.2f} on held-out latents)"
         self.status.setText(text)
-        self.status.setToolTip(text)  # the whole of it where the row is too narrow
         self.keep_button.setVisible(not self.projection_task.busy and not explorer.map_in_file
                                     and explorer.map_method == DEFAULT_METHOD)
 
