@@ -97,6 +97,7 @@ class MapPanel(QWidget):
         self.method.setToolTip("How the latent means are laid out in 2-D. A model saved by this version carries "
                                "its UMAP map; other maps are computed in the background.")
         self.colour_by = QComboBox()
+        self.colour_by.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # "part of speech (WordNet)"
         self.colour_by.addItems([COLOUR_LABEL, COLOUR_LENGTH])
         self.colour_by.setToolTip("Colour sentences by their label (for WordNet's examples: the part of speech of "
                                   "the entry each sentence illustrates: noun, verb, adj, adv) or by their length.")
@@ -137,10 +138,12 @@ class MapPanel(QWidget):
             self.modes.addButton(button)
             mode_row.addWidget(button)
         self.modes.buttons()[0].setChecked(True)
-        mode_row.addWidget(self.progress)
-        mode_row.addWidget(self.status, 1)
-        mode_row.addWidget(self.keep_button)
-        mode_row.addWidget(self.whole_button)
+        mode_row.addStretch(1)
+        status_row = QHBoxLayout()  # a line of its own: beside the boxes it was cut off at 1280x720
+        status_row.addWidget(self.progress)
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.keep_button)
+        status_row.addWidget(self.whole_button)
 
         self.scatter = LatentScatter()
         self.scatter.preview_provider = self._preview
@@ -160,6 +163,7 @@ class MapPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(mode_row)
+        layout.addLayout(status_row)
         layout.addWidget(splitter, 1)
 
         self.method.currentIndexChanged.connect(self._on_method_chosen)

@@ -32,6 +32,8 @@ class CurvePlot(pg.PlotWidget):
                 color = series_color(name, [curve.opts["pen"].color() for curve in self.curves.values()])
             self.curves[name] = self.plot([], [], name=name, pen=_pen(color, symbol), symbol=symbol, symbolSize=6,
                                           symbolBrush=pg.mkBrush(color), symbolPen=None)
+            if self.plotItem.legend is not None:  # three entries or more side by side: a small plot has room for two
+                self.plotItem.legend.setColumnCount(1 if len(self.curves) < 3 else 2)
         curve = self.curves[name]
         if curve.opts["symbol"] != symbol:  # per-epoch points get markers, live per-step curves none
             curve.setSymbol(symbol)
