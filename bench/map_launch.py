@@ -2,9 +2,11 @@
 process of ``main.py CHECKPOINT``, from the command to the painted map), beside launch to the UMAP map of the same
 model saved without a map (fitted after launch in the map worker); and UMAP fits of the preview in the worker, the
 first after it starts and a refit. Medians of --repeats runs, the variants alternating so that they share the
-machine's load.
+machine's load. With ``--against DIR`` (another checkout of the app, e.g. a worktree of an older commit) the
+launch to the saved map and a fresh process's reading of the preview (the numpy-only reader the map waits for) are
+also timed in DIR's code, alternating with this tree's.
 
-    python bench/map_launch.py [--checkpoint trained/vae-mnist5k.safetensors] [--repeats 5]
+    python bench/map_launch.py [--checkpoint trained/vae-mnist5k.safetensors] [--repeats 5] [--against DIR]
 """
 from __future__ import annotations
 
@@ -42,12 +44,24 @@ def child(path: str) -> None:
     sys.exit(app.run(path))
 
 
-def launch(path: str, home: str) -> float:
-    """Seconds from starting the app's process to the UMAP map of ``path`` painted."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", path]
+PREVIEW_READ = ("import sys, time; start = time.perf_counter(); from explorer.io.preview import read_preview; "
+                "read_preview(sys.argv[1]); print(time.perf_counter() - start, 'torch' in sys.modules)")
+
+
+def preview_read(path: str, root: Path) -> tuple[float, bool]:
+    """A fresh process of the app at ``root``: seconds to import the preview reader and read ``path``'s preview,
+    and whether that imported torch."""
+    out = subprocess.run([sys.executable, "-c", PREVIEW_READ, path], cwd=root, capture_output=True, text=True,
+                         check=True, timeout=TIMEOUT_S).stdout.split()
+    return float(out[0]), out[1] == "True"
+
+
+def launch(path: str, home: str, root: Path = ROOT) -> float:
+    """Seconds from starting the app's process (the app at ``root``) to the UMAP map of ``path`` painted."""
+    command = [sys.executable, str(root / "bench" / "map_launch.py"), "--child", path]
     env = dict(os.environ, XDG_CONFIG_HOME=home, XDG_DATA_HOME=home)  # the user's settings and recent files alone
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=root,
                                env=env)
     try:
         for line in process.stdout:
@@ -109,6 +123,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", default=str(ROOT / "trained" / "vae-mnist5k.safetensors"))
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--against", type=Path, help="another checkout of the app to time side by side")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -123,6 +138,7 @@ def main() -> None:
         raise SystemExit(f"{args.checkpoint} carries no UMAP map: run `make maps` first")
     load_before = os.getloadavg()[0]
     times: dict[str, list[float]] = {"saved": [], "fitted": [], "first": [], "refit": []}
+    against: dict[str, list] = {"saved": [], "read": [], "read_torch": [], "this_read": [], "this_read_torch": []}
     with tempfile.TemporaryDirectory() as folder:
         mapless = mapless_copy(args.checkpoint, Path(folder) / "mapless.safetensors")
         launch(args.checkpoint, folder)  # the file cache warm, unmeasured
@@ -132,6 +148,12 @@ def main() -> None:
             first, refit = worker_fits(preview.means)
             times["first"].append(first)
             times["refit"].append(refit)
+            if args.against:
+                against["saved"].append(launch(args.checkpoint, folder, args.against))
+                for key, root in (("read", args.against), ("this_read", ROOT)):
+                    seconds, torch_imported = preview_read(args.checkpoint, root)
+                    against[key].append(seconds)
+                    against[f"{key}_torch"].append(torch_imported)
             print(f"run {repeat + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
     sentences = ROOT / "trained" / "sentence-vae-wordnet.safetensors"
     placing = {"image": placing_ms(args.checkpoint)}
@@ -162,6 +184,18 @@ absolute times are inflated and noisy; the ratios are measured side by side (the
 
 The worker imports umap-learn and loads numba's compiled code from its on-disk cache once per launch; a fit after
 that costs the fit and the map head. On a machine whose cache is cold the first fit also compiles (20–55 s, once).
+"""
+    if args.against:
+        commit = subprocess.run(["git", "log", "-1", "--format=%h %s"], cwd=args.against, capture_output=True,
+                                text=True).stdout.strip()[:90]
+        then = {key: statistics.median(values) for key, values in against.items() if "torch" not in key}
+        body += f"""
+Side by side with the app at `{commit}` (the same runs, alternating):
+
+| measure | this tree | that tree | ratio |
+|---|---|---|---|
+| launch to the UMAP map saved in the checkpoint | {median['saved']:.2f} s | {then['saved']:.2f} s | **{then['saved'] / median['saved']:.2f}x** |
+| a fresh process imports the preview reader and reads the preview | {then['this_read']:.2f} s (torch imported: {any(against['this_read_torch'])}) | {then['read']:.2f} s (torch imported: {any(against['read_torch'])}) | **{then['read'] / then['this_read']:.2f}x** |
 """
     print(body)
     print(f"wrote {write_section('map_launch', body)}")

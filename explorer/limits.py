@@ -55,6 +55,7 @@ MAX_SENTENCE_CHARS = 10_000  # a sentence typed by the user
 # What the explorer computes on request (export options, the app's boxes)
 MAX_ITEMS = 10_000  # samples, reconstructions, encoded sentences
 MAX_PATH_STEPS = 1000  # interpolation and traversal steps
+MAX_COMPANIONS = 2  # sentence models shown beside the open one in the Interpolation tab
 MAX_GRID_SCALE = 32
 MAX_GRID_PIXELS = 100_000_000  # one exported grid image
 MAX_NLL_SAMPLES = 10_000

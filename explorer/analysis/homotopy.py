@@ -12,6 +12,7 @@ import torch
 from explorer.data.base import Split
 from explorer.domains.decoding import DecodeConfig, decode_ids
 from explorer.errors import ConfigError
+from explorer.limits import MAX_COMPANIONS
 from explorer.models.base import Batch, LatentModel
 
 
@@ -23,11 +24,21 @@ def homotopy(explorer, a: str, b: str, steps: int = 8, method: str = "lerp") -> 
     return sentences
 
 
+COMPANION_KINDS = ("sentence-vae", "sentence-daae", "sentence-ae")  # the order their columns take
+
+
+
+def same_tokenizer(a: dict, b: dict) -> bool:
+    """Whether two checkpoints' dataset records read text the same way (same pieces and, for BPE, same merges)."""
+    return (list(a.get("vocab") or ()) == list(b.get("vocab") or ())
+            and list(a.get("merges") or ()) == list(b.get("merges") or ()))
+
+
 def homotopies(explorers: dict, a: str, b: str, steps: int = 8, method: str = "lerp") -> dict[str, list[str]]:
-    """The same two sentences' homotopy in each model, e.g. {"VAE": [...], "AE": [...]}. The models must read the
-    same vocabulary, so that both start from the same input."""
-    vocabularies = {name: tuple(e.checkpoint.dataset.get("vocab") or ()) for name, e in explorers.items()}
-    if len(set(vocabularies.values())) > 1:
+    """The same two sentences' homotopy in each model, e.g. {"VAE": [...], "AE": [...]}. The models must read
+    text the same way, so that all start from the same input."""
+    records = [e.checkpoint.dataset for e in explorers.values()]
+    if not all(same_tokenizer(records[0], other) for other in records[1:]):
         raise ConfigError(f"{' and '.join(explorers)} were trained on different vocabularies; a homotopy side by "
                           "side needs models of the same corpus")
     return {name: homotopy(e, a, b, steps, method) for name, e in explorers.items()}
@@ -39,29 +50,36 @@ def end_marks(sentences: list[str]) -> list[str]:
     return ["A" if s == sentences[0] else "B" if s == sentences[-1] else str(i + 1) for i, s in enumerate(sentences)]
 
 
-def companion_autoencoder(path, vocab: list[str]) -> Path | None:
-    """A sentence AE of the same vocabulary in the folder of the checkpoint ``path`` (the shipped AE beside the
-    shipped VAE), or None. Only the files' headers are read."""
+def companion_models(path, dataset: dict) -> list[Path]:
+    """The other sentence models with a latent code that read text as the checkpoint ``path`` does, in its folder
+    (the shipped VAE, denoising AE and AE beside each other), VAE first, then the denoising AE, then the AE; at most
+    MAX_COMPANIONS. Only the files' headers are read."""
     from explorer.errors import CheckpointError
     from explorer.io.checkpoint import read_metadata
 
+    found = []
     for candidate in sorted(Path(path).parent.glob("*.safetensors")):
+        if candidate.resolve() == Path(path).resolve():
+            continue
         try:
             meta = read_metadata(candidate)
         except CheckpointError:
             continue
-        if meta["model_config"].get("kind") == "sentence-ae" and meta.get("dataset", {}).get("vocab") == vocab:
-            return candidate
-    return None
+        kind = meta["model_config"].get("kind")
+        if kind in COMPANION_KINDS and same_tokenizer(meta.get("dataset", {}), dataset):
+            found.append((COMPANION_KINDS.index(kind), candidate))
+    return [candidate for _, candidate in sorted(found)[:MAX_COMPANIONS]]
 
 
-def open_autoencoder(path, vocab: list[str]):
-    """The explorer of a sentence AE checkpoint, refused unless it reads the same vocabulary."""
+def open_companion(path, dataset: dict):
+    """The explorer of a sentence model checkpoint, refused unless it has a latent code and reads text as
+    ``dataset`` says."""
     from explorer.analysis.explore import ModelExplorer
     from explorer.io.checkpoint import load_checkpoint
 
     explorer = ModelExplorer(load_checkpoint(path))
-    if explorer.domain_name != "text" or explorer.checkpoint.dataset.get("vocab") != vocab:
+    if (explorer.domain_name != "text" or not explorer.latent_dim
+            or not same_tokenizer(explorer.checkpoint.dataset, dataset)):
         raise ConfigError(f"{Path(path).name} is not a sentence model of this corpus: a homotopy side by side needs "
                           "the same vocabulary")
     return explorer

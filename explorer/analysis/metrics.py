@@ -103,12 +103,6 @@ def iw_nll(model: LatentModel, split: Split, k: int, batch_size: int = 500, seed
     return torch.cat(out)
 
 
-def matched_order(assignment: list[int]) -> list[int]:
-    """The categories ordered by the class each was matched to (``discrete_accuracy``'s assignment), unmatched
-    ones last: a confusion matrix in this column order holds the agreement on its diagonal."""
-    return sorted(range(len(assignment)), key=lambda k: (assignment[k] < 0, assignment[k], k))
-
-
 def discrete_accuracy(logits: list[torch.Tensor], labels: torch.Tensor) -> dict | None:
     """Unsupervised accuracy of a categorical latent against the labels: each item's most probable category, the
     categories matched one-to-one to the classes so that most items agree (the Hungarian method, SciPy's

@@ -12,8 +12,9 @@ class Lesson:
     title: str
     text: str  # the point, shown beside the view
     checkpoints: tuple[str, ...]  # files in trained/
-    view: str  # "compare" (side by side), "traversal" (every dimension, by KL), "class-swap" or "preset"
+    view: str  # "compare" (side by side), "traversal" (every dimension, by KL), "class-swap", "sentences" or "preset"
     preset: str = ""  # view "preset": the sweep preset (resources/presets) trained, then compared
+    sentences: tuple[str, ...] = ()  # view "sentences": the two sentences typed as A and B
 
 
 LESSONS = (
@@ -35,6 +36,14 @@ LESSONS = (
            "A conditional VAE is given the label, so z only has to hold the style: one digit's z decoded with "
            "each of the ten classes keeps its slant and stroke.",
            ("cvae-mnist5k.safetensors",), "class-swap"),
+    Lesson("Between two sentences",
+           "Two typed sentences, encoded by the denoising autoencoder (trained to rebuild sentences with words "
+           "dropped, its codes pulled towards N(0, I)), and the sentences decoded along the path between their "
+           "codes; beside it, the sentence VAE's and the plain autoencoder's paths between the same two sentences. "
+           "The plain autoencoder's midpoints fall in holes between its codes; the denoising AE's change a few "
+           "words at a time.",
+           ("sentence-daae-wordnet.safetensors",), "sentences",
+           sentences=("the children played in the garden all afternoon .", "she wrote a long letter to her mother .")),
     Lesson("Samples for different latent sizes",
            "Kingma & Welling's figure 5: VAEs with z = 2, 5, 10 and 20 trained one after the other (about two "
            "minutes on a laptop's CPU), then opened side by side: the −ELBO falls as z grows, fast at first, then "
@@ -70,6 +79,13 @@ def show(window, lesson: Lesson) -> None:
     if lesson.view == "traversal":
         window.tabs.setCurrentWidget(window.traversal)
         window.traversal.all_dims.setChecked(True)
+    elif lesson.view == "sentences":
+        panel = window.interpolation
+        window.tabs.setCurrentWidget(panel)
+        for name, sentence in zip(("A", "B"), lesson.sentences):
+            panel.typed[name].setText(sentence)
+        panel.use_typed_a()
+        panel.use_typed_b()
     elif lesson.view == "class-swap":
         window.tabs.setCurrentWidget(window.interpolation)
         window.session.select(0)

@@ -83,3 +83,14 @@ def test_a_sweeps_runs_get_folders_of_their_own():
                                + [{"model": "vae", "dataset": "text:/a/b.txt", "latent_dim": 5}])
     assert len(set(names)) == 3 and "-latent_dim2" in names[0] and "datasetdigits" in names[0]
     assert all("/" not in name for name in names)
+
+
+def test_between_two_sentences_types_both_into_the_denoising_ae(window, qtbot):
+    trigger(window, "Between two sentences")
+    panel = window.interpolation
+    assert window.session.explorer.checkpoint.model.kind == "sentence-daae"
+    assert window.tabs.currentWidget() is panel
+    lesson = next(lesson for lesson in lessons.LESSONS if lesson.title == "Between two sentences")
+    qtbot.waitUntil(lambda: len(panel.view.items) == panel.steps.value(), timeout=60_000)
+    assert [panel.typed[name].text() for name in ("A", "B")] == list(lesson.sentences)
+    assert lesson.sentences[0] in panel.a_label.text()

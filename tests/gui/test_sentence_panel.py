@@ -22,11 +22,12 @@ def sentence_path(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sentence_pair(tmp_path_factory):
-    """A sentence VAE with a sentence AE of the same corpus beside it in one folder (as they are shipped)."""
+    """A sentence VAE with a denoising AE and a plain AE of the same corpus beside it in one folder (as they are
+    shipped)."""
     from explorer.training.run import RunSpec, TrainingRun
 
     folder = tmp_path_factory.mktemp("pair")
-    for kind in ("sentence-vae", "sentence-ae"):
+    for kind in ("sentence-vae", "sentence-ae", "sentence-daae"):
         spec = RunSpec.create(model=kind, dataset=CORPUS, latent_dim=4, out=str(folder / f"{kind}.safetensors"),
                               embed_dim=16, hidden_dim=32, min_count=1, max_len=12, epochs=3, batch_size=16,
                               device="cpu")
@@ -90,13 +91,14 @@ def test_interpolation_between_two_typed_sentences(window, sentence_path, qtbot)
     assert "“the cat sat on the mat .”" in panel.a_label.text()
 
 
-def test_ae_beside_the_vae_between_the_same_typed_sentences(window, sentence_pair, vae_path, qtbot):
+def test_the_other_models_beside_the_vae_between_the_same_typed_sentences(window, sentence_pair, vae_path, qtbot):
     vae_file, ae_file = sentence_pair
     assert window.open_checkpoint(vae_file)
     panel = window.interpolation
     show_tab(qtbot, window, panel)
     settle(qtbot, window)
-    assert panel.beside.isEnabled() and panel.beside.isChecked()  # the AE in the same folder was found
+    assert panel.beside.isEnabled() and panel.beside.isChecked()  # the models in the same folder were found
+    assert [c.checkpoint.model.kind for c in panel.companions] == ["sentence-daae", "sentence-ae"]
     a, b = "the cat sat on the mat .", "she wrote a letter to her friend ."
     panel.typed["A"].setText(a)
     panel.use_typed_a()
@@ -104,16 +106,19 @@ def test_ae_beside_the_vae_between_the_same_typed_sentences(window, sentence_pai
     panel.use_typed_b()
     panel.steps.setValue(5)
     settle(qtbot, window)
-    autoencoder = panel.autoencoder
-    ends = autoencoder.decode(autoencoder.encode_items([a, b]))
-    beside = panel.beside_view.items
-    assert len(beside) == 5 and beside[0] == ends[0] and beside[-1] == ends[1]
-    rows = [panel.beside_view.sentences.item(i).text() for i in range(5)]
-    assert rows[0].startswith("A ") and rows[-1].startswith("B ")
+    for companion, view, title in zip(panel.companions, panel.beside_views, panel.beside_titles):
+        ends = companion.decode(companion.encode_items([a, b]))
+        assert len(view.items) == 5 and view.items[0] == ends[0] and view.items[-1] == ends[1]
+        rows = [view.sentences.item(i).text() for i in range(5)]
+        assert rows[0].startswith("A ") and rows[-1].startswith("B ")
+        assert not view.isHidden() and title.text() == companion.label
     assert panel.view.sentences.item(0).text().startswith("A ")
-    assert not panel.beside_view.isHidden() and panel.beside_title.text() == autoencoder.label
     panel.beside.setChecked(False)
-    assert panel.beside_view.isHidden()
-    panel.use_autoencoder_file(vae_path)  # not a sentence model: refused, the AE in use stays
+    assert all(view.isHidden() for view in panel.beside_views)
+    companions = list(panel.companions)
+    panel.use_companion_file(vae_path)  # not a sentence model: refused, the models in use stay
     settle(qtbot, window)
-    assert "same vocabulary" in panel.autoencoder_label.text() and panel.autoencoder is autoencoder
+    assert "same vocabulary" in panel.companion_label.text() and panel.companions == companions
+    assert window.open_checkpoint(ae_file)  # from the AE, the VAE comes first beside it
+    qtbot.waitUntil(lambda: [c.checkpoint.model.kind for c in panel.companions] == ["sentence-vae", "sentence-daae"],
+                    timeout=30_000)

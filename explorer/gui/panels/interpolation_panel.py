@@ -1,8 +1,9 @@
 """Interpolation between two items picked on the map (or, for sentence models, two typed sentences): a strip of
 decodes along a lerp or slerp path, the path drawn on the map; for a CVAE, A's latent decoded with every class
-(same style, another class). For a sentence VAE the rows that are A's and B's own reconstructions are marked, and
-"AE vs VAE" shows a sentence autoencoder's homotopy between the same two sentences beside (the AE shipped in the
-same folder, or one opened here). Encodes and decodes run in a worker; a later epoch of the same run keeps A and B."""
+(same style, another class). For a sentence model the rows that are A's and B's own reconstructions are marked,
+and "Beside" shows other sentence models' homotopies between the same two sentences in columns of their own (the
+VAE, denoising AE and AE shipped in the same folder, or one opened here). Encodes and decodes run in a worker; a
+later epoch of the same run keeps A and B."""
 from __future__ import annotations
 
 import numpy as np
@@ -24,6 +25,7 @@ from explorer.errors import ExplorerError
 from explorer.gui.panels.base import ExplorerPanel, decode_progressively
 from explorer.gui.widgets.controls import option_box
 from explorer.gui.widgets.items_view import ItemsView
+from explorer.limits import MAX_COMPANIONS
 
 ENDS = ("A", "B")
 
@@ -56,25 +58,27 @@ def decode_class_swap(explorer, z, state):
     return explorer.class_swap(z)
 
 
-def find_autoencoder(path, vocab, state):
-    """The explorer of the sentence AE shipped beside the checkpoint ``path``, or None."""
-    from explorer.analysis.homotopy import companion_autoencoder, open_autoencoder
+def find_companions(path, dataset: dict, state) -> list:
+    """The explorers of the other sentence models shipped beside the checkpoint ``path``."""
+    from explorer.analysis.homotopy import companion_models, open_companion
 
-    found = companion_autoencoder(path, vocab)
-    return None if found is None else open_autoencoder(found, vocab)
-
-
-def load_autoencoder(path, vocab, state):
-    from explorer.analysis.homotopy import open_autoencoder
-
-    return open_autoencoder(path, vocab)
+    return [open_companion(found, dataset) for found in companion_models(path, dataset)]
 
 
-def decode_beside(autoencoder, decode_config, a: str, b: str, steps: int, method: str, state) -> list[str]:
+def load_companion(path, dataset: dict, state):
+    from explorer.analysis.homotopy import open_companion
+
+    return open_companion(path, dataset)
+
+
+def decode_beside(companions, decode_config, a: str, b: str, steps: int, method: str, state) -> list[list[str]]:
     from explorer.analysis.homotopy import homotopy
 
-    autoencoder.decode_config = decode_config
-    return homotopy(autoencoder, a, b, steps, method)
+    paths = []
+    for companion in companions:
+        companion.decode_config = decode_config
+        paths.append(homotopy(companion, a, b, steps, method))
+    return paths
 
 
 class InterpolationPanel(ExplorerPanel):
@@ -88,8 +92,10 @@ class InterpolationPanel(ExplorerPanel):
         self.swap_task = self.runner(self._show_swap)
         self.encode_tasks = {"A": self.runner(self._use_encoded_a, on_failed=self._encode_failed_a),
                              "B": self.runner(self._use_encoded_b, on_failed=self._encode_failed_b)}
-        self.autoencoder = None  # the sentence AE shown beside, a ModelExplorer
-        self.autoencoder_task = self.runner(self._use_autoencoder, on_failed=self._autoencoder_failed)
+        self.companions: list = []  # the sentence models shown beside, ModelExplorers
+        self.companions_for: str | None = None  # the checkpoint they were found beside
+        self.companions_task = self.runner(self._use_companions, on_failed=self._companion_failed)
+        self.companion_task = self.runner(self._add_companion, on_failed=self._companion_failed)
         self.beside_task = self.runner(self._show_beside)
 
         self.set_a = QPushButton("Set A")
@@ -112,30 +118,33 @@ class InterpolationPanel(ExplorerPanel):
         form.addRow(self.typed["B"])
         form.addRow("Steps", self.steps)
         form.addRow("Path", self.method)
-        self.beside = QCheckBox("AE vs VAE")
-        self.beside.setToolTip("Show a sentence autoencoder's homotopy between the same two sentences beside this "
-                               "model's: its midpoints fall in holes a VAE's prior fills.")
+        self.beside = QCheckBox("Beside")
+        self.beside.setToolTip("Show other sentence models' homotopies between the same two sentences beside this "
+                               "model's: a plain autoencoder's midpoints fall in holes that a VAE's prior or a "
+                               "denoising AE's fills.")
         self.beside.setEnabled(False)
-        self.open_autoencoder = QPushButton("Open AE…")
-        self.open_autoencoder.setToolTip("Open a sentence AE checkpoint of the same corpus to compare with.")
-        self.autoencoder_label = QLabel()
-        self.autoencoder_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.autoencoder_label.setWordWrap(True)
-        form.addRow(self.beside, self.open_autoencoder)
-        form.addRow(self.autoencoder_label)
+        self.open_companion = QPushButton("Open model…")
+        self.open_companion.setToolTip("Open a sentence model of the same corpus to show beside.")
+        self.companion_label = QLabel()
+        self.companion_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.companion_label.setWordWrap(True)
+        form.addRow(self.beside, self.open_companion)
+        form.addRow(self.companion_label)
 
         self.view = ItemsView()
         self.view.setToolTip("Decodes along the path from A (left) to B (right).")
         self.swap_label = QLabel("Class swap (CVAE): A's latent decoded with each class")
         self.swap_view = ItemsView()
         self.swap_view.setToolTip("The same latent (A's style) decoded with every class.")
-        self.beside_view = ItemsView()
-        self.beside_view.setToolTip("The sentence AE's decodes between the same two sentences.")
-        self.view_title, self.beside_title = QLabel(), QLabel()
-        for title in (self.view_title, self.beside_title):
+        self.beside_views = [ItemsView() for _ in range(MAX_COMPANIONS)]
+        for view in self.beside_views:
+            view.setToolTip("This model's decodes between the same two sentences.")
+        self.view_title = QLabel()
+        self.beside_titles = [QLabel() for _ in range(MAX_COMPANIONS)]
+        for title in (self.view_title, *self.beside_titles):
             title.setTextFormat(Qt.TextFormat.PlainText)
         columns = QHBoxLayout()
-        for title, view in ((self.view_title, self.view), (self.beside_title, self.beside_view)):
+        for title, view in ((self.view_title, self.view), *zip(self.beside_titles, self.beside_views)):
             column = QVBoxLayout()
             column.addWidget(title)
             column.addWidget(view, 1)
@@ -155,7 +164,7 @@ class InterpolationPanel(ExplorerPanel):
         self.steps.valueChanged.connect(self.request_refresh)
         self.method.currentIndexChanged.connect(self.request_refresh)
         self.beside.toggled.connect(self._on_beside_toggled)
-        self.open_autoencoder.clicked.connect(self._choose_autoencoder)
+        self.open_companion.clicked.connect(self._choose_companion)
         session.decoding_changed.connect(self.request_refresh)
         session.model_changed.connect(self._on_model_changed)
 
@@ -166,6 +175,8 @@ class InterpolationPanel(ExplorerPanel):
             for name, sentence in self.sentences.items():
                 if sentence is not None:
                     self.encode_tasks[name].start(encode_sentence, explorer, sentence)
+            if self.session.path != self.companions_for:  # another model of the same items: its own companions
+                self._reset_companions(explorer)
             return
         self.a = self.b = -1
         self.latents = dict.fromkeys(ENDS)
@@ -176,7 +187,7 @@ class InterpolationPanel(ExplorerPanel):
         for entry in self.typed.values():
             entry.setVisible(is_text)
             entry.clear()
-        for task in (self.strip_task, self.swap_task, self.autoencoder_task, self.beside_task,
+        for task in (self.strip_task, self.swap_task, self.companions_task, self.companion_task, self.beside_task,
                      *self.encode_tasks.values()):
             task.cancel()
         self.view.clear()
@@ -185,61 +196,75 @@ class InterpolationPanel(ExplorerPanel):
         conditional = explorer.conditional
         self.swap_label.setVisible(conditional)
         self.swap_view.setVisible(conditional)
-        self._reset_autoencoder(explorer)
+        self._reset_companions(explorer)
 
-    # The sentence AE beside a sentence VAE
-    def _reset_autoencoder(self, explorer) -> None:
-        self.autoencoder = None
-        comparable = explorer.domain_name == "text" and explorer.has_kl
-        for widget in (self.beside, self.open_autoencoder, self.autoencoder_label):
+    # Other sentence models beside this one
+    def _reset_companions(self, explorer) -> None:
+        self.companions = []
+        self.companions_for = self.session.path
+        comparable = explorer.domain_name == "text" and bool(explorer.latent_dim)
+        for widget in (self.beside, self.open_companion, self.companion_label):
             widget.setVisible(comparable)
         self.beside.blockSignals(True)
         self.beside.setChecked(False)
         self.beside.blockSignals(False)
         self.beside.setEnabled(False)
-        self.autoencoder_label.setText("")
+        self.companion_label.setText("")
         self._show_columns()
         if comparable and self.session.path:
-            self.autoencoder_task.start(find_autoencoder, self.session.path, self._vocab())
+            self.companions_task.start(find_companions, self.session.path, self._dataset())
 
-    def _vocab(self) -> list[str]:
-        return list(self.session.explorer.checkpoint.dataset.get("vocab") or [])
+    def _dataset(self) -> dict:
+        return dict(self.session.explorer.checkpoint.dataset)
 
-    def _choose_autoencoder(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a sentence AE", "", "Checkpoints (*.safetensors)")
+    def _choose_companion(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a sentence model", "", "Checkpoints (*.safetensors)")
         if path:
-            self.use_autoencoder_file(path)
+            self.use_companion_file(path)
 
-    def use_autoencoder_file(self, path: str) -> None:
-        self.autoencoder_task.start(load_autoencoder, path, self._vocab())
+    def use_companion_file(self, path: str) -> None:
+        self.companion_task.start(load_companion, path, self._dataset())
 
-    def _use_autoencoder(self, autoencoder) -> None:
-        self.autoencoder = autoencoder
-        self.beside.setEnabled(autoencoder is not None)
-        if autoencoder is not None:
-            name = autoencoder.label + (f" ({autoencoder.latent_dim} dims)" if autoencoder.latent_dim else "")
-            self.autoencoder_label.setText(f"beside: {name}")
+    def _use_companions(self, companions: list) -> None:
+        self.companions = list(companions)
+        self._companions_changed()
+
+    def _add_companion(self, companion) -> None:
+        """A model opened here joins the columns (taking the last one's place when all are in use)."""
+        self.companions = self.companions[: MAX_COMPANIONS - 1] + [companion]
+        self._companions_changed()
+
+    def _companions_changed(self) -> None:
+        self.beside.setEnabled(bool(self.companions))
+        names = [c.label + (f" ({c.latent_dim} dims)" if c.latent_dim else "") for c in self.companions]
+        self.companion_label.setText(f"beside: {', '.join(names)}" if names else "")
+        if self.companions:
             self.beside.setChecked(True)
+        self._show_columns()
+        self.request_refresh()
 
-    def _autoencoder_failed(self, error: BaseException) -> None:
+    def _companion_failed(self, error: BaseException) -> None:
         if not isinstance(error, ExplorerError):
             raise error
-        self.autoencoder_label.setText(str(error))
+        self.companion_label.setText(str(error))
 
     def _on_beside_toggled(self, checked: bool) -> None:
         self._show_columns()
         self.request_refresh()
 
     def _show_columns(self) -> None:
-        beside = self.beside.isChecked() and self.autoencoder is not None
-        self.beside_view.setVisible(beside)
-        self.beside_title.setVisible(beside)
-        self.view_title.setVisible(beside)
-        if beside:
+        shown = self.companions if self.beside.isChecked() else []
+        self.view_title.setVisible(bool(shown))
+        if shown:
             self.view_title.setText(self.session.explorer.label)
-            self.beside_title.setText(self.autoencoder.label)
-        else:
-            self.beside_view.clear()
+        for index, (title, view) in enumerate(zip(self.beside_titles, self.beside_views)):
+            visible = index < len(shown)
+            title.setVisible(visible)
+            view.setVisible(visible)
+            if visible:
+                title.setText(shown[index].label)
+            else:
+                view.clear()
 
     def _end_text(self, name: str) -> str | None:
         """An end as a sentence: as typed, or the preview item's text."""
@@ -248,8 +273,9 @@ class InterpolationPanel(ExplorerPanel):
             return self.sentences[name]
         return self.session.explorer.items([index])[0] if index >= 0 else None
 
-    def _show_beside(self, sentences: list[str]) -> None:
-        self.beside_view.set_items(sentences, prefixes=end_marks(sentences))
+    def _show_beside(self, paths: list[list[str]]) -> None:
+        for view, sentences in zip(self.beside_views, paths):
+            view.set_items(sentences, prefixes=end_marks(sentences))
 
     def use_selection_as_a(self) -> None:
         self.set_endpoints(self.session.selected, self.b)
@@ -325,8 +351,8 @@ class InterpolationPanel(ExplorerPanel):
         self.strip_task.start(decode_path, explorer, z_a, z_b, self.steps.value(), self.method.currentData(),
                               self.session.condition(self.a))
         ends = [self._end_text(name) for name in ENDS]
-        if self.beside.isChecked() and self.autoencoder is not None and None not in ends:
-            self.beside_task.start(decode_beside, self.autoencoder, explorer.decode_config, *ends,
+        if self.beside.isChecked() and self.companions and None not in ends:
+            self.beside_task.start(decode_beside, list(self.companions), explorer.decode_config, *ends,
                                    self.steps.value(), self.method.currentData())
 
     def _show_path(self, result) -> None:

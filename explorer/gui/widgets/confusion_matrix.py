@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from explorer.analysis.metrics import matched_order
+from explorer.analysis.matching import matched_order
 from explorer.io.display import printable
 
 NAME_CHARS = 12
