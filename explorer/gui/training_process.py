@@ -152,8 +152,8 @@ class RunWatcher(QObject):
 
         self.folder = Path(folder)
         self.follower = RunFollower(self.folder)
-        self.thread = WorkerThread("run-watcher", self)
-        self.task = TaskRunner(self.thread, self._on_poll, on_failed=self._on_failed, parent=self)
+        self.worker = WorkerThread("run-watcher", self)
+        self.task = TaskRunner(self.worker, self._on_poll, on_failed=self._on_failed, parent=self)
         self.timer = QTimer(self)
         self.timer.setInterval(WATCH_INTERVAL_MS)
         self.timer.timeout.connect(self.poll)
@@ -166,7 +166,7 @@ class RunWatcher(QObject):
 
     def stop(self) -> None:
         self.timer.stop()
-        self.thread.stop()
+        self.worker.stop()
 
     @property
     def running(self) -> bool:
