@@ -1,6 +1,6 @@
 """Take the README's screenshots of the real window: run under a display (e.g. `xvfb-run -s "-screen 0 1400x900x24"
-.venv/bin/python docs/make_screenshots.py`; add `zoo` for the model zoo's screens only). Each screen is grabbed from
-the X screen, not rendered offscreen."""
+.venv/bin/python docs/make_screenshots.py`; add `zoo` or `sentences` for those screens only). Each screen is grabbed
+from the X screen, not rendered offscreen."""
 from __future__ import annotations
 
 import os
@@ -102,6 +102,22 @@ def shoot_zoo(app, window) -> None:
         shoot(app, window, "zoo-aae-petals")
 
 
+def shoot_sentences(app, window) -> None:
+    """A typed sentence with its neighbours, and two typed sentences' paths in the VAE and the models beside it."""
+    window.open_checkpoint(ROOT / "trained" / "sentence-vae-wordnet.safetensors")
+    window.sentences.entry.setText("She sang a song in the garden.")
+    window.sentences.encode_typed()
+    window.tabs.setCurrentWidget(window.sentences)
+    shoot(app, window, "sentences")
+    panel = window.interpolation
+    window.tabs.setCurrentWidget(panel)
+    for name, sentence in (("A", "The children played in the garden."), ("B", "He wrote a long letter to his mother.")):
+        panel.typed[name].setText(sentence)
+    panel.use_typed_a()
+    panel.use_typed_b()
+    shoot(app, window, "sentences-interpolation")
+
+
 def main() -> int:
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
     os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp()  # the training run's checkpoint goes there, not to your runs
@@ -116,10 +132,12 @@ def main() -> int:
     window.show()
     OUT.mkdir(parents=True, exist_ok=True)
 
-    shoot_zoo(app, window)
-    if sys.argv[1:] == ["zoo"]:  # only the model zoo's screens
+    only = {"zoo": shoot_zoo, "sentences": shoot_sentences}.get(sys.argv[1] if sys.argv[1:] else "")
+    if only is not None:  # only the model zoo's or the sentence models' screens
+        only(app, window)
         window.close()
         return 0
+    shoot_zoo(app, window)
     window.open_checkpoint(ROOT / "trained" / "vae-mnist5k.safetensors")
     window.session.select(7)
     window.tabs.setCurrentWidget(window.traversal)
@@ -141,16 +159,7 @@ def main() -> int:
     window.tabs.setCurrentWidget(window.arithmetic)
     shoot(app, window, "arithmetic")
 
-    sentences = ROOT / "trained" / "sentence-vae-wordnet.safetensors"
-    if sentences.exists():
-        window.open_checkpoint(sentences)
-        window.sentences.entry.setText("she sang a song in the garden")
-        window.sentences.encode_typed()
-        window.tabs.setCurrentWidget(window.sentences)
-        shoot(app, window, "sentences")
-        set_interpolation(window, 0, 4)
-        shoot(app, window, "sentences-interpolation")
-
+    shoot_sentences(app, window)
     shoot_lessons(app, window)
 
     window.tabs.setCurrentWidget(window.training)

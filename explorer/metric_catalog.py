@@ -4,9 +4,10 @@ its unit, what a model needs for it to mean something, and how it is written. Th
 through its declaration (``KindInfo.metrics``). Nothing here imports torch or Qt."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-NEEDS = ("", "kl", "text", "labels")  # nothing; a KL term; a sentence model; labelled data
+NEEDS = ("", "kl", "text", "labels", "factors")  # nothing; a KL term; a sentence model; labelled data; factors
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,7 @@ class Metric:
     needs: str = ""
     headline: str = ""  # for a figure stored with its details (a dict): the entry shown
     compare: bool = False  # a column of the Compare table
+    ceiling_items: str = ""  # for an estimate bounded by log N: the key of N, the number of items it used
 
     @property
     def title(self) -> str:
@@ -35,7 +37,18 @@ class Metric:
             return None
         if isinstance(value, int):
             return str(value)
-        return f"{value:.3f}" if abs(value) < 1000 else f"{value:.1f}"
+        text = f"{value:.3f}" if abs(value) < 1000 else f"{value:.1f}"
+        ceiling = self.ceiling(metrics)
+        if ceiling:
+            text += f" ({value / ceiling:.0%} of log {metrics[self.ceiling_items]:,})"
+        return text
+
+    def ceiling(self, metrics: dict) -> float | None:
+        """log N for an estimate that cannot exceed it (N items, N > 1), else None."""
+        items = metrics.get(self.ceiling_items) if self.ceiling_items else None
+        if isinstance(items, int) and not isinstance(items, bool) and items > 1:
+            return math.log(items)
+        return None
 
     def applies(self, has_kl: bool, domain: str) -> bool:
         return {"kl": has_kl, "text": domain == "text"}.get(self.needs, True)
@@ -46,7 +59,7 @@ METRICS = (
     Metric("recon", "reconstruction", "nats", compare=True),
     Metric("kl", "KL", "nats", needs="kl", compare=True),
     Metric("active_units", "active units", compare=True),
-    Metric("mutual_info", "mutual information", "nats", needs="kl", compare=True),
+    Metric("mutual_info", "mutual information", "nats", needs="kl", compare=True, ceiling_items="mutual_info_items"),
     Metric("nll_iw", "IW NLL", "nats", needs="kl", compare=True),
     Metric("conditional_accuracy", "class accuracy", headline="accuracy", compare=True),
     Metric("ppl", "perplexity", "per word", needs="text", compare=True),
@@ -56,6 +69,13 @@ METRICS = (
     Metric("recon_exact", "exact reconstructions", needs="text"),
     Metric("greedy_bleu", "reconstruction BLEU-4 (greedy)", needs="text"),
     Metric("discrete_accuracy", "code accuracy (unsupervised)", headline="accuracy"),
+    Metric("mig", "MIG", needs="factors"),
+    Metric("sap", "SAP", needs="factors"),
+    Metric("dci_disentanglement", "DCI disentanglement", needs="factors"),
+    Metric("dci_completeness", "DCI completeness", needs="factors"),
+    Metric("dci_informativeness", "DCI informativeness", needs="factors"),
+    Metric("factor_vae_score", "FactorVAE score", needs="factors"),
+    Metric("beta_vae_score", "β-VAE score", needs="factors"),
 )
 
 

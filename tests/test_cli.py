@@ -78,3 +78,17 @@ def test_resume_continues_the_history(trained, tmp_path):
     assert main(["train", "--resume", str(trained), "--epochs", "1", "--out", str(out)]) == 0
     history = load_checkpoint(out).history
     assert [row["epoch"] for row in history] == [1, 2, 3]
+
+
+def test_resume_trains_with_the_earlier_runs_settings(tmp_path):
+    """Settings not given again (free bits, the learning rate, the KL schedule) are the earlier run's, not the
+    defaults; the ones given win."""
+    first, resumed = tmp_path / "first.safetensors", tmp_path / "resumed.safetensors"
+    settings = ["--free-bits", "0.7", "--lr", "0.003", "--kl-schedule", "linear", "--warmup-steps", "40"]
+    assert main(["train", "--model", "vae", *TINY, *settings, "--out", str(first)]) == 0
+    assert main(["train", "--resume", str(first), "--epochs", "1", "--beta", "2", "--out", str(resumed)]) == 0
+    checkpoint = load_checkpoint(resumed)
+    objective = checkpoint.meta["train_config"]["objective"]
+    assert objective["free_bits"] == 0.7 and objective["schedule"] == {"kind": "linear", "warmup_steps": 40}
+    assert checkpoint.meta["train_config"]["lr"] == 0.003 and objective["beta"] == 2.0
+    assert checkpoint.history[-1]["lr"] == 0.003

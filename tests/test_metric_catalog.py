@@ -22,3 +22,10 @@ def test_kinds_add_their_own_figures_once():
     assert len(keys) == len(set(keys))
     aae = metrics_of(kinds()["aae"].info.metrics)
     assert [metric.key for metric in aae][-1] == "component_fit" and len(aae) == len(METRICS) + 1
+
+
+def test_mutual_information_is_written_against_its_ceiling():
+    mi = {metric.key: metric for metric in METRICS}["mutual_info"]
+    assert mi.format({"mutual_info": 8.0, "mutual_info_items": 4802}) == "8.000 (94% of log 4,802)"
+    assert mi.format({"mutual_info": 8.0}) == "8.000"  # a file written before the count was kept
+    assert mi.format({"mutual_info": 8.0, "mutual_info_items": True}) == "8.000"

@@ -46,6 +46,11 @@ def posterior_stats(model: LatentModel, split: Split, batch_size: int = 1000):
 
 
 @torch.no_grad()
+def mutual_information_items(n: int) -> int:
+    """How many items ``mutual_information`` uses of ``n``: its estimate cannot exceed the log of this."""
+    return min(n, MI_MAX_ITEMS)
+
+
 def mutual_information(means: torch.Tensor, logvars: torch.Tensor, seed: int = 0) -> float:
     """I(x;z) under the aggregate posterior q(z) = mean_j q(z|x_j) (Hoffman & Johnson 2016; He et al. 2019):
     E_x E_q(z|x)[log q(z|x)] - E_q(z)[log q(z)], one sample per item, over at most MI_MAX_ITEMS items."""
@@ -163,6 +168,7 @@ def evaluate(model: LatentModel, split: Split, nll_samples: int = 0, batch_size:
             # The KL each dimension pays against the model's own prior (kl_terms), as training counts it.
             metrics["kl_per_dim"] = figures.kl_per_dim
             metrics["mutual_info"] = mutual_information(posterior.mean, posterior.logvar)
+            metrics["mutual_info_items"] = mutual_information_items(len(posterior.mean))
         if figures.kl_discrete:
             metrics["kl_discrete"] = figures.kl_discrete
         if split.y is not None:

@@ -32,7 +32,8 @@ def encode_preview(model: LatentModel, split: Split, size: int = PREVIEW_SIZE) -
     return Preview(inputs=inputs, labels=part.y.numpy().astype(np.int64), means=means_np,
                    logvars=None if logvars is None else logvars.cpu().numpy().astype(np.float32),
                    projection=np.zeros((len(means_np), 2), dtype=np.float32), lengths=lengths,
-                   logits=torch.cat(posterior.logits, dim=1).numpy().astype(np.float32) if posterior.logits else None)
+                   logits=torch.cat(posterior.logits, dim=1).numpy().astype(np.float32) if posterior.logits else None,
+                   factors=None if part.factors is None else part.factors.numpy().astype(np.int64))
 
 
 def preview_map(means: np.ndarray, method: str = DEFAULT_METHOD, worker=None, seed: int = 0) -> Projection | None:

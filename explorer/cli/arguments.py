@@ -38,6 +38,22 @@ def option_args(parser: argparse.ArgumentParser, options, group_title=lambda sec
             group.add_argument(*option.flags, dest=option.name, metavar=option.name.upper(), help=text)
 
 
+def sweep_args(parser: argparse.ArgumentParser) -> None:
+    from explorer.training.sweep import MAX_JOBS, MAX_SEEDS
+    from explorer.training.sweep_launch import LAUNCHERS
+
+    group = parser.add_argument_group("sweep (one run folder a value and seed under --run-dir, with sweep.json)")
+    group.add_argument("--sweep", metavar="OPTION=V1,V2,...",
+                       help="train once for each value of a numeric setting, e.g. beta=1,2,4,8,16")
+    group.add_argument("--seeds", metavar="N", help=f"seeds per value, from --seed on (1 to {MAX_SEEDS}; default 1)")
+    group.add_argument("--jobs", metavar="N", help=f"trials run at once (1 to {MAX_JOBS}; default 1, with Ray as "
+                                                   "many as the cluster takes)")
+    group.add_argument("--launcher", choices=LAUNCHERS, help="where trials run: child processes of this command "
+                                                             "(local, the default) or a Ray cluster (ray)")
+    group.add_argument("--address", help="the Ray cluster's address (auto, ray://HOST:PORT, or local to start one "
+                                         "here); default auto")
+
+
 def data_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", help="folder holding the dataset files")
     parser.add_argument("--download", action="store_true", help="fetch MNIST / Fashion-MNIST once from OpenML")

@@ -5,6 +5,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from explorer.analysis.disentanglement import BUDGETS
 from explorer.cli.arguments import MAX_MESSAGE_CHARS, data_args
 from explorer.errors import DataError
 from explorer.io.display import printable
@@ -21,11 +22,16 @@ def add_parser(commands) -> None:
                                             "is a named one; a text:PATH corpus is only read when named here)")
     evaluate.add_argument("--nll-samples", type=int, default=0, help="importance samples K for IW-NLL")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    evaluate.add_argument("--disentanglement-budget", choices=list(BUDGETS), default="app",
+                          help="points drawn by the disentanglement metrics, for data with ground-truth factors "
+                               "(app: disentanglement_lib's for MIG, SAP and DCI, a tenth of its for the FactorVAE "
+                               "and beta-VAE scores; reference: all of disentanglement_lib's)")
     data_args(evaluate)
 
 
 def run(args) -> int:
     check_range("--nll-samples", args.nll_samples, 0, MAX_NLL_SAMPLES, integer=True)
+    from explorer.analysis.factor_metrics import factor_metrics, has_ground_truth
     from explorer.analysis.metrics import conditional_accuracy, evaluate
     from explorer.data.registry import is_named_dataset, load_dataset
     from explorer.data.tokenizers import tokenizer_for
@@ -56,11 +62,15 @@ def run(args) -> int:
     metrics = evaluate(checkpoint.model, split, nll_samples=args.nll_samples, tokenizer=tokenizer)
     if checkpoint.model.conditional and dataset is not None and dataset.domain == "image":
         metrics["conditional_accuracy"] = conditional_accuracy(checkpoint.model, dataset)
+    if checkpoint.model.latent_dim and has_ground_truth(dataset):
+        metrics.update(factor_metrics(checkpoint.model, dataset, args.disentanglement_budget))
     metrics = to_jsonable(metrics)
     metrics["evaluated_on"] = printable(source, MAX_MESSAGE_CHARS)
     if args.json:
         print(json.dumps(metrics, indent=2))
     else:
+        if "disentanglement" in metrics:
+            metrics["disentanglement_budget"] = metrics.pop("disentanglement")["budget"]["name"]
         for key, value in metrics.items():
             if key != "kl_per_dim":
                 print(f"{key:>22}: {value:.4f}" if isinstance(value, float) else f"{key:>22}: {value}")

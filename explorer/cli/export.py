@@ -86,7 +86,7 @@ def run(args) -> int:
             explorer.decode_config = DecodeConfig.from_values(values)
         if args.what == "latents":
             export.save_latents(out, explorer.means, explorer.labels, explorer.projection, explorer.class_names,
-                                explorer.stds)
+                                explorer.stds, factors=explorer.factors, factor_table=explorer.factor_table)
         elif args.beside:
             _export_homotopies(explorer, args, values, out)
         else:

@@ -37,9 +37,8 @@ def run(args) -> int:
     ]
     kind = kinds().get(config["kind"])
     for metric in metrics_of(kind.info.metrics if kind else ()):
-        value = metric.value(metrics)
-        if value is not None:
-            shown = f"{value:.4f}" if isinstance(value, float) else str(value)
+        shown = metric.format(metrics)
+        if shown is not None:
             lines.append(f"{metric.key + ':':<22}{shown}")
     print("\n".join(printable(line, MAX_MESSAGE_CHARS) for line in lines))  # strings from the file, escaped
     return 0

@@ -10,7 +10,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
-from explorer.cli.arguments import option_args
+from explorer.cli.arguments import option_args, sweep_args
 from explorer.cli.progress import EventSink
 from explorer.errors import ConfigError, ExplorerError
 
@@ -34,17 +34,29 @@ def add_parser(commands) -> None:
     train.add_argument("--low-priority", action="store_true",
                        help="train below interactive programs' CPU priority (the app starts its runs so: the window "
                             "stays smooth and the run gets every cycle it leaves)")
+    sweep_args(train)
 
 
-TRAIN_FLAGS = ("command", "argv", "preset", "out", "run_dir", "resume", "control", "events", "low_priority")
+SWEEP_FLAGS = ("sweep", "seeds", "jobs", "launcher", "address")
+TRAIN_FLAGS = ("command", "argv", "preset", "out", "run_dir", "resume", "control", "events", "low_priority",
+               *SWEEP_FLAGS)
+
+
+def given_values(args) -> dict:
+    """The settings given by flags, over the preset's when one is named."""
+    from explorer.training.presets import preset
+
+    given = {key: value for key, value in vars(args).items() if key not in TRAIN_FLAGS}
+    return dict(preset(args.preset).options, **given) if getattr(args, "preset", None) else given
 
 
 def spec_from_args(args) -> RunSpec:
-    from explorer.training.presets import preset
     from explorer.training.run import RunSpec
 
-    given = {key: value for key, value in vars(args).items() if key not in TRAIN_FLAGS}
-    values = dict(preset(args.preset).options, **given) if getattr(args, "preset", None) else given
+    values = given_values(args)
+    for flag in SWEEP_FLAGS[1:]:
+        if getattr(args, flag, None) is not None:
+            raise ConfigError(f"--{flag} belongs to a sweep: give --sweep OPTION=V1,V2,... beside it")
     out, run_dir = getattr(args, "out", None), getattr(args, "run_dir", None)
     if out is None and not run_dir:
         raise ConfigError("train needs --out FILE.safetensors or --run-dir DIR (or both)")
@@ -55,7 +67,69 @@ def spec_from_args(args) -> RunSpec:
     return RunSpec.create(out=out, run_dir=run_dir, resume=getattr(args, "resume", None), **values)
 
 
+def run_sweep(args) -> int:
+    """``train --sweep``: the trials as child ``train`` commands (or Ray tasks), one run folder each."""
+    from explorer.cli.arguments import is_index
+    from explorer.training.control import stop_on_termination
+    from explorer.training.sweep import MAX_JOBS, Sweep, run_sweep
+    from explorer.training.sweep_launch import LocalLauncher, RayLauncher
+
+    for flag in ("out", "resume", "events"):
+        if getattr(args, flag, None) is not None:
+            raise ConfigError(f"--sweep writes each trial's checkpoint in its run folder; --{flag} cannot go with it")
+    if not getattr(args, "run_dir", None):
+        raise ConfigError("--sweep needs --run-dir DIR: the sweep's folder, one run folder a trial inside it")
+    counts = {}
+    for flag in ("seeds", "jobs"):
+        text = getattr(args, flag, None)
+        if text is not None and not is_index(text):
+            raise ConfigError(f"--{flag} expects a whole number, got {text!r}")
+        counts[flag] = None if text is None else int(text)
+    launcher_kind = getattr(args, "launcher", None) or "local"
+    if getattr(args, "address", None) and launcher_kind != "ray":
+        raise ConfigError("--address names a Ray cluster; give --launcher ray beside it")
+    from explorer.limits import check_range
+
+    jobs = counts["jobs"]
+    if jobs is not None:
+        check_range("--jobs", jobs, 1, MAX_JOBS, integer=True)
+    sweep = Sweep.create(args.run_dir, args.sweep, counts["seeds"] or 1, given_values(args))
+    if launcher_kind == "ray":
+        launcher = RayLauncher(getattr(args, "address", None) or "auto", jobs)
+    else:
+        launcher = LocalLauncher(jobs or 1)
+    stop_on_termination(launcher.request_stop)
+    if getattr(args, "control", None) == "stdin":  # the app's sweeps: end of input (the app gone) stops them too
+        from explorer.training.control import StdinControl
+
+        StdinControl(SweepController(launcher).command).start()
+    if getattr(args, "low_priority", False):
+        from explorer.priority import TRAINING_NICE, lower_priority
+
+        lower_priority(TRAINING_NICE)  # the trials inherit it
+    run_sweep(sweep, launcher)
+    print_seed_choices(sweep.root)
+    print(f"sweep finished: {sweep.root / 'sweep.json'} (File > Compare Runs... opens the folder)")
+    return 0
+
+
+def print_seed_choices(root) -> None:
+    """The seed each value would keep, chosen without labels: by test loss, and by code balance where a code."""
+    from explorer.training.seed_selection import CRITERIA, pick_in_sweep
+
+    for by in CRITERIA:
+        try:
+            chosen = pick_in_sweep(root, by)
+        except ExplorerError:
+            continue
+        if chosen:
+            words = {"loss": "lowest test loss", "balance": "most balanced code"}[by]
+            print(f"{words} per value: {', '.join(chosen.values())}")
+
+
 def run(args) -> int:
+    if getattr(args, "sweep", None) is not None:
+        return run_sweep(args)
     if getattr(args, "low_priority", False):
         from explorer.priority import TRAINING_NICE, lower_priority
 
@@ -109,6 +183,17 @@ def run(args) -> int:
         print(f"saved {snapshot.path}{stopped}: test -ELBO {metrics['elbo']:.2f} nats, KL {metrics['kl']:.2f}, "
               f"active units {metrics['active_units']}/{run.model.latent_layout.continuous}")
     return 0
+
+
+class SweepController:
+    """A sweep's control channel: stop (or the end of input) stops launching and stops the running trials."""
+
+    def __init__(self, launcher):
+        self.launcher = launcher
+
+    def command(self, name: str) -> None:
+        if name == "stop":
+            self.launcher.request_stop()
 
 
 class Controller:

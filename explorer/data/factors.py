@@ -9,7 +9,9 @@ Known differences from the original files: the sprites' exact sizes and the hear
 quartic heart), the position range (centres from 12.6 to 51.4 pixels, 1.25 pixels apart), and anti-aliasing
 decisions at the edges. Rows grow with y and columns with x.
 
-``dsprites-32`` is the same data average-pooled 2x2 (32x32, grey levels 0, ¼, ½, ¾, 1) for training on a CPU.
+``dsprites-32`` is the same data average-pooled 2x2 (32x32, grey levels 0, ¼, ½, ¾, 1) for training on a CPU;
+``dsprites-32-noisy`` adds uniform noise to every pixel of it (Locatello et al.'s noisy dSprites, in grey: the app
+shows grey images, so the colour variants are not offered).
 The 64x64 images are cached bit-packed (377 MB) under the data folder after the first build.
 """
 from __future__ import annotations
@@ -23,7 +25,7 @@ import numpy as np
 import torch
 
 from explorer.data.base import Dataset, FactorTable, Split, seeded_split
-from explorer.data.registry import DSPRITES
+from explorer.data.registry import DSPRITES, NOISY_DSPRITES
 from explorer.errors import DataError
 from explorer.files import open_regular
 
@@ -183,16 +185,29 @@ def unpack_images(packed: np.ndarray, side: int = SIDE) -> torch.Tensor:
 
 
 CHUNK = 32_768
+NOISE_SEED = 5678
+
+
+def with_noise(pixels: torch.Tensor, first: int) -> torch.Tensor:
+    """Noisy dSprites (Locatello et al. 2019, grey here): each pixel plus uniform noise in [0, 1), clipped at 1,
+    stored as uint8. The noise of the chunk of items starting at index ``first`` is drawn from a generator seeded by
+    that index, so every item's noise is the same whenever its chunk is built."""
+    rng = np.random.default_rng([NOISE_SEED, first])
+    noise = torch.from_numpy(rng.random(tuple(pixels.shape), dtype=np.float32))
+    return (pixels.float().add_(noise).clamp_(max=1.0).mul_(255.0).add_(0.5)).to(torch.uint8)
 
 
 def load_dsprites(dataset_id: str, data_dir: str | os.PathLike | None = None) -> Dataset:
-    """``dsprites`` (64x64, uint8 pixel storage) or ``dsprites-32`` (32x32, float16), labelled by shape, with every
-    item's factor classes."""
+    """``dsprites`` (64x64, uint8 pixel storage), ``dsprites-32`` (32x32, float16) or ``dsprites-32-noisy`` (32x32
+    with uniform noise added, uint8), labelled by shape, with every item's factor classes."""
     if dataset_id not in DSPRITES:
         raise DataError(f"unknown dSprites variant {dataset_id!r}; expected one of {', '.join(DSPRITES)}")
     side = SIDE if dataset_id == "dsprites" else SIDE // 2
     packed = load_packed(Path(data_dir) if data_dir else None)
-    x = torch.cat([unpack_images(packed[start:start + CHUNK], side) for start in range(0, COUNT, CHUNK)])
+    chunks = [unpack_images(packed[start:start + CHUNK], side) for start in range(0, COUNT, CHUNK)]
+    if dataset_id == NOISY_DSPRITES:
+        chunks = [with_noise(chunk, start) for chunk, start in zip(chunks, range(0, COUNT, CHUNK))]
+    x = torch.cat(chunks)
     classes = torch.from_numpy(factor_classes(np.arange(COUNT)))
     whole = Split(x, classes[:, 0].clone(), factors=classes)
     train_idx, test_idx = seeded_split(COUNT, TEST_FRACTION, SPLIT_SEED)
@@ -202,26 +217,47 @@ def load_dsprites(dataset_id: str, data_dir: str | os.PathLike | None = None) ->
 
 @dataclass(frozen=True)
 class GroundTruth:
-    """Images for any factor classes, for the metrics that intervene on factors (FactorVAE and β-VAE scores)."""
+    """Items for any factor classes, for the metrics that intervene on factors (FactorVAE and β-VAE scores): data
+    holding every combination of its factors exactly once, as dSprites does."""
 
     dataset: Dataset
-    index: torch.Tensor  # dSprites index -> (split, row): row in train for 0..n_train-1, then test
+    index: torch.Tensor  # combination (mixed-radix, last factor fastest) -> row: in train, then in test
 
     @classmethod
     def of(cls, dataset: Dataset) -> GroundTruth:
-        if dataset.factors is None or dataset.id not in DSPRITES:
-            raise DataError(f"dataset {dataset.id!r} has no ground-truth generator")
-        train_idx, test_idx = seeded_split(COUNT, TEST_FRACTION, SPLIT_SEED)
-        where = torch.empty(COUNT, dtype=torch.long)
-        where[train_idx] = torch.arange(len(train_idx))
-        where[test_idx] = len(train_idx) + torch.arange(len(test_idx))
+        table = dataset.factors
+        if table is None or dataset.train.factors is None or dataset.test.factors is None:
+            raise DataError(f"dataset {dataset.id!r} has no ground-truth factors")
+        classes = torch.cat([dataset.train.factors, dataset.test.factors]).numpy()
+        count = math.prod(table.sizes)
+        try:
+            flat = np.ravel_multi_index(tuple(classes.T), table.sizes)
+        except ValueError:
+            flat = None
+        if flat is None or len(flat) != count or np.bincount(flat, minlength=count).min() != 1:
+            raise DataError(f"dataset {dataset.id!r} does not hold every combination of its factors once, as the "
+                            "interventional metrics need")
+        where = torch.empty(count, dtype=torch.long)
+        where[torch.from_numpy(flat)] = torch.arange(count)
         return cls(dataset, where)
 
-    def images(self, classes: np.ndarray) -> torch.Tensor:
-        rows = self.index[torch.from_numpy(index_of(classes))]
-        n_train = len(self.dataset.train)
-        out = torch.empty((len(rows),) + tuple(self.dataset.train.x.shape[1:]), dtype=self.dataset.train.x.dtype)
-        in_train = rows < n_train
-        out[in_train] = self.dataset.train.x[rows[in_train]]
-        out[~in_train] = self.dataset.test.x[rows[~in_train] - n_train]
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return self.dataset.factors.sizes
+
+    def _rows(self, classes: np.ndarray) -> torch.Tensor:
+        return self.index[torch.from_numpy(np.ravel_multi_index(tuple(np.asarray(classes).T), self.sizes))]
+
+    def _gather(self, name: str, rows: torch.Tensor) -> torch.Tensor:
+        train, test = getattr(self.dataset.train, name), getattr(self.dataset.test, name)
+        out = torch.empty((len(rows),) + tuple(train.shape[1:]), dtype=train.dtype)
+        in_train = rows < len(train)
+        out[in_train] = train[rows[in_train]]
+        out[~in_train] = test[rows[~in_train] - len(train)]
         return out
+
+    def images(self, classes: np.ndarray) -> torch.Tensor:
+        return self._gather("x", self._rows(classes))
+
+    def labels(self, classes: np.ndarray) -> torch.Tensor:
+        return self._gather("y", self._rows(classes))

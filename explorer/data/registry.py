@@ -6,7 +6,8 @@ import os
 from explorer.data.base import Dataset
 from explorer.errors import DataError
 
-DSPRITES = ("dsprites", "dsprites-32")
+NOISY_DSPRITES = "dsprites-32-noisy"
+DSPRITES = ("dsprites", "dsprites-32", NOISY_DSPRITES)
 IMAGE_DATASETS = ["digits", "mnist-5k", "mnist", "fashion-mnist", *DSPRITES]
 TEXT_DATASETS = ["wordnet-examples", "text:PATH"]
 

@@ -3,8 +3,6 @@ metrics in one table (hover a row for the run's settings) and samples from each 
 Run folders still training are read again every few seconds."""
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,74 +31,17 @@ from explorer.gui.concurrent import TaskRunner, WorkerThread
 from explorer.gui.widgets.controls import option_box
 from explorer.gui.widgets.curve_plot import CurvePlot
 from explorer.gui.widgets.export import IMAGE_FILTERS, export_widget
-from explorer.gui.widgets.items_view import ItemsView
+from explorer.gui.widgets.run_samples import SETTING_CHARS, RunSamples, RunSamplesResult, sample_runs, settings_tip
 from explorer.gui.widgets.style import class_color
+from explorer.gui.widgets.sweep_view import SweepView
 from explorer.io.display import printable
 from explorer.metric_catalog import CURVES
 from explorer.training import compare
+from explorer.training.sweep import SWEEP_FILE, is_sweep_folder
 
-CHECKPOINT_FILTER = "Checkpoints (*.safetensors)"
+COMPARE_FILTER = f"Checkpoints and sweeps (*.safetensors {SWEEP_FILE})"
 SAMPLES_PER_RUN = 16
-SETTING_CHARS = 200  # a setting's line in a tooltip (a data folder can be a long path)
 LIVE_INTERVAL_MS = 2000  # how often run folders still training are read again
-
-
-@dataclass
-class RunSamplesResult:
-    items: object = None  # uint8 images or sentences; None when the run has none
-    ncols: int = 1
-    message: str = ""  # why there are none
-
-
-def sample_runs(checkpoints: list, cache: dict, n: int, temperature: float, seed: int, state) -> list:
-    """Load each run's checkpoint (kept in ``cache`` for the next request, until the file changes) and decode
-    samples from its prior; each run's result reaches the window as soon as it is done."""
-    results: list[RunSamplesResult] = []
-    for path in checkpoints:
-        state.check()
-        results = results + [_sample_run(path, cache, n, temperature, seed)]
-        state.set_partial_result(results, force=True)
-    return results
-
-
-def _sample_run(path, cache: dict, n: int, temperature: float, seed: int) -> RunSamplesResult:
-    from explorer.analysis.explore import ModelExplorer
-    from explorer.io.checkpoint import load_checkpoint
-
-    if path is None:
-        return RunSamplesResult(message="no checkpoint yet")
-    try:
-        key = (str(path), Path(path).stat().st_mtime_ns)  # a run that saved again is loaded again
-        if key not in cache:
-            cache[key] = ModelExplorer(load_checkpoint(path))
-        items, ncols = compare.prior_samples(cache[key], n, temperature, seed)
-    except (ExplorerError, OSError) as error:
-        return RunSamplesResult(message=str(error))
-    return RunSamplesResult(items, ncols)
-
-
-class RunSamples(QWidget):
-    """One run's samples under its name (in the run's colour; hover for its settings)."""
-
-    def __init__(self, run: compare.ComparedRun, color: QColor, parent=None):
-        super().__init__(parent)
-        self.caption = QLabel()
-        self.caption.setTextFormat(Qt.TextFormat.PlainText)
-        self.caption.setText(f"{run.name}  ·  {run.label}, z={run.latent_dim}")
-        self.caption.setProperty("role", "caption")
-        self.caption.setStyleSheet(f"color: {color.name()}")
-        self.caption.setToolTip(settings_tip(run))
-        self.view = ItemsView()
-        self.view.setMinimumSize(160, 160)
-        self.message = QLabel("drawing samples…")
-        self.message.setProperty("role", "hint")
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(self.caption)
-        layout.addWidget(self.view, 1)
-        layout.addWidget(self.message)
 
 
 class CompareWindow(QMainWindow):
@@ -123,6 +64,7 @@ class CompareWindow(QMainWindow):
         self.read_task = TaskRunner(self.worker, self._on_runs_read, parent=self)
         self.live_task = TaskRunner(self.worker, self._on_live_reread, parent=self)
         self._pending_paths: list[str] = []
+        self._pending_problems: list[str] = []  # sweeps that could not be opened, said with the read's own
 
         toolbar = QToolBar("Compare")
         toolbar.setObjectName("compare_toolbar")
@@ -130,7 +72,8 @@ class CompareWindow(QMainWindow):
         for text, slot, tip in (
                 ("Add checkpoints…", self.add_dialog, "Add one or more checkpoints to the comparison."),
                 ("Add run folder…", self.add_folder_dialog,
-                 "Add a run folder written by train --run-dir (followed while it trains)."),
+                 "Add a run folder written by train --run-dir (followed while it trains), or a sweep's folder "
+                 "(train --sweep): its trials, and a figure drawn against the swept setting."),
                 ("Remove", self.remove_selected, "Remove the runs selected in the table."),
                 ("Export curves…", self.export_curves, "Save the overlaid curves as PNG or SVG."),
                 ("Export table…", self.export_table, "Save the metrics table as CSV."),
@@ -179,7 +122,10 @@ class CompareWindow(QMainWindow):
         self.note.setWordWrap(True)
         self.note.setTextFormat(Qt.TextFormat.PlainText)
         self.note.hide()
+        self.sweep_view = SweepView()
+        self.sweep_view.hide()
         splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.sweep_view)
         splitter.addWidget(self.plots_widget)
         splitter.addWidget(self.table)
         splitter.addWidget(samples)
@@ -205,7 +151,7 @@ class CompareWindow(QMainWindow):
 
     # Runs
     def add_dialog(self) -> None:
-        paths = self.prompts.open_paths("Add checkpoints to compare", settings.last_folder(), CHECKPOINT_FILTER)
+        paths = self.prompts.open_paths("Add checkpoints to compare", settings.last_folder(), COMPARE_FILTER)
         if paths:
             self.add_paths(paths)
 
@@ -216,14 +162,18 @@ class CompareWindow(QMainWindow):
 
     def add_paths(self, paths) -> None:
         """Read runs off the GUI thread and show those not shown yet (``runs_read`` when done); a file that cannot
-        be read is named in one dialog and the others are kept."""
+        be read is named in one dialog and the others are kept. A sweep (its folder or its sweep.json) adds its
+        trials' run folders and draws its figures against its setting."""
+        paths, problems = self._open_sweeps(paths)
         self._pending_paths += [str(path) for path in paths]
+        self._pending_problems += problems
         if not self.read_task.busy:
             paths, self._pending_paths = self._pending_paths, []
             self.read_task.start(compare.read_new_runs, paths, list(self.runs))
 
     def _on_runs_read(self, found) -> None:
         added, problems = found
+        problems, self._pending_problems = self._pending_problems + problems, []
         try:
             compare.check_count(self.runs + added)
         except ExplorerError as error:
@@ -238,6 +188,20 @@ class CompareWindow(QMainWindow):
         if self._pending_paths:
             self.add_paths([])
         self.runs_read.emit()
+
+    def _open_sweeps(self, paths) -> tuple[list, list[str]]:
+        """The paths with each sweep replaced by its trials' folders; the problems of those that cannot be read."""
+        expanded, problems = [], []
+        for path in paths:
+            folder = Path(path).parent if Path(path).name == SWEEP_FILE else Path(path)
+            if not is_sweep_folder(folder):
+                expanded.append(path)
+                continue
+            try:
+                expanded += [str(folder / name) for name in self.sweep_view.open(folder).runs]
+            except (ExplorerError, OSError) as error:
+                problems.append(str(error))
+        return expanded, problems
 
     def remove_selected(self) -> None:
         rows = sorted({index.row() for index in self.table.selectedIndexes()}, reverse=True)
@@ -255,7 +219,7 @@ class CompareWindow(QMainWindow):
         self.runs_changed.emit()
 
     def _follow_live_runs(self) -> None:
-        if any(run.live for run in self.runs):
+        if any(run.live for run in self.runs) or self.sweep_view.running:
             self.live_timer.start()
         else:
             self.live_timer.stop()
@@ -269,6 +233,8 @@ class CompareWindow(QMainWindow):
     def _on_live_reread(self, fresh_runs) -> None:
         """New epochs redraw the curves and the table, a newer checkpoint redraws the samples."""
         changed, new_model = False, False
+        if self.sweep_view.running:
+            self._reread_sweep()
         for position, run in enumerate(self.runs):
             fresh = fresh_runs.get(run.source) if run.live else None
             if fresh is None:
@@ -284,6 +250,17 @@ class CompareWindow(QMainWindow):
         if new_model:
             self.draw_samples()
         self._follow_live_runs()
+
+    def _reread_sweep(self) -> None:
+        """A sweep still running: its newly started trials join the runs, its figures are drawn again."""
+        results = self.sweep_view.reread()
+        known = {run.source.resolve() for run in self.runs}
+        fresh = [run for run in (results.runs.values() if results else ()) if run.source.resolve() not in known]
+        room = compare.MAX_RUNS - len(self.runs)
+        if fresh and room > 0:
+            self.runs += fresh[:room]
+            compare.distinct_names(self.runs)
+            self._show_runs()
 
     def color(self, position: int) -> QColor:
         return class_color(position)
@@ -419,12 +396,6 @@ class CompareWindow(QMainWindow):
             sentences = [str(s) for _, items in shown for s in items]
             names = [run.name for run, items in shown for _ in items]
             self._write(lambda p: save_sentences(p, sentences, {"run": names}), path)
-
-
-def settings_tip(run: compare.ComparedRun) -> str:
-    """The run's settings as a tooltip; they come from a file, so they are escaped, never read as markup."""
-    lines = (html.escape(printable(line, SETTING_CHARS)) for line in compare.settings_lines(run))
-    return "<qt><p style='white-space:pre'>" + "<br>".join(lines) + "</p></qt>"
 
 
 def _cell_text(value) -> str:

@@ -168,7 +168,8 @@ class Exports:
         path = self.ask_path("Export latents", "latents.csv", "CSV table (*.csv);;NumPy archive (*.npz)")
         if path:
             self.write(lambda p: save_latents(p, explorer.means, explorer.labels, explorer.projection,
-                                              explorer.class_names, explorer.stds), path)
+                                              explorer.class_names, explorer.stds, factors=explorer.factors,
+                                              factor_table=explorer.factor_table), path)
 
     def group(self) -> None:
         """The selected group: its items as a grid (or sentences), or a table of indices, labels and latents."""
@@ -186,9 +187,11 @@ class Exports:
 
         stds = None if explorer.stds is None else explorer.stds[group]
         if Path(path).suffix.lower() == ".csv":
+            factors = None if explorer.factors is None else explorer.factors[group]
             self.write(lambda p: save_latents(p, explorer.means[group], explorer.labels[group],
                                               explorer.projection[group], explorer.class_names, stds,
-                                              indices=group), path)
+                                              indices=group, factors=factors, factor_table=explorer.factor_table),
+                       path)
         elif explorer.domain_name == "image":
             images = explorer.items(group)
             scale = self.grid_scale(images.shape[1])

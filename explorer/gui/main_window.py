@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabWidget, QToo
 
 from explorer.errors import ExplorerError
 from explorer.gui import settings
-from explorer.gui.compare_window import CompareWindow
+from explorer.gui.compare_window import COMPARE_FILTER, CompareWindow
 from explorer.gui.concurrent import TaskRunner
 from explorer.gui.dialogs import Prompts
 from explorer.gui.panels.arithmetic_panel import ArithmeticPanel
@@ -102,6 +102,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.training.run_failed.connect(self._on_run_failed)
         self.training.sweep_finished.connect(self._on_sweep_finished)
         self.training.watch_refused.connect(self._on_watch_refused)
+        self.training.sweep_box.finished.connect(self._on_sweep_box_finished)
         self.session.model_changed.connect(self._update_status)
         self.session.model_changed.connect(self._show_domain_tabs)
         self.sentences.placed.connect(self.map_panel.scatter.set_extra_points)
@@ -221,7 +222,8 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
 
     # Comparing runs
     def compare_dialog(self) -> None:
-        paths = self.prompts.open_paths("Compare checkpoints", settings.last_folder(), CHECKPOINT_FILTER)
+        paths = self.prompts.open_paths("Compare checkpoints or a sweep (its sweep.json)", settings.last_folder(),
+                                        COMPARE_FILTER)
         if paths:
             opened = [self.session.path] if self.session.path else []
             self.compare_runs(opened + paths)
@@ -286,6 +288,14 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         if preset is not None:
             compare.set_note(f"{preset.name}: {preset.description}")
 
+    def _on_sweep_box_finished(self, folder: str, status: str, message: str) -> None:
+        """A sweep from the Training tab has ended: what it trained, in Compare (or why it failed)."""
+        if self._closing:
+            return
+        if status == "failed":
+            self.prompts.error("The sweep failed", message or f"see the train.log files in {folder}")
+        self.compare_runs([folder])
+
     def _on_epoch_checkpoint(self, path: str) -> None:
         self.open_in_background(path, keep_selection=True, snapshot=True)
 
@@ -332,7 +342,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
             self.restoreState(state)
 
     def closeEvent(self, event) -> None:
-        if self.training.process is not None:
+        if self.training.process is not None or self.training.sweep_box.running:
             if not self.prompts.confirm("Training is running",
                                         "Stop training and quit? The model as it is now is saved first."):
                 event.ignore()

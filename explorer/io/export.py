@@ -141,10 +141,14 @@ def save_image_grid(path, images: np.ndarray, ncols: int, pad: int = 2, scale: i
     return _atomic_write(path, lambda out: picture.save(out, format="PNG"))
 
 
-def save_latents(path, means, labels, projection=None, class_names=None, stds=None, indices=None) -> Path:
+def save_latents(path, means, labels, projection=None, class_names=None, stds=None, indices=None, factors=None,
+                 factor_table=None) -> Path:
     """Posterior means (N, D), labels, map coordinates and, for a variational encoder, each mean's σ (N, D') in
     columns sigma_z0... after the means (D' < D when the latent ends with discrete parts). ``indices`` names the
-    rows' preview items when they are a subset (default 0..N-1)."""
+    rows' preview items when they are a subset (default 0..N-1). With ground-truth ``factors`` (N, F classes) and
+    their ``factor_table`` (a checkpoint's ``dataset.factors``: name, values, categories): a CSV column per factor
+    (factor_NAME: the category's name or the value) after the class name; in an NPZ, ``factors`` (the classes),
+    ``factor_values`` and ``factor_names``."""
     suffix = _suffix(path, (".csv", ".npz"))
     means, labels = np.asarray(means, dtype=np.float32), np.asarray(labels, dtype=np.int64)
     stds = None if stds is None else np.asarray(stds, dtype=np.float32)
@@ -157,21 +161,38 @@ def save_latents(path, means, labels, projection=None, class_names=None, stds=No
             arrays["projection"] = np.asarray(projection, dtype=np.float32)
         if stds is not None:
             arrays["stds"] = stds
+        if factors is not None:
+            arrays["factors"] = np.asarray(factors, dtype=np.int64)
+            arrays["factor_values"] = np.stack([np.asarray(info["values"], dtype=np.float64)[column]
+                                                for info, column in zip(factor_table, arrays["factors"].T)], axis=1)
+            arrays["factor_names"] = np.asarray([info["name"] for info in factor_table], dtype=str)
         return _atomic_write(path, lambda out: np.savez(out, **arrays))
     indices = np.arange(len(means)) if indices is None else np.asarray(indices, dtype=np.int64)
+    factor_cells = [] if factors is None else [_factor_cells(info, column) for info, column in
+                                               zip(factor_table, np.asarray(factors, dtype=np.int64).T)]
+    factor_header = [] if factors is None else [csv_text(f"factor_{info['name']}") for info in factor_table]
 
     def write(out):
         writer = csv.writer(out)
-        writer.writerow(["index", "label", "class_name"] + (["x", "y"] if projection is not None else [])
+        writer.writerow(["index", "label", "class_name"] + factor_header
+                        + (["x", "y"] if projection is not None else [])
                         + [f"z{d}" for d in range(means.shape[1])]
                         + ([f"sigma_z{d}" for d in range(stds.shape[1])] if stds is not None else []))
         for i, (mean, label) in enumerate(zip(means, labels)):
             name = csv_text(names[label]) if 0 <= label < len(names) else ""
             xy = [f"{v:.6g}" for v in projection[i]] if projection is not None else []
             sigma = [f"{v:.6g}" for v in stds[i]] if stds is not None else []
-            writer.writerow([int(indices[i]), int(label), name] + xy + [f"{v:.6g}" for v in mean] + sigma)
+            writer.writerow([int(indices[i]), int(label), name] + [cells[i] for cells in factor_cells] + xy
+                            + [f"{v:.6g}" for v in mean] + sigma)
 
     return _atomic_write(path, write, binary=False)
+
+
+def _factor_cells(info: dict, classes: np.ndarray) -> list[str]:
+    """Each item's value of one factor as a CSV cell: its category's name, or its value."""
+    shown = [csv_text(name) for name in info["categories"]] if info.get("categories") else \
+        [f"{value:.6g}" for value in info["values"]]
+    return [shown[c] for c in classes]
 
 
 def history_rows(history: list[dict]) -> tuple[list[str], list[list]]:

@@ -18,7 +18,7 @@ from explorer.limits import MAX_CHECKPOINT_BYTES
 
 META_KEY = "latent_explorer"
 NUMPY_DTYPES = {"F32": "<f4", "F64": "<f8", "F16": "<f2", "I64": "<i8", "I32": "<i4", "U8": "u1"}
-PREVIEW_ARRAYS = ("inputs", "labels", "means", "logvars", "projection", "lengths", "logits")
+PREVIEW_ARRAYS = ("inputs", "labels", "means", "logvars", "projection", "lengths", "logits", "factors")
 
 
 @dataclass
@@ -34,6 +34,7 @@ class Preview:
     map_info: dict | None = None  # the checkpoint's ``map`` metadata: method, params, seed, head config, R²
     map_head: dict[str, np.ndarray] | None = None  # the map head's weights (``maphead.*``)
     logits: np.ndarray | None = None  # float32 (N, ΣK): each categorical variable's logits, side by side
+    factors: np.ndarray | None = None  # int64 (N, F): each item's ground-truth factor classes, where the data has them
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The ``preview.*`` tensors by name."""
@@ -43,7 +44,8 @@ class Preview:
     def from_arrays(cls, arrays: dict, map_info: dict | None, map_head: dict | None) -> Preview:
         return cls(inputs=arrays["inputs"], labels=arrays["labels"], means=arrays["means"],
                    logvars=arrays.get("logvars"), projection=arrays["projection"], lengths=arrays.get("lengths"),
-                   map_info=map_info, map_head=map_head or None, logits=arrays.get("logits"))
+                   map_info=map_info, map_head=map_head or None, logits=arrays.get("logits"),
+                   factors=arrays.get("factors"))
 
 
 def preview_values_problem(valid: ValidMeta, preview: Preview) -> str | None:

@@ -219,6 +219,35 @@ class DiscreteAccuracy(Record):
     assignment: Annotated[list[Int(-1, MAX_CLASSES - 1)], Field(max_length=MAX_CLASSES)]
 
 
+FactorScores = Annotated[list[Number], Field(max_length=MAX_FACTORS)]
+
+
+class DisentanglementBudget(Record):
+    name: Name
+
+
+class FactorScore(Record):
+    """One disentanglement metric: its score and its figures per factor or split (other named numbers)."""
+
+    per_factor: FactorScores | None = None
+
+
+class DciScores(FactorScore):
+    informativeness_per_factor: FactorScores | None = None
+    importance: Annotated[list[FactorScores], Field(max_length=MAX_LATENT_DIM)] | None = None
+
+
+class Disentanglement(Section):
+    """The details of the disentanglement metrics (``explorer.analysis.disentanglement``), with their budget."""
+
+    budget: DisentanglementBudget
+    mig: FactorScore | None = None
+    sap: FactorScore | None = None
+    dci: DciScores | None = None
+    factor_vae: FactorScore | None = None
+    beta_vae: FactorScore | None = None
+
+
 class Metrics(Record):
     elbo: Number | None = None
     recon: Number | None = None
@@ -226,12 +255,14 @@ class Metrics(Record):
     kl_per_dim: Numbers | None = None
     active_units: Int(0, MAX_LATENT_DIM) | None = None
     mutual_info: Number | None = None
+    mutual_info_items: Count | None = None  # the items behind it: it cannot exceed log of this
     examples: Count | None = None
     nll_iw: Number | None = None
     ppl: Number | None = None
     ppl_iw: Number | None = None
     conditional_accuracy: ConditionalAccuracy | None = None
     discrete_accuracy: DiscreteAccuracy | None = None
+    disentanglement: Disentanglement | None = None
 
 
 class TrainedWith(Section):

@@ -37,6 +37,11 @@ def _continuous(valid: ValidMeta) -> int:
     return valid.model.latent_layout()[0]
 
 
+def _factor_sizes(valid: ValidMeta) -> list[int]:
+    """How many values each ground-truth factor of the dataset has (none without factors)."""
+    return [len(factor.values) for factor in valid.meta.dataset.factors or []]
+
+
 def _categories(valid: ValidMeta) -> int:
     return sum(valid.model.latent_layout()[1])
 
@@ -50,6 +55,7 @@ PREVIEW_ARRAYS = {
     "logits": PreviewArray("F32", lambda valid: (_categories(valid),), required=lambda valid: _categories(valid) > 0),
     "projection": PreviewArray("F32", lambda valid: (2,)),
     "lengths": PreviewArray("I64", lambda valid: (), required=lambda valid: valid.model.domain == "text"),
+    "factors": PreviewArray("I64", lambda valid: (len(_factor_sizes(valid)),), required=lambda valid: False),
 }
 INPUT_DTYPES = {"image": "U8", "text": "I64"}
 
@@ -155,9 +161,24 @@ def preview_problem(valid: ValidMeta, arrays: dict) -> str | None:
             return f"preview token ids must lie in 0..{model.vocab_size - 1}"
         if int(lengths.min()) < 0 or int(lengths.max()) > inputs.shape[1]:
             return f"preview sentence lengths must lie in 0..{inputs.shape[1]}"
+    if "factors" in arrays:
+        problem = _factors_problem(np.asarray(arrays["factors"]), _factor_sizes(valid))
+        if problem:
+            return problem
     for name in ("means", "logvars", "logits", "projection"):
         if name in arrays and not _all_finite(arrays[name]):
             return f"preview {name} hold NaN or infinite values"
+    return None
+
+
+def _factors_problem(factors: np.ndarray, sizes: list[int]) -> str | None:
+    if not sizes:
+        return "the preview holds factors but the dataset metadata declares none (dataset.factors)"
+    for k, size in enumerate(sizes):
+        column = factors[:, k]
+        if len(column) and (int(column.min()) < 0 or int(column.max()) >= size):
+            return (f"preview factor {k} ranges from {int(column.min())} to {int(column.max())}, expected 0 to "
+                    f"{size - 1}")
     return None
 
 

@@ -203,6 +203,13 @@ class JointVAEConfig(ImageModelConfig):
     gumbel_anneal_steps: Annotated[Steps, Setting(
         "JointVAE: anneal τ geometrically from 1 down to the temperature over this many steps (0: fixed).",
         label="τ annealing steps", group="advanced")] = 0
+    balance_weight: Annotated[Real(0.0, 1e4), Setting(
+        "JointVAE: the weight of a batch-balance term KL(mean over the batch of q(c|x) ‖ uniform) added to the "
+        "loss, which keeps every category in use (0: off).", label="Batch-balance weight")] = 0.0
+    invariance_weight: Annotated[Real(0.0, 1e4), Setting(
+        "JointVAE: the weight of an invariance term KL(q(c|x) ‖ q(c|T(x))) added to the loss, T a small random "
+        "shift, rotation and scaling of each image, which keeps a category about what an image shows rather "
+        "than its pose (0: off).", label="Invariance weight")] = 0.0
 
     def latent_layout(self) -> tuple[int, tuple[int, ...]]:
         return self.latent_dim, tuple(self.discrete)

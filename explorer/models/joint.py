@@ -1,7 +1,8 @@
 """JointVAE (Dupont 2018): continuous Gaussian dimensions and categorical variables side by side. In training the
 categories are relaxed with the Gumbel-softmax trick (Jang et al. 2017; Maddison et al. 2017) at a temperature τ;
 each part's KL has its own capacity (``--capacity-z`` and ``--capacity-c``, see explorer.training.objectives):
-L = E[log p(x|z,c)] − γ|KL_z − C_z| − γ|KL_c − C_c|."""
+L = E[log p(x|z,c)] − γ|KL_z − C_z| − γ|KL_c − C_c|, optionally with the code's batch-balance and invariance
+terms of explorer.models.code_terms, each with its weight."""
 from __future__ import annotations
 
 import math
@@ -9,7 +10,8 @@ import math
 import torch
 import torch.nn.functional as F
 
-from explorer.models.base import Batch, LatentLayout, Posterior
+from explorer.models import code_terms
+from explorer.models.base import Batch, LatentLayout, Posterior, StepContext
 from explorer.models.config import JointVAEConfig
 from explorer.models.image import ImageModel
 
@@ -55,3 +57,23 @@ class JointVAE(ImageModel):
         kl_z, kl_c = kl["per_dim"].sum(1), kl["discrete"].sum(1)
         return {"recon": -self.log_likelihood(batch, z), "kl": kl_z + kl_c, "kl_per_dim": kl["per_dim"],
                 "kl_discrete": kl["discrete"], "kl_z": kl_z, "kl_c": kl_c}
+
+    def code_terms(self, batch: Batch, posterior: Posterior) -> dict[str, torch.Tensor]:
+        """The code's extra terms that have a weight (scalars, in nats), each to be added times its weight."""
+        terms = {}
+        if self.config.get("balance_weight", 0.0):
+            terms["balance"] = code_terms.batch_balance(posterior.logits)
+        if self.config.get("invariance_weight", 0.0):
+            moved = self.encode(code_terms.small_transforms(batch.x))
+            terms["invariance"] = code_terms.invariance(posterior.logits, moved.logits)
+        return terms
+
+    def training_step(self, batch: Batch, step: int, ctx: StepContext) -> dict[str, torch.Tensor]:
+        posterior = self.encode(batch.x)
+        terms = self.loss_terms(batch, step, posterior=posterior)
+        extra = self.code_terms(batch, posterior)
+        loss = ctx.objective(terms, step)
+        for name, value in extra.items():
+            loss = loss + float(self.config[f"{name}_weight"]) * value
+        ctx.update(loss)
+        return {"loss": loss, **{name: value.mean() for name, value in terms.items() if value.dim() == 1}, **extra}

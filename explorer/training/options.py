@@ -97,6 +97,11 @@ RUN_OPTIONS = (
            section="output"),
 )
 RUN_OPTION_NAMES = {option.name for option in RUN_OPTIONS}
+# A continued run keeps what defines its model and data; these it may change.
+RESUMABLE = ("epochs", "batch_size", "lr", "device", "grad_clip", "seed", "autosave_every", "nll_samples",
+             "optimizer_state", "beta", "capacity", "gamma", "capacity_steps", "kl_schedule", "warmup_steps",
+             "logistic_k", "logistic_x0", "cycles", "ratio", "free_bits", "binarize", "data_dir", "download",
+             "capacity_c")
 
 
 def model_options() -> dict[str, Option]:

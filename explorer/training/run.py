@@ -24,14 +24,9 @@ from explorer.models.settings import options_of
 from explorer.training import distributed as dist_mod
 from explorer.training.events import CheckpointEvent, StartEvent
 from explorer.training.objectives import ObjectiveConfig
-from explorer.training.options import complete
+from explorer.training.options import RESUMABLE, complete
 from explorer.training.trainer import TrainConfig, Trainer
 
-# A continued run keeps what defines its model and data; these it may change.
-RESUMABLE = ("epochs", "batch_size", "lr", "device", "grad_clip", "seed", "autosave_every", "nll_samples",
-             "optimizer_state", "beta", "capacity", "gamma", "capacity_steps", "kl_schedule", "warmup_steps",
-             "logistic_k", "logistic_x0", "cycles", "ratio", "free_bits", "binarize", "data_dir", "download",
-             "capacity_c")
 SNAPSHOT_MI_ITEMS = 1000  # intermediate snapshots estimate mutual information on this many preview items
 
 
@@ -138,12 +133,13 @@ class TrainingRun:
     def prepare(self) -> None:
         from explorer.device import pick_device
 
-        spec = self.spec
-        pick_device(spec.options["device"])  # a device this machine lacks is named before any data loads
-        if spec.resume:
-            self._prepare_resume()
+        pick_device(self.spec.options["device"])  # a device this machine lacks is named before any data loads
+        if self.spec.resume:
+            self._prepare_resume()  # the spec becomes the earlier run's settings with the given ones on top
         else:
-            self.dataset = self._load_data(spec.dataset, spec.data_options(config_class(spec.model).info.domain))
+            self.dataset = self._load_data(self.spec.dataset,
+                                           self.spec.data_options(config_class(self.spec.model).info.domain))
+        spec = self.spec
         train = spec.train
         self.distributed = dist_mod.from_environment(train.device)
         if self.distributed.is_main:
@@ -262,6 +258,7 @@ class TrainingRun:
     def _build_checkpoint(self, final: bool) -> Checkpoint:
         from concurrent.futures import ThreadPoolExecutor
 
+        from explorer.analysis.factor_metrics import factor_metrics, has_ground_truth
         from explorer.analysis.metrics import conditional_accuracy, evaluate
         from explorer.analysis.preview import SNAPSHOT_METHOD, encode_preview, preview_map, set_map
         from explorer.analysis.projection import DEFAULT_METHOD
@@ -277,6 +274,8 @@ class TrainingRun:
                                    tokenizer=dataset_tokenizer(dataset))
                 if final and model.conditional and dataset.domain == "image":
                     metrics["conditional_accuracy"] = conditional_accuracy(model, dataset)
+                if final and model.latent_dim and has_ground_truth(dataset):
+                    metrics.update(factor_metrics(model, dataset))
             else:
                 metrics = _metrics_from_record(history[-1], preview, len(dataset.test))
             set_map(preview, mapping.result())
@@ -309,6 +308,7 @@ def _metrics_from_record(record: dict, preview, examples: int) -> dict:
         n = min(SNAPSHOT_MI_ITEMS, len(preview.means))
         means = torch.from_numpy(preview.means[:n, :preview.logvars.shape[1]])  # the continuous part
         metrics["mutual_info"] = mutual_information(means, torch.from_numpy(preview.logvars[:n]))
+        metrics["mutual_info_items"] = n
     return metrics
 
 

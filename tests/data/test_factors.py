@@ -94,3 +94,14 @@ def test_a_damaged_cache_is_refused_and_rebuilt(dsprites, tmp_path):
 def test_unknown_variant_is_named():
     with pytest.raises(DataError, match="dsprites-32"):
         factors.load_dsprites("dsprites-16")
+
+
+def test_noisy_variant_adds_the_same_uniform_noise_every_time():
+    images = factors.render_sprite_positions("square", 1.0, 0.0)[3:5, 7]
+    pooled = factors.unpack_images(np.packbits(images.reshape(2, -1), axis=1), 32)
+    noisy = factors.with_noise(pooled, 64)
+    assert noisy.dtype == torch.uint8 and noisy.shape == pooled.shape
+    assert torch.equal(noisy, factors.with_noise(pooled, 64)) and not torch.equal(noisy, factors.with_noise(pooled, 0))
+    pixels, clean = noisy.float() / 255, pooled.float()
+    assert (pixels >= clean - 1 / 255).all() and (pixels[clean == 0] > 0).float().mean() > 0.99
+    assert (pixels[clean == 1] == 1).all() and 0.4 < float(pixels[clean == 0].mean()) < 0.6

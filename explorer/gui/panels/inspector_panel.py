@@ -1,5 +1,6 @@
-"""The selected item: its input beside its reconstruction (decoded in a worker), its posterior per dimension
-(mean ± σ, KL; a sparse code's units with how often each is active) and each categorical variable's probabilities.
+"""The selected item: its input beside its reconstruction (decoded in a worker), its ground-truth factors where the data
+has them, its posterior per dimension (mean ± σ, KL; a sparse code's units with how often each is active) and each
+categorical variable's probabilities.
 Clicking a dimension's bar selects it for traversal."""
 from __future__ import annotations
 
@@ -23,6 +24,11 @@ class InspectorPanel(ExplorerPanel):
         self.title = QLabel("Click a point on the map to inspect it.")
         self.title.setWordWrap(True)
         self.title.setTextFormat(Qt.TextFormat.PlainText)  # class names come from the checkpoint
+        self.factors = QLabel("")
+        self.factors.setWordWrap(True)
+        self.factors.setTextFormat(Qt.TextFormat.PlainText)  # factor names too
+        self.factors.setToolTip("The item's ground-truth factors.")
+        self.factors.hide()
         self.input_view = ItemsView()
         self.input_view.setToolTip("The selected item as it is in the data.")
         self.recon_view = ItemsView()
@@ -43,6 +49,7 @@ class InspectorPanel(ExplorerPanel):
         splitter.addWidget(self.categories)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
+        layout.addWidget(self.factors)
         layout.addWidget(splitter, 1)
 
         self.bars.dim_clicked.connect(session.select_dim)
@@ -60,12 +67,16 @@ class InspectorPanel(ExplorerPanel):
         if explorer is None or index < 0:
             self.reconstruction.cancel()
             self.title.setText("Click a point on the map to inspect it.")
+            self.factors.hide()
             self.input_view.clear()
             self.recon_view.clear()
             self.bars.set_posterior([], [], [])
             self.categories.set_variables([])
             return
         self.title.setText(f"Item {self.session.describe_item(index)}")
+        factors = explorer.describe_factors(index)
+        self.factors.setText(factors or "")
+        self.factors.setVisible(factors is not None)
         self.input_view.set_items(explorer.items([index]), ncols=1)
         self.reconstruction.start(reconstruct, explorer, index)
         mean, std, kl = explorer.posterior(index)

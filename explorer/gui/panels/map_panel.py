@@ -98,9 +98,9 @@ class MapPanel(QWidget):
                                "its UMAP map; other maps are computed in the background.")
         self.colour_by = QComboBox()
         self.colour_by.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # "part of speech (WordNet)"
-        self.colour_by.addItems([COLOUR_LABEL, COLOUR_LENGTH])
-        self.colour_by.setToolTip("Colour sentences by their label (for WordNet's examples: the part of speech of "
-                                  "the entry each sentence illustrates: noun, verb, adj, adv) or by their length.")
+        self.colour_by.setToolTip("Colour items by their label (for WordNet's examples: the part of speech of the "
+                                  "entry each sentence illustrates: noun, verb, adj, adv), sentences by their "
+                                  "length, items with ground-truth factors by any factor.")
         self.colour_label = QLabel("Colour:")
         self.show_prior = QCheckBox("Prior samples")
         self.show_prior.setToolTip("Draw samples of the model's prior (grey) beside the data's codes: how well do "
@@ -244,14 +244,7 @@ class MapPanel(QWidget):
         self.show_prior.setChecked(flat)
         self.show_prior.blockSignals(False)
         self.draw_prior()
-        is_text = explorer.domain_name == "text"
-        self.colour_by.setVisible(is_text)
-        self.colour_label.setVisible(is_text)
-        self.colour_by.blockSignals(True)
-        dataset = explorer.checkpoint.dataset.get("id")
-        self.colour_by.setItemText(0, LABEL_MEANINGS.get(dataset, COLOUR_LABEL))
-        self.colour_by.setCurrentIndex(0 if explorer.class_names else 1)
-        self.colour_by.blockSignals(False)
+        self._fill_colour_choices(explorer)
         self.scatter.set_path(None)
         self.scatter.set_extra_points(None)
         self._redraw_points()
@@ -265,11 +258,34 @@ class MapPanel(QWidget):
         self.method.setCurrentIndex(self.method.findData(method))
         self.method.blockSignals(False)
 
+    def _fill_colour_choices(self, explorer) -> None:
+        """Label; for sentences, length; for items with ground-truth factors, each factor (the box's data: a
+        factor's index). The box shows only when there is a choice."""
+        chosen = self.colour_by.currentText()
+        self.colour_by.blockSignals(True)
+        self.colour_by.clear()
+        self.colour_by.addItem(LABEL_MEANINGS.get(explorer.checkpoint.dataset.get("id"), COLOUR_LABEL), COLOUR_LABEL)
+        if explorer.domain_name == "text":
+            self.colour_by.addItem(COLOUR_LENGTH, COLOUR_LENGTH)
+        for factor, name in enumerate(explorer.factor_names if explorer.factors is not None else []):
+            self.colour_by.addItem(f"factor: {name}", factor)
+        kept = self.colour_by.findText(chosen)  # a later snapshot, or a model of the same data, keeps the choice
+        self.colour_by.setCurrentIndex(kept if kept >= 0 else 0 if explorer.class_names or
+                                       self.colour_by.count() == 1 else 1)
+        self.colour_by.blockSignals(False)
+        self.colour_by.setVisible(self.colour_by.count() > 1)
+        self.colour_label.setVisible(self.colour_by.count() > 1)
+
     def _redraw_points(self) -> None:
         explorer = self.session.explorer
-        if explorer.domain_name == "text" and self.colour_by.currentText() == COLOUR_LENGTH:
+        choice = self.colour_by.currentData()
+        factors = explorer.factors
+        if choice == COLOUR_LENGTH and explorer.domain_name == "text":
             buckets, names = explorer.length_buckets()
             self.scatter.set_points(explorer.projection, buckets, names)
+        elif isinstance(choice, int) and factors is not None and len(factors) == len(explorer.projection):
+            self.scatter.set_points(explorer.projection, factors[:, choice], explorer.factor_value_names(choice),
+                                    ordered=explorer.factor_is_ordered(choice))
         else:
             self.scatter.set_points(explorer.projection, explorer.labels, explorer.class_names)
         self.scatter.select(self.session.selected)

@@ -14,9 +14,9 @@ def training_form() -> OptionForm:
     return OptionForm(all_options(), suggestions={"dataset": DATASET_IDS, "device": DEVICES})
 
 
-def fit_dataset_to_kind(form: OptionForm) -> None:
+def fit_dataset_to_kind(form: OptionForm) -> tuple[str, str]:
     """Show the options that apply to the chosen kind; a dataset of the other domain (digits for a sentence VAE)
-    is replaced by a default one, and a note under the box says why."""
+    is replaced by a default one, and a note under the box says why. Returns the kind and its domain."""
     from explorer.data.registry import dataset_domain
     from explorer.models.registry import config_class
 
@@ -32,6 +32,7 @@ def fit_dataset_to_kind(form: OptionForm) -> None:
     else:
         form.set_note("dataset", "")
     form.show_for(kind, domain)
+    return kind, domain
 
 
 def run_folder_name(options: dict, tail: str = "") -> str:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.errors import ExplorerError
+from explorer.gui.panels.sweep_box import SweepBox
 from explorer.gui.panels.training_curves import TrainingCurves
 from explorer.gui.panels.training_form import fit_dataset_to_kind, run_folder_name, sweep_folder_names, training_form
 from explorer.gui.settings import runs_dir
@@ -72,6 +73,9 @@ class TrainingPanel(QWidget):
         self.resume_cancel = QPushButton("Train a new model instead")
         self.resume_cancel.setToolTip("Forget the model to continue; Start trains a new one.")
         self.resume_cancel.clicked.connect(self.cancel_continue)
+        self.sweep_box = SweepBox()
+        self.sweep_box.start_requested.connect(self.start_sweep)
+        self.sweep_box.trial_started.connect(self._follow_trial)
         self.refresh_each_epoch = QCheckBox("Show the model after each epoch")
         self.refresh_each_epoch.setChecked(True)
         self.refresh_each_epoch.setToolTip("After every epoch, open the run's latest snapshot in the map and panels.")
@@ -131,6 +135,7 @@ class TrainingPanel(QWidget):
 
         self.form = training_form()
         self.form_holder.addWidget(self.form, 1)
+        self.form_holder.addWidget(self.sweep_box)
         self.controls.setMinimumWidth(min(FORM_WIDTH, self.form.sizeHint().width() + 40))
         self.form.fields["model"].widget.currentTextChanged.connect(self._on_kind_changed)
         self.form.fields["dataset"].widget.currentTextChanged.connect(self._on_kind_changed)
@@ -150,7 +155,8 @@ class TrainingPanel(QWidget):
         super().showEvent(event)
 
     def _on_kind_changed(self, *_args) -> None:
-        fit_dataset_to_kind(self.form)
+        kind, domain = fit_dataset_to_kind(self.form)
+        self.sweep_box.set_kind(kind, domain)
 
     def _on_preset(self, index: int) -> None:
         preset = self._presets.get(self.presets.itemData(index)) if index > 0 else None
@@ -294,6 +300,20 @@ class TrainingPanel(QWidget):
             self._queue = []
             self.start_spec(self.build_spec())
 
+    def start_sweep(self) -> None:
+        """Train the form's settings for each value and seed the Sweep box names, in a folder of its own."""
+        try:
+            values = self.ensure_form().values()
+            name = run_folder_name(values, f"-sweep-{self.sweep_box.option.currentData()}")
+            self.sweep_box.start(values, self.runs_folder() / name)
+        except ExplorerError as error:
+            self.run_failed.emit("Cannot start the sweep", str(error))
+
+    def _follow_trial(self, folder: str) -> None:
+        """Draw the sweep's first trial as it trains (File > Watch a Run… picks another)."""
+        if not self.running:
+            self.watch(folder)
+
     def start_spec(self, spec, environment: dict | None = None) -> None:
         """Train ``spec`` in a child process (``environment`` adds variables to the child's, for tests)."""
         self.curves.clear()
@@ -367,6 +387,7 @@ class TrainingPanel(QWidget):
             process.wait()  # QProcess emits finished (and so ended) from inside the wait
         elif self.watcher is not None:
             self.stop()
+        self.sweep_box.stop_and_wait()
 
     def _on_ended(self, status: str, message: str) -> None:
         path = self.last_checkpoint if self.last_checkpoint and Path(self.last_checkpoint).is_file() else ""

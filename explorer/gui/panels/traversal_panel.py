@@ -1,7 +1,9 @@
 """Latent traversal: one dimension swept over ±kσ, the prior's quantiles or the data's range, from the selected
 item or the origin; an all-dimensions grid sorted by KL, filled in row by row; a slider that scrubs one dimension
 live. A categorical variable is traversed by its categories (one style, every category), and can be crossed with a
-continuous dimension (a row per category). Decodes run in a worker."""
+continuous dimension (a row per category). For data with ground-truth factors, the dimension × factor matrix beside
+(normalised mutual information or DCI importance, computed in a worker): a click on a cell traverses its
+dimension. Decodes run in a worker."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,13 +26,15 @@ from PySide6.QtWidgets import (
 
 from explorer import exploring
 from explorer.analysis import captions
+from explorer.analysis.factor_matrix import MEASURES
 from explorer.gui.panels.base import ExplorerPanel
 from explorer.gui.widgets.controls import option_box
+from explorer.gui.widgets.factor_matrix import FactorMatrixView
 from explorer.gui.widgets.items_view import ItemsView
 from explorer.gui.widgets.scrolling import vertical_scroll
 
 SLIDER_STEPS = 100
-CONTROLS_WIDTH, SCRUB_WIDTH = 260, 180  # the grid between them takes the rest
+CONTROLS_WIDTH, SCRUB_WIDTH, MATRIX_WIDTH = 260, 180, 300  # the grid between them takes the rest
 
 
 @dataclass
@@ -77,12 +81,18 @@ def decode_one(explorer, z, cond, state):
     return explorer.decode(z[None], cond)
 
 
+def compute_factor_matrix(explorer, state):
+    return explorer.factor_matrix()
+
+
 class TraversalPanel(ExplorerPanel):
     def __init__(self, session, parent=None):
         super().__init__(session, parent)
         self.values = np.zeros((0, 0))
         self.grid_task = self.runner(self._show_rows, on_partial=self._show_rows)
         self.scrub_task = self.runner(self._show_scrub)
+        self.matrix_task = self.runner(self._show_matrix)
+        self.matrix = None  # the open model's FactorMatrix, once computed
 
         self.dims = QListWidget()
         self.dims.setToolTip("Latent dimensions sorted by KL (most informative first); pick one to traverse.")
@@ -127,14 +137,30 @@ class TraversalPanel(ExplorerPanel):
         right.addWidget(self.slider_label)
         right.addWidget(self.scrub_view, 1)
 
+        self.measure = QComboBox()
+        for key, label in MEASURES.items():
+            self.measure.addItem(label, key)
+        self.measure.setToolTip("Normalised mutual information: the share of each factor's entropy a dimension "
+                                "carries. DCI importance: how much a dimension counts in predicting the factor.")
+        self.matrix_view = FactorMatrixView()
+        self.matrix_note = QLabel("")
+        self.factors_box = QWidget()
+        matrix_column = QVBoxLayout(self.factors_box)
+        matrix_column.addWidget(QLabel("Dimensions × factors"))
+        matrix_column.addWidget(self.measure)
+        matrix_column.addWidget(self.matrix_view, 1)
+        matrix_column.addWidget(self.matrix_note)
+        self.factors_box.setVisible(False)
+
         self.view = ItemsView()
         self.view.setToolTip("Decodes along the traversal: one row per dimension, one column per step.")
         splitter = QSplitter()
         splitter.addWidget(vertical_scroll(controls))
         splitter.addWidget(self.view)
         splitter.addWidget(scrub)
+        splitter.addWidget(self.factors_box)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([CONTROLS_WIDTH, 4 * CONTROLS_WIDTH, SCRUB_WIDTH])
+        splitter.setSizes([CONTROLS_WIDTH, 4 * CONTROLS_WIDTH, SCRUB_WIDTH, MATRIX_WIDTH])
         layout = QHBoxLayout(self)
         layout.addWidget(splitter)
 
@@ -143,6 +169,8 @@ class TraversalPanel(ExplorerPanel):
                        self.k.valueChanged, self.all_dims.toggled, self.cross.currentIndexChanged):
             signal.connect(self.request_refresh)
         self.slider.valueChanged.connect(self.request_scrub)
+        self.measure.currentIndexChanged.connect(self._draw_matrix)
+        self.matrix_view.dimension_clicked.connect(self.session.select_dim)
         session.decoding_changed.connect(self.request_refresh)
         session.model_changed.connect(self._on_model_changed)
         session.selection_changed.connect(self.request_refresh)
@@ -171,7 +199,31 @@ class TraversalPanel(ExplorerPanel):
         self.cross.blockSignals(False)
         self.cross.setVisible(bool(explorer.discrete_sizes))
         self.cross_label.setVisible(bool(explorer.discrete_sizes))
+        self.matrix = None
+        self.matrix_task.cancel()  # a matrix still computing belongs to the model before
+        has_factors = explorer.factors is not None and explorer.continuous_dim > 0
+        self.factors_box.setVisible(has_factors)
+        if has_factors:
+            self.matrix_note.setText("computing…")
+            self.when_visible(self.compute_matrix)
         self._on_dim_selected(self.session.dim)
+
+    def compute_matrix(self) -> None:
+        if self.session.has_model:
+            self.matrix_task.start(compute_factor_matrix, self.session.explorer)
+
+    def _show_matrix(self, matrix) -> None:
+        self.matrix = matrix
+        self._draw_matrix()
+
+    def _draw_matrix(self) -> None:
+        if self.matrix is None:
+            return
+        measure = self.measure.currentData()
+        self.matrix_view.set_matrix(self.matrix.values[measure], self.matrix.row_labels(measure),
+                                    self.matrix.factor_names)
+        self.matrix_view.set_current(self.session.dim)
+        self.matrix_note.setText(f"on {self.matrix.items:,} preview items")
 
     def _on_dim_row(self, row: int) -> None:
         if row < 0:
@@ -185,6 +237,7 @@ class TraversalPanel(ExplorerPanel):
 
     def _on_dim_selected(self, dim: int) -> None:
         self.variable = None
+        self.matrix_view.set_current(dim)
         for row in range(self.dims.count()):
             if self.dims.item(row).data(Qt.ItemDataRole.UserRole) == dim:
                 self.dims.blockSignals(True)

@@ -16,7 +16,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy
 
 from explorer.gui.widgets.axis_grid import AxisGrid
-from explorer.gui.widgets.style import ACCENT, PATH, class_brush
+from explorer.gui.widgets.style import ACCENT, PATH, class_brush, ordered_brush
 from explorer.io.display import printable
 
 HOVER_RADIUS_PX = 8.0
@@ -92,7 +92,9 @@ class LatentScatter(pg.PlotWidget):
         self.selected = -1
         self.group = np.zeros(0, dtype=np.int64)
         self._class_items: list[pg.ScatterPlotItem] = []
-        self._classes: tuple[list[int], list[str]] | None = None  # what the class items show: ids, legend names
+        # what the class items show: ids, legend names, and the count of ordered values (0: categories)
+        self._classes: tuple[list[int], list[str], int] | None = None
+        self._ordered = 0
         self._tree = None  # a scipy cKDTree of the points in screen pixels
         self._tree_scale = (0.0, 0.0)
         self._hover = -1
@@ -137,8 +139,10 @@ class LatentScatter(pg.PlotWidget):
         return pg.getConfigOption("foreground")
 
     # Data
-    def set_points(self, points: np.ndarray, labels: np.ndarray, class_names: list[str] | None = None) -> None:
-        """Replace every point; one scatter item (and one shared brush) per class."""
+    def set_points(self, points: np.ndarray, labels: np.ndarray, class_names: list[str] | None = None,
+                   ordered: bool = False) -> None:
+        """Replace every point; one scatter item (and one shared brush) per class. ``ordered``: the classes are
+        steps of one quantity (a factor's values), coloured along a sequential map instead of told apart."""
         points = np.asarray(points, dtype=np.float64)
         labels = np.asarray(labels, dtype=np.int64)
         self.points, self.labels, self._tree = points, labels, None
@@ -146,14 +150,16 @@ class LatentScatter(pg.PlotWidget):
         names = [html.escape(printable(class_names[cls] if class_names and 0 <= cls < len(class_names) else str(cls),
                                        LEGEND_CHARS)) for cls in classes]  # the legend renders HTML
         indices = [np.flatnonzero(labels == cls) for cls in classes]
-        if (classes, names) == self._classes:  # the same classes (a run's next snapshot): only the points move
+        self._ordered = len(class_names) if ordered and class_names else 0
+        # the same classes (a run's next snapshot): only the points move
+        if (classes, names, self._ordered) == self._classes:
             for item, cls, index in zip(self._class_items, classes, indices):
                 item.setData(points[index, 0], points[index, 1], **self._class_style(cls))
         else:
             for item in self._class_items:
                 self.plotItem.removeItem(item)
             self._legend.clear()
-            self._class_items, self._classes = [], (classes, names)
+            self._class_items, self._classes = [], (classes, names, self._ordered)
             for cls, name, index in zip(classes, names, indices):
                 # A named item is added to the legend by the PlotItem; too many classes make no useful legend.
                 item = pg.ScatterPlotItem(points[index, 0], points[index, 1], **self._class_style(cls),
@@ -164,9 +170,9 @@ class LatentScatter(pg.PlotWidget):
         self.set_group(self.group[self.group < len(points)])
         self.plotItem.autoRange()
 
-    @staticmethod
-    def _class_style(cls: int) -> dict:
-        return {"size": 5, "pen": None, "brush": class_brush(int(cls))}
+    def _class_style(self, cls: int) -> dict:
+        brush = ordered_brush(int(cls), self._ordered) if self._ordered else class_brush(int(cls))
+        return {"size": 5, "pen": None, "brush": brush}
 
     def set_selection_mode(self, mode: str) -> None:
         if mode not in SELECTION_MODES:

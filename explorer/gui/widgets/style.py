@@ -48,5 +48,12 @@ def class_brush(index: int):
     return pg.mkBrush(class_color(index))
 
 
+@lru_cache(maxsize=1024)
+def ordered_brush(index: int, count: int):
+    """The shared brush for step ``index`` of ``count`` ordered values (a factor's scale or position): viridis,
+    from its dark end to its light one."""
+    return pg.mkBrush(pg.colormap.get("viridis").map(index / max(1, count - 1), mode="qcolor"))
+
+
 def is_dark() -> bool:
     return QApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
