@@ -19,7 +19,8 @@ from explorer.errors import DataError, ExplorerError
 from explorer.limits import MAX_JSON_DEPTH, MAX_SETTINGS_BYTES
 
 
-def _kind(mode: int) -> str:
+def describe_kind(mode: int) -> str:
+    """What a file that is not a regular one is, from its st_mode ("a FIFO (named pipe)", "a device"...)."""
     if stat.S_ISDIR(mode):
         return "a folder"
     if stat.S_ISFIFO(mode):
@@ -47,7 +48,7 @@ def open_regular(path, what: str, max_bytes: int, error: type[ExplorerError] = D
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise error(f"{what} {path} is {_kind(info.st_mode)}, not a regular file")
+            raise error(f"{what} {path} is {describe_kind(info.st_mode)}, not a regular file")
         if info.st_size > max_bytes:
             raise error(f"{what} {path} is {info.st_size:,} bytes, above the limit of {max_bytes:,}")
         if hasattr(os, "set_blocking"):

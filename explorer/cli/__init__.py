@@ -10,7 +10,7 @@ import sys
 
 from explorer.cli import evaluate, export, import_model, info, train
 from explorer.cli.arguments import MAX_MESSAGE_CHARS
-from explorer.errors import ExplorerError
+from explorer.errors import REFUSED_STATUS, ExplorerError
 from explorer.io.display import printable
 
 VERBS = {"train": train, "evaluate": evaluate, "export": export, "info": info, "import": import_model}
@@ -21,7 +21,7 @@ class OneLineErrors(argparse.ArgumentParser):
     """A mistyped argument is reported like every other user error: one line on stderr, exit status 2."""
 
     def error(self, message: str):
-        self.exit(2, f"error: {printable(message, MAX_MESSAGE_CHARS)} (see {self.prog} --help)\n")
+        self.exit(REFUSED_STATUS, f"error: {printable(message, MAX_MESSAGE_CHARS)} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         return VERBS[args.command].run(args)
     except ExplorerError as exc:
         print(f"error: {printable(exc, MAX_MESSAGE_CHARS)}", file=sys.stderr)
-        return 2
+        return REFUSED_STATUS
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

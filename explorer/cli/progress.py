@@ -2,6 +2,7 @@
 a progress bar and one line per epoch for a person."""
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -56,8 +57,15 @@ class EventSink:
             self.progress.close()
 
 
+def bar_wanted() -> bool:
+    """A progress bar within the epoch for a person at a terminal: not when the output goes to a file or a pipe,
+    nor in CI (whose logs keep every redraw)."""
+    return not os.environ.get("CI") and sys.stdout.isatty() and sys.stderr.isatty()
+
+
 class EpochProgress:
-    """A tqdm bar over each epoch's steps on stderr, and one line per epoch on stdout."""
+    """A tqdm bar over each epoch's steps on stderr (only on a terminal, and not in CI), and one line per epoch on
+    stdout."""
 
     def __init__(self):
         self._bar = None
@@ -74,7 +82,7 @@ class EpochProgress:
                 from tqdm import tqdm
 
                 self._bar = tqdm(total=event.steps_per_epoch, desc=f"epoch {event.epoch}", leave=False,
-                                 unit="step", file=sys.stderr, disable=None)
+                                 unit="step", file=sys.stderr, disable=not bar_wanted())
             self._bar.n = event.step
             self._bar.set_postfix({name: f"{value:.2f}" for name, value in event.scalars.items()
                                    if value is not None} | {"ex/s": f"{event.examples_per_s:.0f}"}, refresh=False)

@@ -8,7 +8,6 @@ import os
 import signal
 import sys
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from explorer.cli.arguments import option_args, sweep_args
@@ -143,14 +142,14 @@ def run(args) -> int:
     from explorer.training.control import StdinControl, stop_on_termination
     from explorer.training.events import EndEvent
     from explorer.training.run import TrainingRun, checkpoint_in
-    from explorer.training.run_folder import RunFolder, now_iso
+    from explorer.training.run_folder import RunFolder, name_in_run, now_iso
 
     spec = spec_from_args(args)
     folder = None
     if spec.run_dir and main_rank:
         folder = RunFolder.create(spec.run_dir, spec.options, args.argv, spec.resume)
-        if spec.out:
-            folder.update(checkpoint=str(Path(spec.out).resolve()))
+        if spec.out:  # an --out outside the folder is not the folder's checkpoint: the folder names none
+            folder.update(checkpoint=name_in_run(spec.run_dir, spec.out))
     sink = EventSink(folder, json_lines=getattr(args, "events", None) == "stdout", human=main_rank)
     run = TrainingRun(spec, on_event=sink, checkpoint_path=checkpoint_in(spec.run_dir, spec.out))
     if getattr(args, "control", None) == "stdin":

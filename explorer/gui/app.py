@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from explorer.errors import REFUSED_STATUS
 from explorer.files import is_regular_file
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -55,13 +56,16 @@ def window_has_content(window) -> bool:
             and window.traversal.view.count > 0)
 
 
-def save_screenshot(app, window, out: str) -> int:
+def wait_for_content(app, window) -> None:
     deadline = time.monotonic() + SCREENSHOT_TIMEOUT_S
     while not window_has_content(window) and time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.02)
     for _ in range(5):  # let layouts and pending paints settle
         app.processEvents()
+
+
+def save_screenshot(window, out: str) -> int:
     if not window.grab().save(out, "PNG"):
         print(f"could not write the screenshot to {out}", file=sys.stderr)
         return 1
@@ -102,6 +106,18 @@ def run(argv_checkpoint: str | None = None, screenshot: str | None = None) -> in
         return _show_and_run(app, window, argv_checkpoint, screenshot)
     finally:
         sys.excepthook = previous_hook
+        dispose(window)
+
+
+def dispose(window) -> None:
+    """Destroy the window now, while Python and the QApplication are whole. Left to PySide's exit handler, the
+    window's pyqtgraph items are torn down during interpreter shutdown, where a Python override called from a
+    C++ destructor (a layout's resize while a scene clears) crashes the process (SIGSEGV in about half the runs)."""
+    import shiboken6
+
+    if shiboken6.isValid(window):
+        window.close()
+        shiboken6.delete(window)
 
 
 def _show_and_run(app, window, argv_checkpoint: str | None, screenshot: str | None) -> int:
@@ -114,8 +130,7 @@ def _show_and_run(app, window, argv_checkpoint: str | None, screenshot: str | No
         app.processEvents()  # first paint before anything loads
         opened = window.open_at_launch(path)
         if screenshot and argv_checkpoint and not opened:
-            window.close()
-            return 2
+            return REFUSED_STATUS
         shipped = shipped_checkpoint()
         if not opened and not argv_checkpoint and shipped and shipped != path:
             # The last model used could not be opened (the dialog said why): show a shipped one instead.
@@ -123,7 +138,8 @@ def _show_and_run(app, window, argv_checkpoint: str | None, screenshot: str | No
             window.statusBar().showMessage(f"Could not open the last model used, {Path(path).name}; opened "
                                            f"{Path(shipped).name} instead", 30_000)
     if screenshot:
-        status = save_screenshot(app, window, screenshot)
-        window.close()
-        return status
+        wait_for_content(app, window)
+        if argv_checkpoint and window.last_refusal:  # refused once its weights were read, after the map showed
+            return REFUSED_STATUS
+        return save_screenshot(window, screenshot)
     return app.exec()

@@ -48,6 +48,7 @@ class CompareWindow(QMainWindow):
     """Runs opened side by side. ``add_paths`` adds checkpoints; ``runs`` lists what is shown."""
 
     runs_changed = Signal()
+    runs_read = Signal()  # the files given to add_paths are read (and shown, those that could be)
     samples_ready = Signal()  # every run's samples are drawn (or failed)
 
     def __init__(self, prompts, parent=None):
@@ -60,6 +61,10 @@ class CompareWindow(QMainWindow):
         self.closed = False
         self.worker = WorkerThread("compare samples", self)
         self.samples_task = TaskRunner(self.worker, self._on_samples_done, on_partial=self._show_samples, parent=self)
+        self.read_task = TaskRunner(self.worker, self._on_runs_read, parent=self)
+        self.live_task = TaskRunner(self.worker, self._on_live_reread, parent=self)
+        self._pending_paths: list[str] = []
+        self._pending_problems: list[str] = []  # sweeps that could not be opened, said with the read's own
 
         toolbar = QToolBar("Compare")
         toolbar.setObjectName("compare_toolbar")
@@ -155,19 +160,20 @@ class CompareWindow(QMainWindow):
         if folder:
             self.add_paths([folder])
 
-    def add_paths(self, paths) -> list[compare.ComparedRun]:
-        """Read and show runs; a file that cannot be read is named in one dialog and the others are kept. A sweep
-        (its folder or its sweep.json) adds its trials' run folders and draws its figures against its setting."""
-        added = []
-        known = {run.source.resolve() for run in self.runs}
+    def add_paths(self, paths) -> None:
+        """Read runs off the GUI thread and show those not shown yet (``runs_read`` when done); a file that cannot
+        be read is named in one dialog and the others are kept. A sweep (its folder or its sweep.json) adds its
+        trials' run folders and draws its figures against its setting."""
         paths, problems = self._open_sweeps(paths)
-        for path in paths:
-            if Path(path).resolve() in known:
-                continue
-            try:
-                added.append(compare.read_compared(path))
-            except (ExplorerError, OSError) as error:
-                problems.append(f"{path}: {error}" if str(path) not in str(error) else str(error))
+        self._pending_paths += [str(path) for path in paths]
+        self._pending_problems += problems
+        if not self.read_task.busy:
+            paths, self._pending_paths = self._pending_paths, []
+            self.read_task.start(compare.read_new_runs, paths, list(self.runs))
+
+    def _on_runs_read(self, found) -> None:
+        added, problems = found
+        problems, self._pending_problems = self._pending_problems + problems, []
         try:
             compare.check_count(self.runs + added)
         except ExplorerError as error:
@@ -179,7 +185,9 @@ class CompareWindow(QMainWindow):
             self.runs += added
             compare.distinct_names(self.runs)
             self._show_runs()
-        return added
+        if self._pending_paths:
+            self.add_paths([])
+        self.runs_read.emit()
 
     def _open_sweeps(self, paths) -> tuple[list, list[str]]:
         """The paths with each sweep replaced by its trials' folders; the problems of those that cannot be read."""
@@ -217,18 +225,20 @@ class CompareWindow(QMainWindow):
             self.live_timer.stop()
 
     def reread_live_runs(self) -> None:
-        """Read the run folders still training again: new epochs redraw the curves and the table, a newer
-        checkpoint redraws the samples."""
+        """Read the run folders still training again, off the GUI thread (a folder may sit on a slow network)."""
+        if not self.live_task.busy and not self.read_task.busy:
+            live = [run for run in self.runs if run.live]
+            self.live_task.start(compare.reread_runs, live)
+
+    def _on_live_reread(self, fresh_runs) -> None:
+        """New epochs redraw the curves and the table, a newer checkpoint redraws the samples."""
         changed, new_model = False, False
         if self.sweep_view.running:
             self._reread_sweep()
         for position, run in enumerate(self.runs):
-            if not run.live:
+            fresh = fresh_runs.get(run.source) if run.live else None
+            if fresh is None:
                 continue
-            try:
-                fresh = compare.read_compared(run.source)
-            except (ExplorerError, OSError):
-                continue  # half-written for a moment: the next reading will do
             fresh.name = run.name
             changed = changed or fresh.meta != run.meta or fresh.status != run.status
             new_model = new_model or fresh.checkpoint != run.checkpoint or (
@@ -319,7 +329,7 @@ class CompareWindow(QMainWindow):
 
     @property
     def busy(self) -> bool:
-        return self.samples_task.busy
+        return self.samples_task.busy or self.read_task.busy
 
     def stop_worker(self) -> None:
         """End the worker (a decode cannot be interrupted, so the running one is waited for)."""

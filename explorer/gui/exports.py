@@ -161,7 +161,7 @@ class Exports:
         self.widget(self.window.map_panel.scatter, "Export latent map", "map")
 
     def curves(self) -> None:
-        self.widget(self.window.training.plots_widget, "Export training curves", "curves")
+        self.widget(self.window.training.curves, "Export training curves", "curves")
 
     def posterior(self) -> None:
         self.widget(self.window.inspector.bars, "Export posterior bars", "posterior")
@@ -223,7 +223,7 @@ class Exports:
     def history(self) -> None:
         from explorer.io.export import save_history_csv
 
-        history = self.session.explorer.checkpoint.history or self.window.training.history
+        history = self.session.explorer.checkpoint.history or self.window.training.curves.history
         path = self.ask_path("Export training history", "history.csv", TABLE_FILTER)
         if path:
             self.write(lambda p: save_history_csv(p, history), path)

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QAction, QImage, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabWidget, QToolButton
 
 from explorer.errors import ConfigError, ExplorerError
-from explorer.gui import lessons, settings
+from explorer.gui import settings
 from explorer.gui.compare_window import COMPARE_FILTER, CompareWindow
 from explorer.gui.concurrent import TaskRunner
 from explorer.gui.dialogs import Prompts
-from explorer.gui.exports import Exports
-from explorer.gui.model_paths import OPEN_FILTER, checkpoint_name, droppable, is_checkpoint_file
+from explorer.gui.model_paths import OPEN_FILTER, droppable, is_checkpoint_file
 from explorer.gui.panels.arithmetic_panel import ArithmeticPanel
 from explorer.gui.panels.inspector_panel import InspectorPanel
 from explorer.gui.panels.interpolation_panel import InterpolationPanel
@@ -28,22 +25,9 @@ from explorer.gui.panels.training_panel import TrainingPanel
 from explorer.gui.panels.traversal_panel import TraversalPanel
 from explorer.gui.session import Session
 from explorer.gui.widgets.scrolling import vertical_scroll
+from explorer.gui.window_files import WindowFiles
+from explorer.gui.window_menus import WindowMenus
 from explorer.io.display import printable
-
-CHECKPOINT_FILTER = "Checkpoints (*.safetensors)"
-
-
-def image_to_array(image: QImage, shape: tuple[int, ...]) -> np.ndarray:
-    """A QImage as uint8 in the model's item shape: (H, W) grey or (H, W, 3) colour, resized to fit."""
-    height, width = shape[0], shape[1]
-    colour = len(shape) == 3
-    image = image.convertToFormat(QImage.Format.Format_RGB888 if colour else QImage.Format.Format_Grayscale8)
-    image = image.scaled(width, height, Qt.AspectRatioMode.IgnoreAspectRatio,
-                         Qt.TransformationMode.SmoothTransformation)
-    rows = np.frombuffer(image.constBits(), dtype=np.uint8).reshape(height, image.bytesPerLine())
-    pixels = rows[:, :width * (3 if colour else 1)]
-    return (pixels.reshape(height, width, 3) if colour else pixels).copy()
-
 
 TITLE = "Latent Explorer"
 DEFAULT_SIZE = (1400, 900)
@@ -67,7 +51,7 @@ def load_for_showing(path: str, keep_selection: bool, snapshot: bool, state=None
     return explorer, path, keep_selection, snapshot
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowMenus, WindowFiles, QMainWindow):
     def __init__(self, prompts: Prompts | None = None):
         super().__init__()
         self.setWindowTitle(TITLE)
@@ -79,6 +63,7 @@ class MainWindow(QMainWindow):
         self.open_task = TaskRunner(self.session.model_thread, self._on_loaded, on_failed=self._on_open_failed,
                                     parent=self)
         self.compare_window = None  # made when first asked for
+        self.last_refusal: str | None = None  # why the last file asked for could not be opened
 
         self.map_panel = MapPanel(self.session)
         self.model_panel = ModelPanel(self.session)
@@ -127,6 +112,7 @@ class MainWindow(QMainWindow):
         self.training.checkpoint_written.connect(self._on_epoch_checkpoint)
         self.training.run_failed.connect(self._on_run_failed)
         self.training.sweep_finished.connect(self._on_sweep_finished)
+        self.training.watch_refused.connect(self._on_watch_refused)
         self.training.sweep_box.finished.connect(self._on_sweep_box_finished)
         self.session.model_changed.connect(self._update_status)
         self.session.model_changed.connect(self._show_domain_tabs)
@@ -158,92 +144,6 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    # Menus
-    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        return action
-
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self.open_action = self._action("&Open…", self.open_dialog, QKeySequence.StandardKey.Open,
-                                        "Open a checkpoint and explore it.")
-        self.save_action = self._action("&Save", self.save, QKeySequence.StandardKey.Save,
-                                        "Save the loaded model to its file (or choose one).")
-        self.save_as_action = self._action("Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs,
-                                           "Save the loaded model to a new checkpoint file.")
-        self.watch_action = self._action("&Watch a Run…", self.watch_run_dialog, "Ctrl+Shift+W",
-                                         "Follow a run folder written by train --run-dir (here, or synced from a "
-                                         "GPU server): live curves and its latest checkpoint.")
-        self.compare_action = self._action("&Compare Runs…", self.compare_dialog, "Ctrl+Shift+C",
-                                           "Open checkpoints side by side with the open model: curves overlaid, "
-                                           "metrics in one table, samples from each.")
-        self.place_action = self._action("&Place a New Input on the Map…", self.place_input_dialog, "Ctrl+I",
-                                         "Encode an image file or a sentence and mark where it lands on the map.")
-        self.recent_menu = file_menu.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        file_menu.insertAction(self.recent_menu.menuAction(), self.open_action)
-        file_menu.addAction(self.save_action)
-        file_menu.addAction(self.save_as_action)
-        file_menu.addAction(self.watch_action)
-        file_menu.addAction(self.place_action)
-        file_menu.addAction(self.compare_action)
-        self.export_menu = file_menu.addMenu("&Export")
-        self.exports = Exports(self, self.export_menu)
-        file_menu.addSeparator()
-        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "Close the app."))
-        self._build_lessons_menu()
-        view_menu = self.menuBar().addMenu("&View")
-        for dock in (self.model_dock, self.inspector_dock, self.tabs_dock):
-            view_menu.addAction(dock.toggleViewAction())
-        view_menu.addSeparator()
-        for index in range(self.tabs.count()):
-            name = self.tabs.tabText(index)
-            action = self._action(f"&{name}", self._show_tab, f"Ctrl+{index + 1}", f"Show the {name} tab.")
-            action.setData(index)
-            view_menu.addAction(action)
-        for menu in (file_menu, self.recent_menu, self.export_menu, view_menu):
-            menu.setToolTipsVisible(True)
-
-    def _build_lessons_menu(self) -> None:
-        self.lessons_menu = self.menuBar().addMenu("&Lessons")
-        self.lessons_menu.setToolTipsVisible(True)
-        for lesson in lessons.LESSONS:
-            action = self.lessons_menu.addAction(lesson.title)
-            action.setToolTip(lesson.text)
-            action.setStatusTip(lesson.text)
-            action.setData(lesson.title)
-            action.setEnabled(lessons.available(lesson))
-            action.triggered.connect(self._show_lesson)
-
-    def _show_lesson(self) -> None:
-        title = self.sender().data()
-        lessons.show(self, next(lesson for lesson in lessons.LESSONS if lesson.title == title))
-
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        files = settings.recent_files()
-        for path in files:
-            action = self.recent_menu.addAction(path)
-            action.setData(path)
-            action.triggered.connect(self._open_recent)
-        self.recent_menu.setEnabled(bool(files))
-
-    def _open_recent(self) -> None:
-        self.open_checkpoint(self.sender().data())
-
-    def _update_actions(self) -> None:
-        loaded = self.session.has_model
-        for action in (self.save_action, self.save_as_action):
-            action.setEnabled(loaded)
-        self.exports.set_enabled(loaded)
-        self.place_action.setEnabled(loaded)
-        self.model_panel.save_button.setEnabled(loaded)
-
     def _show_tab(self) -> None:
         self.tabs_dock.show()
         self.tabs.setCurrentIndex(self.sender().data())
@@ -266,6 +166,7 @@ class MainWindow(QMainWindow):
         """Load and show a checkpoint now (and list it in the recent files); on failure show why and keep what is
         open. ``keep_selection`` for a newer model of the items on screen."""
         self.open_task.cancel()  # a file loading in the background would replace this one
+        self.last_refusal = None
         try:
             loaded = load_for_showing(str(path), keep_selection, False)
         except (ExplorerError, OSError) as error:
@@ -278,6 +179,7 @@ class MainWindow(QMainWindow):
         """Load a checkpoint on the model thread and show it when it is ready; the window stays responsive (a
         run's snapshot each epoch, the file opened at launch). The newest request wins. A ``snapshot`` of a run
         still training is not a recent file, and the panels show what it carries (see Session.snapshot)."""
+        self.last_refusal = None
         self.open_task.start(load_for_showing, str(path), keep_selection, snapshot)
 
     @property
@@ -314,6 +216,7 @@ class MainWindow(QMainWindow):
     def _on_open_failed(self, error: BaseException) -> None:
         if not isinstance(error, (ExplorerError, OSError)):
             raise error
+        self.last_refusal = str(error)
         self.prompts.error("Could not open checkpoint", str(error))  # the error names the file
 
     def show_checkpoint(self, checkpoint, path: str | None, keep_selection: bool = False) -> None:
@@ -330,68 +233,6 @@ class MainWindow(QMainWindow):
         if self.session.selected < 0 and len(explorer.labels):
             self.session.select(0)
         self._update_actions()
-
-    @property
-    def read_only(self) -> bool:
-        """A shipped model is never overwritten: Save asks for a new file."""
-        return self.session.path is not None and settings.is_shipped(self.session.path)
-
-    def save(self) -> None:
-        if self.session.path and is_checkpoint_file(self.session.path) and not self.read_only:
-            self._save_to(self.session.path)
-        else:
-            self.save_as()
-
-    def save_as(self) -> None:
-        if not self.session.has_model:
-            return
-        default = Path(settings.last_folder()) / checkpoint_name(self.session.path)
-        path = self.prompts.save_path("Save checkpoint", str(default), CHECKPOINT_FILTER)
-        if path:
-            self._save_to(path)
-
-    def _save_to(self, path: str) -> None:
-        from explorer.io.checkpoint import save_checkpoint
-
-        if settings.is_shipped(path):
-            self.prompts.error("Could not save", f"{path}\n\nis a shipped model, kept read-only: save the model "
-                                                 "under another name or in another folder")
-            return
-        checkpoint = self.session.explorer.checkpoint_to_save
-        try:
-            written = save_checkpoint(path, checkpoint.model, checkpoint.meta, checkpoint.preview,
-                                      checkpoint.optimizer_state)
-        except (ExplorerError, OSError) as error:
-            self.prompts.error("Could not save", f"{path}\n\n{error}")
-            return
-        self.session.path = str(written)
-        settings.add_recent_file(str(Path(written).resolve()))
-        self.model_panel.refresh()
-        self._update_title()
-        self.statusBar().showMessage(f"Saved {written}", 10_000)
-
-    def save_map_in_file(self) -> None:
-        """Save the map computed here into the open model's file (one saved before maps were computed at save);
-        a read-only file is left untouched and the map stays for this session."""
-        from explorer.analysis.map_file import refuse_read_only, save_with_map
-
-        explorer, path = self.session.explorer.preview_explorer or self.session.explorer, self.session.path
-        if not is_checkpoint_file(path):  # a model from elsewhere has no file of ours yet: it gets one
-            explorer.keep_map()
-            self.save_as()
-            return
-        try:
-            if self.read_only:
-                raise ExplorerError(f"{path} is a shipped model, kept read-only: the map was not saved into it")
-            refuse_read_only(path)
-            explorer.keep_map()
-            save_with_map(explorer.checkpoint, path)
-        except (ExplorerError, OSError) as error:
-            self.prompts.error("Could not save the map", f"{error}\n\nThe map stays on screen for this session; "
-                                                         "File > Save As… keeps a copy of the model with it.")
-            return
-        self.map_panel.map_saved()
-        self.statusBar().showMessage(f"Saved the map into {path}", 10_000)
 
     # Comparing runs
     def compare_dialog(self) -> None:
@@ -413,34 +254,6 @@ class MainWindow(QMainWindow):
         self.compare_window.add_paths([str(path) for path in paths])
         return self.compare_window
 
-    # New inputs
-    def place_input_dialog(self) -> None:
-        if self.session.explorer.domain_name == "text":
-            sentence = self.prompts.ask_text("Place a sentence on the map", "Sentence:")
-            if sentence:
-                self.place_items([sentence], f"“{sentence}”")
-            return
-        path = self.prompts.open_path("Place an image on the map", settings.last_folder(),
-                                      "Images (*.png *.jpg *.jpeg *.bmp)")
-        if path:
-            self.place_image(path)
-
-    def place_image(self, path: str) -> None:
-        """Encode an image file (resized to the model's input) and mark it on the map."""
-        image = QImage(path)
-        if image.isNull():
-            self.prompts.error("Could not read the image", f"{path}\n\nnot an image file Qt can read")
-            return
-        item = image_to_array(image, self.session.explorer.items([0]).shape[1:])
-        self.place_items(item[None], Path(path).name)
-
-    def place_items(self, items, name: str) -> None:
-        """Encode new inputs and mark them on the map with the map's own projection (in a worker)."""
-        self.map_panel.place_items(items, name)
-
-    def _on_placed(self, name: str, points: np.ndarray) -> None:
-        self.statusBar().showMessage(f"Placed {name} at ({points[0, 0]:.2f}, {points[0, 1]:.2f})", 10_000)
-
     # Training: runs are child processes; what they save is opened here
     def continue_training(self) -> None:
         """Set the Training tab up to continue the open model with its settings, optimizer state and history."""
@@ -460,12 +273,11 @@ class MainWindow(QMainWindow):
             self.watch_run(folder)
 
     def watch_run(self, folder: str) -> None:
-        try:
-            self.training.watch(folder)
-        except ExplorerError as error:
-            self.prompts.error("Cannot watch this folder", str(error))
-            return
+        self.training.watch(folder)
         self.show_training()
+
+    def _on_watch_refused(self, why: str) -> None:
+        self.prompts.error("Cannot watch this folder", why)
 
     def _on_run_finished(self, path: str, status: str) -> None:
         if path and self._closing:

@@ -12,11 +12,11 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
 from explorer.errors import ExplorerError
+from explorer.gui.concurrent import TaskRunner, WorkerThread
 from explorer.training.events import EndEvent, events_from_json
 
 STDERR_TAIL_BYTES = 16_384
 WATCH_INTERVAL_MS = 250
-SILENT_AFTER_S = 120.0  # a running run with no new event for this long is reported as silent
 
 
 def train_command(spec) -> list[str]:
@@ -134,64 +134,67 @@ class TrainingProcess(QObject):
 
 
 class RunWatcher(QObject):
-    """Follows a run folder as it grows: new events every quarter second, and ``ended`` when run.json says the run
-    finished, stopped or failed, or ``silent`` (once) when a running run has gone quiet or its process is gone."""
+    """Follows a run folder as it grows: every quarter second a poll on the watcher's own worker thread (a folder
+    on sshfs or NFS may block; a FIFO in it is refused, never opened) reads its new events. ``events`` carries
+    them, ``checkpoint`` the checkpoint run.json names (a file inside the folder), ``ended`` comes when run.json
+    says the run finished, stopped or failed, ``silent`` (once) when a running run has gone quiet or its process
+    is gone, ``refused`` when the folder is not (or no longer) a run that can be read, saying why."""
 
     events = Signal(object)
+    checkpoint = Signal(str)
     ended = Signal(str, str)
     silent = Signal(str)
+    refused = Signal(str)
 
     def __init__(self, folder, parent=None):
         super().__init__(parent)
-        from explorer.training.run_folder import EVENTS_FILE, EventTail, read_run
+        from explorer.training.run_watch import RunFollower
 
         self.folder = Path(folder)
-        self.info = read_run(self.folder)  # TrainingError for a folder that is not a run
-        self.tail = EventTail(self.folder / EVENTS_FILE)
+        self.follower = RunFollower(self.folder)
+        self.worker = WorkerThread("run-watcher", self)
+        self.task = TaskRunner(self.worker, self._on_poll, on_failed=self._on_failed, parent=self)
         self.timer = QTimer(self)
         self.timer.setInterval(WATCH_INTERVAL_MS)
         self.timer.timeout.connect(self.poll)
         self._said_silent = False
+        self._checkpoint = None
 
     def start(self) -> None:
+        self.timer.start()
         self.poll()
-        if self.timer is not None and not self.info.ended:
-            self.timer.start()
 
     def stop(self) -> None:
         self.timer.stop()
+        self.worker.stop()
 
     @property
     def running(self) -> bool:
         return self.timer.isActive()
 
     def poll(self) -> None:
-        from explorer.errors import TrainingError
-        from explorer.training.run_folder import read_run
+        if not self.task.busy:  # a poll still blocked on a slow folder is not queued behind
+            self.task.start(self.follower.poll)
 
-        events = self.tail.read()
-        if events:
+    def _on_poll(self, found) -> None:
+        if not self.timer.isActive():
+            return
+        if found.events:
             self._said_silent = False
-            self.events.emit(events)
-        try:
-            self.info = read_run(self.folder)
-        except TrainingError as error:
-            self.timer.stop()
-            self.ended.emit("failed", str(error))
-            return
-        if self.info.ended:
-            self.timer.stop()
-            events = self.tail.read()  # what was written between the two reads
-            if events:
-                self.events.emit(events)
-            self.ended.emit(self.info.status, str(self.info.info.get("message", "")))
-            return
-        if self._said_silent:
-            return
-        if self.info.process_alive() is False:
+            self.events.emit(found.events)
+        if found.info.checkpoint is not None and found.info.checkpoint != self._checkpoint:
+            self._checkpoint = found.info.checkpoint
+            self.checkpoint.emit(str(found.info.checkpoint))
+        if found.info.ended:
+            self.stop()
+            self.ended.emit(found.info.status, str(found.info.info.get("message", "")))
+        elif found.silence and not self._said_silent:
             self._said_silent = True
-            self.silent.emit("its process is gone without writing an end (it was killed or crashed); the last "
-                             "checkpoint it wrote is kept")
-        elif self.tail.silent_for() > SILENT_AFTER_S:
-            self._said_silent = True
-            self.silent.emit(f"no new event for {self.tail.silent_for():.0f} s")
+            self.silent.emit(found.silence)
+
+    def _on_failed(self, error: BaseException) -> None:
+        if not isinstance(error, ExplorerError):
+            raise error
+        if self.timer.isActive():
+            self.stop()
+            self.refused.emit(str(error))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from explorer.errors import ConfigError
+from explorer.errors import ConfigError, ExplorerError
 from explorer.metric_catalog import METRICS, Curve
 
 MAX_RUNS = 16  # as many as a sweep preset can start
@@ -106,6 +106,46 @@ def _read_run_folder(path: Path) -> ComparedRun:
     if isinstance(run.info.get("options"), dict):
         meta.setdefault("run_options", run.info["options"])
     return ComparedRun(name=path.name, source=path, checkpoint=run.checkpoint, meta=meta, status=run.status)
+
+
+def _keys(run: ComparedRun) -> set[Path]:
+    """What makes two runs the same: the file or folder opened, and the checkpoint it holds."""
+    return {path.resolve() for path in (run.source, run.checkpoint) if path is not None}
+
+
+def read_new_runs(paths, shown: list[ComparedRun], task=None) -> tuple[list[ComparedRun], list[str]]:
+    """The runs of ``paths`` that are not yet among ``shown`` nor earlier in ``paths`` (the same file, or a run
+    folder and its checkpoint, counts once), and a message for each that could not be read. Reads files: run it
+    off the GUI thread (``task``, a background task's state, stops it between files)."""
+    known = set().union(*(_keys(run) for run in shown))
+    added, problems = [], []
+    for path in paths:
+        if task is not None:
+            task.check()
+        if Path(path).resolve() in known:
+            continue
+        try:
+            run = read_compared(path)
+        except (ExplorerError, OSError) as error:
+            problems.append(f"{path}: {error}" if str(path) not in str(error) else str(error))
+            continue
+        if not _keys(run) & known:
+            known |= _keys(run)
+            added.append(run)
+    return added, problems
+
+
+def reread_runs(runs: list[ComparedRun], task=None) -> dict[Path, ComparedRun]:
+    """The runs read again, by source; one that cannot be read just now (half-written for a moment) is left out."""
+    fresh = {}
+    for run in runs:
+        if task is not None:
+            task.check()
+        try:
+            fresh[run.source] = read_compared(run.source)
+        except (ExplorerError, OSError):
+            continue
+    return fresh
 
 
 def distinct_names(runs: list[ComparedRun]) -> None:

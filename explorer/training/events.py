@@ -7,7 +7,10 @@ import json
 import math
 from dataclasses import asdict, dataclass, field, fields
 
+from pydantic import TypeAdapter, ValidationError
+
 from explorer.errors import TrainingError
+from explorer.files import loads_json
 
 
 @dataclass
@@ -20,10 +23,10 @@ class StepEvent:
     steps_per_epoch: int
     global_step: int
     total_steps: int
-    scalars: dict[str, float]
-    schedule: dict[str, float]
-    examples_per_s: float
-    eta_s: float
+    scalars: dict[str, float | None]  # None: the value was not finite
+    schedule: dict[str, float | None]
+    examples_per_s: float | None
+    eta_s: float | None
 
 
 @dataclass
@@ -92,20 +95,39 @@ def events_to_json(events: list) -> str:
 
 
 def events_from_json(line: str) -> list:
-    """The events one line holds (a steps batch holds several); TrainingError for a line that is not an event."""
+    """The events one line holds (a steps batch holds several); TrainingError for a line that is not an event: not
+    JSON, nested too deep, a NaN or infinite number (a writer of ours sends null), a field of the wrong type."""
     try:
-        data = json.loads(line)
+        data = loads_json(line, "a training event", TrainingError)
+        if _has_non_finite(data):
+            raise ValueError("a number is not finite")
         kind = data.pop("type")
         if kind == "steps":
             return [_build(StepEvent, item) for item in data["events"]]
         return [_build(EVENT_TYPES[kind], data)]
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (TrainingError, ValueError, KeyError, TypeError, AttributeError, ValidationError) as exc:
         raise TrainingError(f"not a training event: {line[:200]!r}") from exc
+
+
+_ADAPTERS = {cls: TypeAdapter(cls) for cls in EVENT_TYPES.values()}
 
 
 def _build(cls, data: dict):
     names = {f.name for f in fields(cls)}
-    return cls(**{key: value for key, value in data.items() if key in names})
+    return _ADAPTERS[cls].validate_python({key: value for key, value in data.items() if key in names})
+
+
+def _has_non_finite(value) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _finite(value):

@@ -243,10 +243,18 @@ class TrainingRun:
             path = str(save_checkpoint(self.checkpoint_path, checkpoint.model, checkpoint.meta, checkpoint.preview,
                                        checkpoint.optimizer_state))
             epoch = self.trainer.history[-1]["epoch"] if self.trainer.history else 0
-            self.on_event(CheckpointEvent(path=path, epoch=epoch, final=final))
+            self.on_event(CheckpointEvent(path=self._event_name(path), epoch=epoch, final=final))
         self.distributed.barrier()
         self.last_snapshot = Snapshot(checkpoint, path, final)
         return self.last_snapshot
+
+    def _event_name(self, path: str) -> str:
+        """The checkpoint as an event names it: relative to the run folder when it lies inside (the readers of a
+        folder follow no other name)."""
+        from explorer.training.run_folder import name_in_run
+
+        inside = name_in_run(self.spec.run_dir, path) if self.spec.run_dir else None
+        return inside or path
 
     def _build_checkpoint(self, final: bool) -> Checkpoint:
         from concurrent.futures import ThreadPoolExecutor

@@ -9,18 +9,23 @@ import json
 import os
 import platform
 import socket
+import stat
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from explorer.atomic import WriteError, atomic_path
 from explorer.errors import ConfigError, TrainingError
+from explorer.files import describe_kind, open_regular, read_json
+from explorer.io.display import printable
 from explorer.training.events import events_from_json
 
 RUN_FILE, EVENTS_FILE, CHECKPOINT_FILE = "run.json", "events.jsonl", "checkpoint.safetensors"
 STATUSES = ("starting", "running", "finished", "stopped", "failed")
 MAX_RUN_FILE = 1 << 20  # run.json is small; a larger one is not ours
 MAX_EVENT_LINE = 1 << 20
+MAX_EVENTS_FILE = 1 << 34  # a run's whole events.jsonl (a long run's step batches are a few hundred MB at most)
+EVENTS_CHUNK = 16 << 20  # read at most this much of events.jsonl per poll
 
 
 def now_iso() -> str:
@@ -116,27 +121,65 @@ class RunInfo:
 
 
 def read_run(path) -> RunInfo:
-    """Read a run folder's run.json; TrainingError naming the folder when it is not one."""
+    """Read a run folder's run.json; TrainingError naming the folder when it is not one. A run folder comes from
+    anywhere (synced from a server): its files are read only if they are regular files inside it, never opened
+    to find out (a FIFO would block), and the checkpoint run.json names must be a file inside it too."""
     path = Path(path)
-    run_file = path / RUN_FILE
     if not path.is_dir():
         raise TrainingError(f"{path} is not a folder; a run folder holds {RUN_FILE} and {EVENTS_FILE}")
-    if not run_file.is_file():
+    run_file = file_in_run(path, RUN_FILE, "its run file")
+    if not present_regular(run_file, "run file"):
         raise TrainingError(f"{path} is not a run folder: it has no {RUN_FILE}")
-    if run_file.stat().st_size > MAX_RUN_FILE:
-        raise TrainingError(f"{run_file} is larger than a run file can be ({MAX_RUN_FILE} bytes)")
-    try:
-        info = json.loads(run_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TrainingError(f"{run_file} cannot be read as JSON ({exc})") from exc
+    info = read_json(run_file, "run file", MAX_RUN_FILE, TrainingError)
     if not isinstance(info, dict) or info.get("status") not in STATUSES:
         raise TrainingError(f"{run_file} is not a Latent Explorer run file (no valid status)")
     name = info.get("checkpoint")
     checkpoint = None
-    if isinstance(name, str) and name:
-        candidate = Path(name) if Path(name).is_absolute() else path / name
-        checkpoint = candidate if candidate.is_file() else None
+    if name is not None and name != "":
+        candidate = file_in_run(path, name, f"the checkpoint named in {RUN_FILE}")
+        checkpoint = candidate if present_regular(candidate, "checkpoint") else None
     return RunInfo(path, info, checkpoint)
+
+
+def name_in_run(folder, path) -> str | None:
+    """How a run's own files name ``path``: relative to the run folder; None when it lies outside (a run folder
+    names only its own files)."""
+    path, folder = Path(path).resolve(), Path(folder).resolve()
+    return path.relative_to(folder).as_posix() if path.is_relative_to(folder) else None
+
+
+def file_in_run(folder, name, what: str) -> Path:
+    """``name``, read from a run's own files, as the path of a file inside ``folder``: a relative name, no '..',
+    still inside the folder once its symlinks are followed; TrainingError saying what is wrong otherwise."""
+    folder = Path(folder)
+    if not isinstance(name, str) or not name or "\0" in name:
+        raise TrainingError(f"{folder}: {what} must be a file name inside the run folder, got "
+                            f"{printable(repr(name), 120)}")
+    relative = PurePath(name)
+    if relative.is_absolute() or ".." in relative.parts:
+        raise TrainingError(f"{folder}: {what} is {printable(name, 200)}, which is not inside the run folder (a "
+                            f"run's files are named relative to it)")
+    candidate = folder / relative
+    try:
+        leaves = not candidate.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError) as exc:  # a symlink loop
+        raise TrainingError(f"{candidate} cannot be followed: {exc}") from None
+    if leaves:
+        raise TrainingError(f"{candidate} ({what}) is a symlink that leads out of the run folder")
+    return candidate
+
+
+def present_regular(path: Path, what: str) -> bool:
+    """Whether ``path`` exists, without opening it; TrainingError when it is a FIFO, a device, a folder..."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise TrainingError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(mode):
+        raise TrainingError(f"{what} {path} is {describe_kind(mode)}, not a regular file")
+    return True
 
 
 @dataclass
@@ -151,13 +194,19 @@ class EventTail:
     _pending: bytes = b""
 
     def read(self) -> list:
+        """The new events; TrainingError when events.jsonl is not a regular file inside its folder."""
         events = []
-        try:
-            with open(self.path, "rb") as handle:
-                handle.seek(self.offset)
-                chunk = handle.read(16 << 20)
-        except FileNotFoundError:
+        path = file_in_run(self.path.parent, self.path.name, "its events file")
+        if not present_regular(path, "events file"):
             return events
+        try:
+            with open_regular(path, "events file", MAX_EVENTS_FILE, TrainingError) as handle:
+                handle.seek(self.offset)
+                chunk = handle.read(EVENTS_CHUNK)
+        except TrainingError:
+            if not path.exists():  # removed between the two looks
+                return events
+            raise
         if not chunk:
             return events
         self.offset += len(chunk)
@@ -169,6 +218,9 @@ class EventTail:
             self._pending, self.skipped = b"", self.skipped + 1
         for line in lines:
             if not line.strip():
+                continue
+            if len(line) > MAX_EVENT_LINE:
+                self.skipped += 1
                 continue
             try:
                 events += events_from_json(line.decode("utf-8"))

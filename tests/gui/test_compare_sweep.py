@@ -9,6 +9,7 @@ def test_a_sweep_opens_as_its_trials_and_its_figure_against_the_setting(window, 
     sweep = write_sweep(tmp_path / "sweep")
     compare = window.compare_runs([tmp_path / "sweep" / "sweep.json"])  # what File > Compare Runs... gives
     try:
+        qtbot.waitUntil(lambda: not compare.read_task.busy, timeout=60_000)  # runs are read off the GUI thread
         view = compare.sweep_view
         assert view.isVisible() and "beta over 3 values × 2 seeds (5 of 6 trials finished)" in view.title.text()
         assert sorted(run.name for run in compare.runs) == sorted(t.name for t in sweep.trials()[:5])
@@ -28,6 +29,7 @@ def test_a_sweep_opens_as_its_trials_and_its_figure_against_the_setting(window, 
         sweep.write_manifest({t.name: {"status": "finished"} for t in sweep.trials()})
         assert compare.live_timer.isActive()
         compare.reread_live_runs()
+        qtbot.waitUntil(lambda: not compare.live_task.busy, timeout=60_000)
         assert len(compare.runs) == 6 and "6 of 6 trials finished" in view.title.text()
         assert view.metric.currentText() == "mig"  # the figure picked stays picked
         view.metric.setCurrentIndex(view.metric.findText("test −ELBO (nats)"))
@@ -37,10 +39,11 @@ def test_a_sweep_opens_as_its_trials_and_its_figure_against_the_setting(window, 
         compare.stop_worker()
 
 
-def test_a_folder_with_a_broken_sweep_is_named_in_one_dialog(window, tmp_path, prompts):
+def test_a_folder_with_a_broken_sweep_is_named_in_one_dialog(window, tmp_path, prompts, qtbot):
     (tmp_path / "sweep.json").write_text("{not json")
     compare = window.compare_runs([tmp_path])
     try:
+        qtbot.waitUntil(lambda: not compare.read_task.busy, timeout=60_000)
         assert compare.runs == [] and not compare.sweep_view.isVisible()
         assert "cannot be read as a sweep manifest" in prompts.errors[-1][1]
     finally:

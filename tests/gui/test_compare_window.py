@@ -88,8 +88,19 @@ def test_a_bad_file_is_named_and_the_others_are_kept(window, vae_path, prompts, 
         compare.add_paths([vae_path, str(bad)])
     assert [run.name for run in compare.runs] == ["vae"]
     assert len(prompts.errors) == 1 and "notes.safetensors" in prompts.errors[0][1]
-    compare.add_paths([vae_path])  # the same file twice is shown once
+    with qtbot.waitSignal(compare.runs_read, timeout=60_000):
+        compare.add_paths([vae_path])  # the same file twice is shown once
     assert len(compare.runs) == 1
+    compare.stop_worker()
+
+
+def test_a_run_is_listed_once_whatever_the_path_names_it_by(window, vae_path, prompts, qtbot, tmp_path):
+    """The open model chosen again in the dialog, by another path, or twice in one choice: one row."""
+    (tmp_path / "link.safetensors").symlink_to(vae_path)
+    compare = window.compare_runs([])
+    with qtbot.waitSignal(compare.samples_ready, timeout=60_000):
+        compare.add_paths([vae_path, vae_path, str(tmp_path / "link.safetensors")])
+    assert [run.name for run in compare.runs] == ["vae"] and not prompts.errors
     compare.stop_worker()
 
 

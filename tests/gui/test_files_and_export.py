@@ -40,7 +40,7 @@ def test_save_as_then_reopen_keeps_model_and_history(vae_window, prompts, tmp_pa
     reopened = vae_window.session.explorer
     assert np.array_equal(reopened.reconstruct([0, 1]), explorer.reconstruct([0, 1]))
     assert reopened.checkpoint.history == explorer.checkpoint.history
-    assert vae_window.training.elbo_plot.points("test −ELBO") == len(explorer.checkpoint.history)
+    assert vae_window.training.curves.elbo_plot.points("test −ELBO") == len(explorer.checkpoint.history)
 
 
 def test_save_into_a_missing_folder_shows_a_dialog(vae_window, prompts, tmp_path):

@@ -77,7 +77,7 @@ def test_a_finished_sweep_opens_its_runs_in_compare(window, vae_path, cvae_path,
 
 
 def test_a_sweeps_runs_get_folders_of_their_own():
-    from explorer.gui.panels.training_panel import sweep_folder_names
+    from explorer.gui.panels.training_form import sweep_folder_names
 
     names = sweep_folder_names([{"model": "vae", "dataset": "digits", "latent_dim": z} for z in (2, 5)]
                                + [{"model": "vae", "dataset": "text:/a/b.txt", "latent_dim": 5}])

@@ -31,6 +31,7 @@ def test_the_sweep_box_trains_each_value_and_opens_the_sweep_in_compare(window, 
     assert status == "finished", box.output()
     assert [t["status"] for t in read_manifest(folder).trials] == ["finished", "finished"]
     compare = window.compare_window
+    qtbot.waitUntil(lambda: not compare.read_task.busy, timeout=60_000)  # the trials are read off the GUI thread
     try:
         assert compare.sweep_view.isVisible() and len(compare.runs) == 2
         assert compare.sweep_view.seed_points()[0].tolist() == [1.0, 4.0]

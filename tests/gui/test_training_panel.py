@@ -1,14 +1,17 @@
 """Training from the app: the form is built from the CLI's option list, a run is a child process whose events draw
 the curves, pause/resume/stop reach it, a crash is reported without killing the window, a run folder written by
 another process can be watched, and the open model can be continued."""
+import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from explorer.gui.panels.training_panel import STEP_REDRAW_MS
+from explorer.gui.panels.training_curves import STEP_REDRAW_MS
 from explorer.training.run import RunSpec
 from explorer.training.run_folder import read_run
 
@@ -58,6 +61,19 @@ def test_form_shows_only_what_applies_to_the_model(window, qtbot):
     assert panel.form.is_shown("learned_prior") and not panel.form.is_shown("word_dropout")
 
 
+def test_a_dataset_the_model_cannot_use_says_why_beside_the_box(window, qtbot):
+    panel = show_training(window, qtbot)
+    panel.form.fields["model"].set("sentence-vae")
+    panel.form.fields["dataset"].set("digits")  # the user picks an image dataset for a sentence model
+    note = panel.form.notes["dataset"]
+    assert panel.form.fields["dataset"].get() == "wordnet-examples" and note.isVisible()
+    assert note.text() == ("A sentence-vae model trains on text data and digits is image data, so the dataset is "
+                           "now wordnet-examples.")
+    panel.form.fields["model"].set("vae")
+    panel.form.fields["dataset"].set("mnist-5k")  # a choice that fits: the note goes
+    assert not note.isVisible() and panel.form.fields["dataset"].get() == "mnist-5k"
+
+
 def test_presets_fill_the_form(window, qtbot):
     panel = show_training(window, qtbot)
     index = panel.presets.findData("beta-vae")
@@ -73,11 +89,11 @@ def test_a_run_is_a_child_process_that_draws_curves_and_opens_its_result(window,
         panel.start_spec(tiny_spec(tmp_path / "run"))
     path, status = finished.args
     assert status == "finished" and path == str(tmp_path / "run" / "checkpoint.safetensors")
-    assert panel.loss_plot.points("recon") >= 2 and panel.loss_plot.points("kl") >= 2
-    assert panel.loss_plot.curves["recon"].xData[-1] == 23  # ceil(1438 / 64) steps
-    assert panel.loss_plot.curves["recon"].opts["symbol"] is None  # live curves draw no marker per point
-    assert panel.weight_plot.points("β(t)") > 0
-    assert panel.elbo_plot.points("test −ELBO") == 1 and panel.heatmap.values.shape == (1, 3)
+    assert panel.curves.loss_plot.points("recon") >= 2 and panel.curves.loss_plot.points("kl") >= 2
+    assert panel.curves.loss_plot.curves["recon"].xData[-1] == 23  # ceil(1438 / 64) steps
+    assert panel.curves.loss_plot.curves["recon"].opts["symbol"] is None  # live curves draw no marker per point
+    assert panel.curves.weight_plot.points("β(t)") > 0
+    assert panel.curves.elbo_plot.points("test −ELBO") == 1 and panel.curves.heatmap.values.shape == (1, 3)
     assert panel.progress.value() == panel.progress.maximum()
     assert "Finished" in panel.progress_label.text()
     assert window.session.path == path and window.session.explorer.latent_dim == 3
@@ -163,13 +179,35 @@ def test_watching_a_run_folder_written_by_another_process(window, qtbot, tmp_pat
     finally:
         assert child.wait(RUN_TIMEOUT / 1000) == 0, child.stderr.read().decode()
     assert finished.args == [str(folder / "checkpoint.safetensors"), "finished"]
-    assert panel.elbo_plot.points("test −ELBO") == 3 and panel.loss_plot.points("recon") > 3
+    assert panel.curves.elbo_plot.points("test −ELBO") == 3 and panel.curves.loss_plot.points("recon") > 3
     assert len(window.session.explorer.checkpoint.history) == 3
 
 
-def test_watching_a_folder_that_is_not_a_run_says_so(window, prompts, tmp_path):
+def test_watching_a_folder_that_is_not_a_run_says_so(window, prompts, qtbot, tmp_path):
     window.watch_run(str(tmp_path))
+    qtbot.waitUntil(lambda: bool(prompts.errors), timeout=5_000)
     assert prompts.errors[-1][0] == "Cannot watch this folder" and "no run.json" in prompts.errors[-1][1]
+    assert not window.training.running
+
+
+def test_watching_a_run_whose_events_are_a_fifo_is_refused_without_freezing(window, prompts, qtbot, tmp_path):
+    (tmp_path / "run.json").write_text('{"status": "running"}')
+    os.mkfifo(tmp_path / "events.jsonl")
+    started = time.monotonic()
+    window.watch_run(str(tmp_path))
+    qtbot.waitUntil(lambda: bool(prompts.errors), timeout=5_000)
+    assert time.monotonic() - started < 5
+    assert "is a FIFO (named pipe), not a regular file" in prompts.errors[-1][1]
+    assert "FIFO" in window.training.progress_label.text() and not window.training.running
+
+
+def test_a_watched_run_naming_a_checkpoint_outside_its_folder_is_refused(window, prompts, qtbot, tmp_path,
+                                                                        vae_path):
+    (tmp_path / "run.json").write_text(json.dumps({"status": "finished", "checkpoint": str(vae_path)}))
+    window.watch_run(str(tmp_path))
+    qtbot.waitUntil(lambda: bool(prompts.errors), timeout=5_000)
+    assert "not inside the run folder" in prompts.errors[-1][1]
+    assert window.training.last_checkpoint == ""
 
 
 def test_continue_training_the_open_model(window, qtbot, tmp_path):
@@ -193,20 +231,21 @@ def test_opened_checkpoint_shows_its_history_as_curves(vae_window):
     history = vae_window.session.explorer.checkpoint.history
     panel = vae_window.training
     assert len(history) == 1
-    assert panel.elbo_plot.points("test −ELBO") == 1 and panel.loss_plot.points("recon") == 1
-    assert panel.loss_plot.curves["recon"].opts["symbol"] == "o"
-    assert panel.heatmap.values.shape == (1, vae_window.session.explorer.latent_dim)
-    assert np.isfinite(panel.heatmap.values).all()
+    assert panel.curves.elbo_plot.points("test −ELBO") == 1 and panel.curves.loss_plot.points("recon") == 1
+    assert panel.curves.loss_plot.curves["recon"].opts["symbol"] == "o"
+    assert panel.curves.heatmap.values.shape == (1, vae_window.session.explorer.latent_dim)
+    assert np.isfinite(panel.curves.heatmap.values).all()
 
 
 def test_a_new_run_starts_with_fresh_axes(vae_window, qtbot, tmp_path):
     panel = show_training(vae_window, qtbot)
-    assert panel.elbo_plot.points("test −ELBO") == 1  # the opened checkpoint's history
-    panel.elbo_plot.setYRange(1000, 2000)
+    assert panel.curves.elbo_plot.points("test −ELBO") == 1  # the opened checkpoint's history
+    panel.curves.elbo_plot.setYRange(1000, 2000)
     panel.start_spec(tiny_spec(tmp_path / "run", epochs=100_000))
     try:
-        assert panel.elbo_plot.curves == {} and panel.loss_plot.curves == {}
-        assert all(panel.elbo_plot.getViewBox().state["autoRange"])
+        assert panel.curves.elbo_plot.curves == {} and panel.curves.loss_plot.curves == {}
+        assert all(panel.curves.elbo_plot.getViewBox().state["autoRange"])
+        assert panel.curves.elbo_plot.viewRange()[1][1] < 1000  # the old model's axes are gone before any epoch
     finally:
         panel.stop_and_wait()
 
@@ -229,8 +268,9 @@ def test_live_step_curves_wait_while_the_tab_is_hidden_and_catch_up_when_shown(w
                                scalars={"recon": 100.0 - s, "kl": 1.0}, schedule={"beta": 1.0},
                                examples_per_s=1000.0, eta_s=1.0) for s in range(1, 6)])
     qtbot.wait(3 * STEP_REDRAW_MS)
-    assert panel.loss_plot.points("recon") == 0 and panel.progress.value() == 5  # the progress is never held back
+    assert panel.curves.loss_plot.points("recon") == 0
+    assert panel.progress.value() == 5  # the progress is never held back
     window.show_training()
-    assert panel.loss_plot.points("recon") == 5 and panel.kl_plot.points("kl") == 5
-    assert panel.weight_plot.points("β(t)") == 5
+    assert panel.curves.loss_plot.points("recon") == 5 and panel.curves.kl_plot.points("kl") == 5
+    assert panel.curves.weight_plot.points("β(t)") == 5
 

@@ -13,7 +13,7 @@ from explorer.gui.widgets.curve_plot import CurvePlot
 from explorer.gui.widgets.export import export_widget
 from explorer.gui.widgets.image_grid import ImageGrid, montage
 from explorer.gui.widgets.items_view import ItemsView
-from explorer.gui.widgets.kl_heatmap import KLHeatmap
+from explorer.gui.widgets.kl_heatmap import FLOOR_NATS, KLHeatmap
 from explorer.gui.widgets.latent_scatter import LatentScatter
 from explorer.gui.widgets.posterior_bars import PosteriorBars
 
@@ -180,6 +180,42 @@ def test_curves_and_heatmap_hold_their_data(qtbot):
     qtbot.addWidget(heat)
     heat.set_values(np.random.default_rng(0).random((5, 8)))
     assert heat.image.image.shape == (8, 5)
+
+
+def test_the_kl_heat_map_is_logarithmic_with_a_colour_bar(qtbot):
+    """A pre-training epoch of 40 nats a dimension must not leave the later 0.1 and 2 nats one colour."""
+    heat = KLHeatmap()
+    qtbot.addWidget(heat)
+    kl = np.array([[40.0, 40.0, 40.0], [0.1, 2.0, 0.0]], dtype=np.float32)
+    heat.set_values(kl)
+    later = heat.image.image[:, 1]
+    low, high = heat.bar.levels()
+    assert (low, high) == pytest.approx((np.log10(FLOOR_NATS), np.log10(40.0)))
+    assert later[1] - later[0] > 0.25 * (high - low)  # 0.1 and 2 nats lie far apart on the scale
+    heat.set_values(np.full((2, 2), 0.5))  # one value: the scale still spans a decade
+    assert heat.bar.levels() == pytest.approx((np.log10(0.5) - 1.0, np.log10(0.5)))
+
+
+def test_a_curve_keeps_its_colour_whatever_order_series_come_in(qtbot):
+    first, second = CurvePlot("loss"), CurvePlot("loss")
+    for plot in (first, second):
+        qtbot.addWidget(plot)
+    for name in ("loss", "recon", "kl"):
+        first.set_curve(name, [1], [1.0])
+    for name in ("kl", "loss", "recon"):
+        second.set_curve(name, [1], [1.0])
+    colours = [{name: plot.curves[name].opts["pen"].color().name() for name in plot.curves} for plot in (first,
+                                                                                                          second)]
+    assert colours[0] == colours[1] and len(set(colours[0].values())) == 3
+
+
+def test_clearing_the_curves_forgets_the_old_axes(qtbot):
+    plot = CurvePlot("elbo")
+    qtbot.addWidget(plot)
+    plot.set_curve("test −ELBO", np.arange(1, 61), np.linspace(100, 30, 60))
+    plot.autoRange()
+    plot.clear_curves()
+    assert np.allclose(plot.viewRange(), [[0, 1], [0, 1]])
 
 
 def test_the_grid_lies_on_the_axes_major_ticks_and_follows_the_range(qtbot):

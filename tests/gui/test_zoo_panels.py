@@ -107,9 +107,10 @@ def test_the_codes_charts_scroll_or_shrink_rather_than_make_the_window_taller(wi
 
 
 def test_training_curves_put_each_kl_beside_its_capacity(joint_window):
-    plot = joint_window.training.kl_plot
+    plot = joint_window.training.curves.kl_plot
     assert {"kl_z", "kl_c", "C(t)", "C_c(t)"} <= set(plot.curves)
-    assert "β(t)" in joint_window.training.weight_plot.curves and "C(t)" not in joint_window.training.weight_plot.curves
+    weights = joint_window.training.curves.weight_plot.curves
+    assert "β(t)" in weights and "C(t)" not in weights
 
 
 def test_the_manifold_decodes_a_grid_of_prior_quantiles(vae_window, prompts, tmp_path, qtbot):

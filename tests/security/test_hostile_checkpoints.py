@@ -8,6 +8,7 @@ import pytest
 from explorer.cli import main
 from explorer.errors import CheckpointError
 from explorer.io.checkpoint import load_checkpoint, read_metadata
+from explorer.io.schema import FORMAT_VERSIONS
 from tests.security.conftest import meta_of, read_raw, rewrite_header, rewrite_meta, write_raw
 
 
@@ -113,6 +114,19 @@ def test_malformed_metadata_is_refused_with_the_field_named(vae_file, tmp_path, 
     _check_refused(target, message)
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err and len(err) < 2100
+
+
+def test_a_newer_format_is_refused_by_every_command(vae_file, tmp_path, capsys):
+    newest = max(FORMAT_VERSIONS)
+    newer = rewrite_meta(vae_file, tmp_path / "newer.safetensors", _set("format_version", newest + 1))
+    for argv in (["info", str(newer)], ["evaluate", str(newer)],
+                 ["export", str(newer), "--what", "latents", "--out", str(tmp_path / "z.csv")],
+                 ["train", "--resume", str(newer), "--epochs", "1", "--out", str(tmp_path / "o.safetensors")]):
+        assert main(argv) == 2
+    err = capsys.readouterr().err
+    refusal = f"written by a newer Latent Explorer (format {newest + 1}; this version reads up to {newest})"
+    assert err.count(refusal) == 4
+    assert not (tmp_path / "z.csv").exists() and not (tmp_path / "o.safetensors").exists()
 
 
 @pytest.mark.parametrize("name,change,message", TEXT_CASES, ids=[case[0] for case in TEXT_CASES])

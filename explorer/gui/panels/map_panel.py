@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QSizePolicy,
     QSplitter,
     QToolButton,
     QVBoxLayout,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 from explorer.analysis import captions
 from explorer.analysis.projection import DEFAULT_METHOD, METHODS
 from explorer.gui.concurrent import TaskRunner
+from explorer.gui.widgets.elided_label import ElidedLabel
 from explorer.gui.widgets.image_grid import captioned_thumbnail
 from explorer.gui.widgets.items_view import ItemsView
 from explorer.gui.widgets.latent_scatter import LatentScatter
@@ -97,6 +97,7 @@ class MapPanel(QWidget):
         self.method.setToolTip("How the latent means are laid out in 2-D. A model saved by this version carries "
                                "its UMAP map; other maps are computed in the background.")
         self.colour_by = QComboBox()
+        self.colour_by.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # "part of speech (WordNet)"
         self.colour_by.setToolTip("Colour items by their label (for WordNet's examples: the part of speech of the "
                                   "entry each sentence illustrates: noun, verb, adj, adv), sentences by their "
                                   "length, items with ground-truth factors by any factor.")
@@ -106,9 +107,7 @@ class MapPanel(QWidget):
                                    "the codes fill the prior? Exact for a 2-D latent, placed by the map otherwise.")
         self.region_labels = QCheckBox("Region labels")
         self.region_labels.setToolTip("Name the map's dense regions by the label most of their items have.")
-        self.status = QLabel("")
-        self.status.setTextFormat(Qt.TextFormat.PlainText)
-        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the map
+        self.status = ElidedLabel()  # never widens the map; the whole line in its tooltip
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setMaximumWidth(120)
@@ -142,10 +141,12 @@ class MapPanel(QWidget):
             self.modes.addButton(button)
             mode_row.addWidget(button)
         self.modes.buttons()[0].setChecked(True)
-        mode_row.addWidget(self.progress)
-        mode_row.addWidget(self.status, 1)
-        mode_row.addWidget(self.keep_button)
-        mode_row.addWidget(self.whole_button)
+        mode_row.addStretch(1)
+        status_row = QHBoxLayout()  # a line of its own: beside the boxes it was cut off at 1280x720
+        status_row.addWidget(self.progress)
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.keep_button)
+        status_row.addWidget(self.whole_button)
 
         self.scatter = LatentScatter(session.map_view_thread)
         self.scatter.preview_provider = self._preview
@@ -165,6 +166,7 @@ class MapPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(mode_row)
+        layout.addLayout(status_row)
         layout.addWidget(splitter, 1)
 
         self.method.currentIndexChanged.connect(self._on_method_chosen)
@@ -368,7 +370,6 @@ class MapPanel(QWidget):
             if explorer.map_r2 is not None:
                 text += f" · new points placed by its head (R² {explorer.map_r2:.2f} on held-out latents)"
         self.status.setText(text)
-        self.status.setToolTip(text)  # the whole of it where the row is too narrow
         self.keep_button.setVisible(not self.projection_task.busy and not explorer.map_in_file
                                     and explorer.map_method == DEFAULT_METHOD)
 

@@ -8,12 +8,10 @@ import datetime
 import math
 from pathlib import Path
 
-import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -25,25 +23,16 @@ from PySide6.QtWidgets import (
 
 from explorer.errors import ExplorerError
 from explorer.gui.panels.sweep_box import SweepBox
+from explorer.gui.panels.training_curves import TrainingCurves
+from explorer.gui.panels.training_form import fit_dataset_to_kind, run_folder_name, sweep_folder_names, training_form
 from explorer.gui.settings import runs_dir
 from explorer.gui.training_process import RunWatcher, TrainingProcess
-from explorer.gui.widgets.curve_plot import CurvePlot
-from explorer.gui.widgets.kl_heatmap import KLHeatmap
 from explorer.gui.widgets.option_form import OptionForm
 from explorer.gui.widgets.scrolling import vertical_scroll
 from explorer.training.events import CheckpointEvent, EndEvent, EpochEvent, StartEvent, StateEvent, StepEvent
 
 CUSTOM = "Custom settings"
 FORM_WIDTH = 330  # px: labels and fields side by side without a horizontal scroll bar
-SCHEDULE_TITLES = {"beta": "β(t)", "capacity": "C(t)", "capacity_c": "C_c(t)"}
-# Live step curves: one plot redrawn per tick, so each is fresh every second and the window never paints all three
-# in one go (a stall), nor spends much of the CPU the run trains with.
-STEP_REDRAW_MS = 340
-
-
-def is_kl(name: str) -> bool:
-    """Logged scalars and schedule values in nats of KL: drawn together with their capacity targets."""
-    return name.startswith("kl") or name.startswith("capacity")
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -52,33 +41,12 @@ def format_seconds(seconds: float | None) -> str:
     return str(datetime.timedelta(seconds=int(seconds)))
 
 
-def uses_capacity(values) -> bool:
-    """Whether a run had a capacity target (C(t) is worth a curve)."""
-    values = np.asarray([np.nan if v is None else v for v in values], dtype=np.float64)
-    return bool(np.any(np.nan_to_num(values) > 0))
-
-
-def run_folder_name(options: dict, tail: str = "") -> str:
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    name = f"{options['model']}-{options['dataset']}-{stamp}{tail}"
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
-
-
-def sweep_folder_names(runs) -> list[str]:
-    """A folder for each run of a sweep (all named in the same second), told apart by the settings that differ
-    (``...-latent_dim2``, ``...-latent_dim5``)."""
-    from explorer.training.options import complete
-
-    runs = [complete(dict(run)) for run in runs]
-    differing = [key for key in runs[0] if len({repr(run[key]) for run in runs}) > 1]
-    return [run_folder_name(run, "".join(f"-{key}{run[key]}" for key in differing)) for run in runs]
-
-
 class TrainingPanel(QWidget):
     run_finished = Signal(str, str)  # the final checkpoint's path ("" if none was written), status
     checkpoint_written = Signal(str)  # an epoch's snapshot, to show while training goes on
     run_failed = Signal(str, str)  # title, message
     sweep_finished = Signal(object)  # a sweep preset's checkpoint paths, to compare side by side
+    watch_refused = Signal(str)  # why a watched folder cannot be followed
 
     def __init__(self, session, parent=None):
         super().__init__(parent)
@@ -92,12 +60,7 @@ class TrainingPanel(QWidget):
         self._queue: list = []  # the sweep's runs still to train
         self._sweep_paths: list[str] = []
         self._last_step: StepEvent | None = None
-        self._stale_plots: list[CurvePlot] = []  # step plots whose newest points are not drawn yet
-        self._redraw_timer = QTimer(self)
-        self._redraw_timer.setInterval(STEP_REDRAW_MS)
-        self._redraw_timer.timeout.connect(self._redraw_next)
-        self._build_plots()
-        self._clear_series()
+        self.curves = TrainingCurves()
 
         self.controls = QWidget()
         self.form: OptionForm | None = None  # built on first show: the option list imports the model kinds
@@ -148,17 +111,9 @@ class TrainingPanel(QWidget):
         left.addWidget(self.progress)
         left.addWidget(self.progress_label)
 
-        plots = self.plots_widget = QWidget()
-        grid = QGridLayout(plots)
-        grid.addWidget(self.loss_plot, 0, 0)
-        grid.addWidget(self.kl_plot, 0, 1)
-        grid.addWidget(self.weight_plot, 0, 2)
-        grid.addWidget(self.elbo_plot, 1, 0)
-        grid.addWidget(self.au_plot, 1, 1)
-        grid.addWidget(self.heatmap, 1, 2)
         splitter = QSplitter()
         splitter.addWidget(self.controls)
-        splitter.addWidget(plots)
+        splitter.addWidget(self.curves)
         splitter.setStretchFactor(1, 4)
         splitter.setSizes([FORM_WIDTH, 4 * FORM_WIDTH])
         layout = QHBoxLayout(self)
@@ -176,10 +131,9 @@ class TrainingPanel(QWidget):
         """Build the form from the option list (the first time it is needed: it imports torch and the models)."""
         if self.form is not None:
             return self.form
-        from explorer.training.options import DATASET_IDS, DEVICES, all_options
         from explorer.training.presets import presets
 
-        self.form = OptionForm(all_options(), suggestions={"dataset": DATASET_IDS, "device": DEVICES})
+        self.form = training_form()
         self.form_holder.addWidget(self.form, 1)
         self.form_holder.addWidget(self.sweep_box)
         self.controls.setMinimumWidth(min(FORM_WIDTH, self.form.sizeHint().width() + 40))
@@ -197,23 +151,12 @@ class TrainingPanel(QWidget):
 
     def showEvent(self, event) -> None:
         self.ensure_form()
-        self.draw_stale_plots()
+        self.curves.draw_stale()
         super().showEvent(event)
 
-    def _domain(self) -> str:
-        from explorer.models.registry import config_class
-
-        return config_class(self.form.fields["model"].get()).info.domain
-
     def _on_kind_changed(self, *_args) -> None:
-        from explorer.data.registry import dataset_domain
-
-        domain = self._domain()
-        dataset = self.form.fields["dataset"]
-        if dataset_domain(dataset.get() or "") not in (None, domain):
-            dataset.set("wordnet-examples" if domain == "text" else "digits")
-        self.form.show_for(self.form.fields["model"].get(), domain)
-        self.sweep_box.set_kind(self.form.fields["model"].get(), domain)
+        kind, domain = fit_dataset_to_kind(self.form)
+        self.sweep_box.set_kind(kind, domain)
 
     def _on_preset(self, index: int) -> None:
         preset = self._presets.get(self.presets.itemData(index)) if index > 0 else None
@@ -269,75 +212,12 @@ class TrainingPanel(QWidget):
                                       "below, with its optimizer state and history. Its model and data are fixed.")
 
     # Plots
-    def _build_plots(self) -> None:
-        self.loss_plot = CurvePlot("Loss per step (nats)", "step")
-        self.loss_plot.setToolTip("What the model's training step logs: reconstruction, KL and the total loss "
-                                  "the optimiser sees (or an adversarial model's phases), per step.")
-        self.kl_plot = CurvePlot("KL, capacity (nats)", "step")
-        self.kl_plot.setToolTip("The KL terms the training step logs (a JointVAE's KL_z and KL_c apart) and the "
-                                "capacity targets C(t) and C_c(t) they are pushed towards.")
-        self.weight_plot = CurvePlot("KL weight β(t)", "step")
-        self.weight_plot.setToolTip("The effective KL weight over training (γ under a capacity objective).")
-        self.elbo_plot = CurvePlot("Test −ELBO (nats)", "epoch")
-        self.elbo_plot.setToolTip("The held-out negative ELBO after each epoch (lower is better).")
-        self.au_plot = CurvePlot("Active units", "epoch")
-        self.au_plot.setToolTip("How many latent dimensions carry information (posterior-mean variance > 0.01).")
-        self.heatmap = KLHeatmap()
-        self.heatmap.setToolTip("Each latent dimension's KL after each epoch: bright rows are in use.")
-        self.plots = [self.loss_plot, self.kl_plot, self.weight_plot, self.elbo_plot, self.au_plot, self.heatmap]
-        for plot in self.plots:  # the grid shrinks them with the window instead of cutting them off
-            plot.setMinimumWidth(120)
-
-    def _clear_series(self) -> None:
-        self._stale_plots = []
-        self.steps: list[int] = []
-        self.step_scalars: dict[str, list[float]] = {}
-        self.step_schedule: dict[str, list[float]] = {}
-        self.history: list[dict] = []
-        for plot in (self.loss_plot, self.kl_plot, self.weight_plot, self.elbo_plot, self.au_plot):
-            plot.clear_curves()
-        self.heatmap.set_values(np.zeros((0, 0)))
-
     def _on_steps(self, events: list[StepEvent]) -> None:
-        for event in events:
-            self.steps.append(event.global_step)
-            for series, values in ((self.step_scalars, event.scalars), (self.step_schedule, event.schedule)):
-                for name in set(series) | set(values):
-                    column = series.setdefault(name, [np.nan] * (len(self.steps) - 1))
-                    value = values.get(name)
-                    column.append(np.nan if value is None else value)
-        self._mark_stale([self.loss_plot, self.kl_plot, self.weight_plot])
+        self.curves.add_steps(events)
         last = self._last_step = events[-1]
         self.progress.setMaximum(max(1, last.total_steps))
         self.progress.setValue(last.global_step)
         self._show_progress()
-
-    def _mark_stale(self, plots: list[CurvePlot]) -> None:
-        self._stale_plots += [plot for plot in plots if plot not in self._stale_plots]
-        if not self._redraw_timer.isActive():
-            self._redraw_timer.start()
-
-    def _redraw_next(self) -> None:
-        """Draw the next stale step plot (a hidden panel draws them when it shows)."""
-        if not self._stale_plots or not self.isVisible():
-            self._redraw_timer.stop()
-            return
-        self._draw_steps(self._stale_plots.pop(0))
-
-    def draw_stale_plots(self) -> None:
-        """Bring every step plot up to date at once (when the panel shows, when a run ends)."""
-        plots, self._stale_plots = self._stale_plots, []
-        for plot in plots:
-            self._draw_steps(plot)
-
-    def _draw_steps(self, plot: CurvePlot) -> None:
-        """The per-step curves ``plot`` shows: the logged scalars, the KL terms, or the schedule."""
-        for name, values in self.step_scalars.items():
-            if plot is self.loss_plot or (plot is self.kl_plot and is_kl(name)):
-                plot.set_curve(name, self.steps, values)
-        for key, values in self.step_schedule.items():
-            if self._schedule_plot(key, values) is plot:
-                plot.set_curve(SCHEDULE_TITLES.get(key, key), self.steps, values)
 
     def _show_progress(self) -> None:
         last = self._last_step
@@ -352,57 +232,11 @@ class TrainingPanel(QWidget):
         else:
             self.progress_label.setText(where)
 
-    def _on_epoch(self, event: EpochEvent) -> None:
-        self.history.append(event.record)
-        self._draw_history()
-
-    def _draw_history(self) -> None:
-        records = self.history
-        epochs = [r["epoch"] for r in records]
-        self.elbo_plot.set_curve("test −ELBO", epochs, [_number(r.get("test_elbo")) for r in records], symbol="o")
-        self.au_plot.set_curve("active units", epochs, [_number(r.get("active_units")) for r in records],
-                               symbol="o")
-        kl = [r["kl_per_dim"] for r in records if r.get("kl_per_dim")]
-        if kl and len({len(row) for row in kl}) == 1:
-            self.heatmap.set_values(np.asarray(kl, dtype=np.float32))
-
-    def show_history(self, history: list[dict]) -> None:
-        """Curves of a finished run (from a checkpoint's metadata): per-epoch points."""
-        from explorer.training.objectives import SCHEDULE_KEYS
-
-        self._clear_series()
-        self.history = list(history)
-        if not history:
-            return
-        steps = [_number(r.get("step", r.get("epoch"))) for r in history]
-        names = [key for key in history[0] if key.startswith("train_")]
-        for key in names:
-            name, values = key.removeprefix("train_"), [_number(r.get(key)) for r in history]
-            self.loss_plot.set_curve(name, steps, values, symbol="o")
-            if is_kl(name):
-                self.kl_plot.set_curve(name, steps, values, symbol="o")
-        for key in SCHEDULE_KEYS:
-            values = [_number(r.get(key)) for r in history]
-            if any(np.isfinite(values)):
-                self._schedule_curve(key, steps, values, symbol="o")
-        self._draw_history()
-
-    def _schedule_plot(self, key: str, values) -> CurvePlot | None:
-        """β(t) on its own plot; a capacity target beside the KL it steers, when the run has one."""
-        if not is_kl(key):
-            return self.weight_plot
-        return self.kl_plot if uses_capacity(values) else None
-
-    def _schedule_curve(self, key: str, steps, values, symbol: str | None = None) -> None:
-        plot = self._schedule_plot(key, values)
-        if plot is not None:
-            plot.set_curve(SCHEDULE_TITLES.get(key, key), steps, values, symbol=symbol)
-
     def _on_model_changed(self) -> None:
         # While a run is drawn live, and when its own snapshots open, its curves stay; any other checkpoint shows
         # its own history.
         if not self.running and self.session.path != self.last_checkpoint:
-            self.show_history(self.session.explorer.checkpoint.history)
+            self.curves.show_history(self.session.explorer.checkpoint.history)
 
     # Events, from the child or a watched folder
     def on_events(self, events: list) -> None:
@@ -416,21 +250,31 @@ class TrainingPanel(QWidget):
                 if steps:
                     self._on_steps(steps)
                     steps = []
-                self._on_epoch(event)
+                self.curves.add_epoch(event.record)
             elif isinstance(event, StateEvent):
                 self.status = event.state
                 self._show_progress()
             elif isinstance(event, CheckpointEvent):
-                path = Path(event.path)
-                if not path.is_absolute() and self.run_path is not None:
-                    path = self.run_path / path
-                self.last_checkpoint = str(path)
-                if not event.final and self.refresh_each_epoch.isChecked():
-                    self.checkpoint_written.emit(str(path))
+                self._on_checkpoint_event(event)
             elif isinstance(event, EndEvent) and event.status == "failed":
                 self.progress_label.setText("Training failed.")
         if steps:
             self._on_steps(steps)
+
+    def _on_checkpoint_event(self, event) -> None:
+        """Follow a checkpoint the run says it wrote: a file inside its run folder, named relative to it."""
+        from explorer.training.run_folder import file_in_run
+
+        if self.run_path is None:
+            return
+        try:
+            path = str(file_in_run(self.run_path, event.path, "a checkpoint event's file"))
+        except ExplorerError as error:
+            self.progress_label.setText(f"Not following a checkpoint: {error}")
+            return
+        self.last_checkpoint = path
+        if not event.final and self.refresh_each_epoch.isChecked():
+            self.checkpoint_written.emit(path)
 
     # Run control
     @property
@@ -472,7 +316,7 @@ class TrainingPanel(QWidget):
 
     def start_spec(self, spec, environment: dict | None = None) -> None:
         """Train ``spec`` in a child process (``environment`` adds variables to the child's, for tests)."""
-        self._clear_series()
+        self.curves.clear()
         self._last_step = None
         self.last_checkpoint = ""
         self.run_path = Path(spec.run_dir) if spec.run_dir else None
@@ -486,22 +330,32 @@ class TrainingPanel(QWidget):
         self.process.start()
 
     def watch(self, folder: str) -> None:
-        """Draw a run folder written by another process, following it as it grows."""
+        """Draw a run folder written by another process, following it as it grows; ``watch_refused`` says why
+        when it is not a run that can be read (found by the watcher's first poll, off the GUI thread)."""
         if self.running:
             return
-        watcher = RunWatcher(folder, self)  # TrainingError for a folder that is not a run
-        self._clear_series()
+        watcher = RunWatcher(folder, self)
+        self.curves.clear()
         self._last_step = None
         self.run_path = Path(folder)
-        self.last_checkpoint = str(watcher.info.checkpoint or "")
+        self.last_checkpoint = ""
         self.watcher = watcher
         watcher.events.connect(self.on_events)
+        watcher.checkpoint.connect(self._on_run_checkpoint)
         watcher.ended.connect(self._on_ended)
         watcher.silent.connect(self._on_silent)
+        watcher.refused.connect(self._on_watch_refused)
         self.status = "running"
         self.progress_label.setText(f"Watching {folder}…")
         self._set_running(True)
         watcher.start()
+
+    def _on_run_checkpoint(self, path: str) -> None:
+        self.last_checkpoint = path
+
+    def _on_watch_refused(self, why: str) -> None:
+        self._finish("failed", f"Stopped watching: {why}")
+        self.watch_refused.emit(why)
 
     def _on_silent(self, why: str) -> None:
         self.progress_label.setText(f"The watched run went silent: {why}.")
@@ -558,7 +412,7 @@ class TrainingPanel(QWidget):
         self.run_failed.emit(title, f"{message}{kept}")
 
     def _finish(self, status: str, text: str) -> None:
-        self.draw_stale_plots()
+        self.curves.draw_stale()
         self.status = status
         self._queue = [] if status != "finished" else self._queue
         self.process = None
@@ -587,7 +441,3 @@ class TrainingPanel(QWidget):
             self.pause_button.setChecked(False)
             self.pause_button.setText("Pause")
             self.pause_button.blockSignals(False)
-
-
-def _number(value) -> float:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else np.nan

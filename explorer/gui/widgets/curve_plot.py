@@ -5,7 +5,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from explorer.gui.widgets.axis_grid import AxisGrid
-from explorer.gui.widgets.style import class_color
+from explorer.gui.widgets.style import series_color
 
 LINE_WIDTH = 1.0  # dense per-step curves: a one-pixel pen is drawn several times faster than a wider one
 MARKED_LINE_WIDTH = 1.5  # per-epoch curves, a point per epoch with its marker
@@ -25,12 +25,15 @@ class CurvePlot(pg.PlotWidget):
         self.setMinimumHeight(120)
 
     def set_curve(self, name: str, x, y, symbol: str | None = None, color=None) -> None:
-        """Create the curve ``name`` on first use (in ``color``, else the next class colour), then replace its
+        """Create the curve ``name`` on first use (in ``color``, else the name's own colour), then replace its
         points."""
         if name not in self.curves:
-            color = class_color(len(self.curves)) if color is None else color
+            if color is None:
+                color = series_color(name, [curve.opts["pen"].color() for curve in self.curves.values()])
             self.curves[name] = self.plot([], [], name=name, pen=_pen(color, symbol), symbol=symbol, symbolSize=6,
                                           symbolBrush=pg.mkBrush(color), symbolPen=None)
+            if self.plotItem.legend is not None:  # three entries or more side by side: a small plot has room for two
+                self.plotItem.legend.setColumnCount(1 if len(self.curves) < 3 else 2)
         curve = self.curves[name]
         if curve.opts["symbol"] != symbol:  # per-epoch points get markers, live per-step curves none
             curve.setSymbol(symbol)
@@ -45,12 +48,14 @@ class CurvePlot(pg.PlotWidget):
         return len(curve.xData)
 
     def clear_curves(self) -> None:
-        """Remove every curve and its legend entry; the axes range anew with the next data."""
+        """Remove every curve and its legend entry; the axes forget the old data at once (a new run's first
+        points may be a while coming) and range anew with the next."""
         for curve in self.curves.values():
             self.removeItem(curve)
         self.curves = {}
         if self.plotItem.legend is not None:
             self.plotItem.legend.clear()
+        self.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
         self.enableAutoRange()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -146,6 +147,7 @@ class OptionForm(QWidget):
     def __init__(self, options, suggestions: dict | None = None, parent=None):
         super().__init__(parent)
         self.fields: dict[str, OptionField] = {}
+        self.notes: dict[str, QLabel] = {}
         self.basic, self.advanced = QFormLayout(), QFormLayout()
         for option in options:
             field = make_field(option, (suggestions or {}).get(option.name, ()))
@@ -176,6 +178,20 @@ class OptionForm(QWidget):
         for field in self.fields.values():
             form = self.basic if field.option.group == "basic" else self.advanced
             form.setRowVisible(field.widget, field.option.applies_to(kind, domain))
+
+    def set_note(self, name: str, text: str) -> None:
+        """A short note in the row under a field (why it changed by itself); "" hides it."""
+        field = self.fields[name]
+        form = self.basic if field.option.group == "basic" else self.advanced
+        note = self.notes.get(name)
+        if note is None:
+            note = self.notes[name] = QLabel()
+            note.setProperty("role", "note")
+            note.setWordWrap(True)
+            note.setTextFormat(Qt.TextFormat.PlainText)
+            form.insertRow(form.getWidgetPosition(field.widget)[0] + 1, "", note)
+        note.setText(text)
+        form.setRowVisible(note, bool(text))
 
     def is_shown(self, name: str) -> bool:
         field = self.fields[name]

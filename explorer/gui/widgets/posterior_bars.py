@@ -43,6 +43,7 @@ class PosteriorBars(pg.GraphicsLayoutWidget):
         self.grids = [AxisGrid(plot, x=False) for plot in (self.mean_plot, self.kl_plot)]
         for plot in (self.mean_plot, self.kl_plot):
             plot.setMouseEnabled(x=False, y=False)
+            plot.hideButtons()  # no zoom to undo; its "A" button sat on the axis label
             plot.getAxis("left").enableAutoSIPrefix(False)
         self.highlighted = -1
         self._active_brush = pg.mkBrush(class_color(0))

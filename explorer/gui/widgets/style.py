@@ -1,6 +1,7 @@
 """Colours shared by the views: one brush and pen per class, the plot background from the system palette."""
 from __future__ import annotations
 
+import zlib
 from functools import lru_cache
 
 import pyqtgraph as pg
@@ -27,6 +28,18 @@ def class_color(index: int) -> QColor:
     if index < len(_TAB10):
         return QColor(_TAB10[index])
     return QColor.fromHsvF(((index - len(_TAB10)) * 0.618034) % 1.0, 0.65, 0.9)
+
+
+def series_color(name: str, taken=()) -> QColor:
+    """The colour of a named curve, the same in every plot and every run (a hash of the name picks it from the
+    ten, not the order series appear in); the next free one when another curve of the plot has it."""
+    start = zlib.crc32(name.encode("utf-8")) % len(_TAB10)
+    taken = {QColor(color).name() for color in taken}
+    for step in range(len(_TAB10)):
+        color = QColor(_TAB10[(start + step) % len(_TAB10)])
+        if color.name() not in taken:
+            return color
+    return QColor(_TAB10[start])
 
 
 @lru_cache(maxsize=256)
