@@ -68,7 +68,8 @@ shipped-models: setup
 	$(BIN)/python main.py train --dataset dsprites-32 --model vae --beta 8 --latent-dim 10 --hidden 512,256 \
 	  --epochs 2 --batch-size 128 --lr 1e-3 --seed 0 --autosave-every 0 --no-optimizer-state \
 	  --out trained/beta-vae-dsprites32.safetensors
-	$(BIN)/python bench/quality.py --lm trained/lm-wordnet.safetensors
+	$(BIN)/python bench/quality.py
+	$(BIN)/python bench/sentence_quality.py
 	$(BIN)/python bench/lessons.py
 
 # resources/icon.png is rendered from resources/icon.svg with Qt's SVG renderer.

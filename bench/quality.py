@@ -1,4 +1,5 @@
-"""Evaluate every shipped checkpoint in trained/ on its dataset's test split and write the table to docs/QUALITY.md.
+"""Evaluate every shipped image checkpoint in trained/ on its dataset's test split and write the table to
+docs/QUALITY.md (the sentence models: bench/sentence_quality.py).
 
     python bench/quality.py [--nll-samples 100]
 """
@@ -25,17 +26,15 @@ def fmt(value, digits=2):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nll-samples", type=int, default=100)
-    parser.add_argument("--text-nll-samples", type=int, default=100)
-    parser.add_argument("--lm", help="a language-model checkpoint trained on the same split with the same budget: "
-                                     "the sentence VAE's baseline")
     args = parser.parse_args(argv)
     rows = []
     for path in sorted((ROOT / "trained").glob("*.safetensors")):
         checkpoint = load_checkpoint(path)
         info = checkpoint.dataset
+        if info["domain"] == "text":  # the sentence models have their section: bench/sentence_quality.py
+            continue
         dataset = load_dataset(info["id"], **info.get("options", {}))
-        k = args.text_nll_samples if dataset.domain == "text" else args.nll_samples
-        metrics = evaluate(checkpoint.model, dataset.test, nll_samples=k)
+        metrics = evaluate(checkpoint.model, dataset.test, nll_samples=args.nll_samples)
         accuracy = None
         if checkpoint.model.conditional and dataset.domain == "image":
             accuracy = conditional_accuracy(checkpoint.model, dataset)
@@ -44,15 +43,15 @@ def main(argv=None) -> int:
     lines = [
         "## Shipped models (`trained/`)",
         "",
-        f"`python bench/quality.py --nll-samples {args.nll_samples}`: each model on its dataset's test split. "
+        f"`python bench/quality.py --nll-samples {args.nll_samples}`: each image model on its dataset's test split (the sentence "
+        "models: their section below). "
         "Rebuild them with `make shipped-models` (the exact commands are in the Makefile).",
         "",
-        "| file | model | dataset | z | epochs | -ELBO | recon | KL | IW-NLL (k) | AU | MI | PPL | reconstruction BLEU-4 "
-        "/ token acc. | conditional accuracy | code accuracy | component fit |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| file | model | dataset | z | epochs | -ELBO | recon | KL | IW-NLL (k) | AU | MI | conditional accuracy "
+        "| code accuracy | component fit |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, checkpoint, m, accuracy in rows:
-        recon = "–" if "recon_bleu" not in m else f"{m['recon_bleu']:.1f} / {100 * m['recon_token_accuracy']:.0f}%"
         acc = "–" if accuracy is None else (f"**{accuracy['accuracy']:.3f}** (classifier on real test digits: "
                                              f"{accuracy['classifier_test_accuracy']:.3f})")
         code = "–" if m.get("discrete_accuracy") is None else f"**{m['discrete_accuracy']['accuracy']:.3f}**"
@@ -60,9 +59,9 @@ def main(argv=None) -> int:
         lines.append(
             f"| {name} | {checkpoint.label} | {checkpoint.dataset['id']} | {latent_size(checkpoint.model)} | "
             f"{len(checkpoint.history)} | {fmt(m['elbo'])} | {fmt(m['recon'])} | {fmt(m['kl'])} | "
-            f"{fmt(m.get('nll_iw'))} ({args.text_nll_samples if m.get('ppl') else args.nll_samples}) | "
+            f"{fmt(m.get('nll_iw'))} ({args.nll_samples}) | "
             f"{m['active_units']}/{checkpoint.model.latent_layout.continuous} | "
-            f"{fmt(m['mutual_info'])} | {fmt(m.get('ppl'))} | {recon} | {acc} | "
+            f"{fmt(m['mutual_info'])} | {acc} | "
             f"{code} | {fit} |")
     lines += ["", "Conditional accuracy: 100 samples per class drawn from p(z|c) and decoded, then labelled by a "
               "logistic-regression classifier trained on the same training images; the fraction labelled c. "
@@ -74,13 +73,6 @@ def main(argv=None) -> int:
     zoo = [row for row in rows if "discrete_accuracy" in row[2] or "component_fit" in row[2]]
     if zoo:
         write_zoo_section(zoo)
-    by_kind = {row[1].model.kind: row for row in rows}
-    if args.lm and "sentence-vae" in by_kind:
-        from bench.sentence_quality import write_sentence_section
-
-        _, vae, vae_metrics, _ = by_kind["sentence-vae"]
-        ae = by_kind["sentence-ae"][1] if "sentence-ae" in by_kind else None
-        write_sentence_section(vae, vae_metrics, ae, load_checkpoint(args.lm), args.text_nll_samples)
     return 0
 
 
