@@ -105,9 +105,14 @@ def shoot_zoo(app, window) -> None:
 def shoot_sentences(app, window) -> None:
     """A typed sentence with its neighbours, and two typed sentences' paths in the VAE and the models beside it."""
     window.open_checkpoint(ROOT / "trained" / "sentence-vae-wordnet.safetensors")
+    while not window.session.has_model or window.loading:  # the model loads in the background
+        settle(app, 0.2)
+    window.tabs.setCurrentWidget(window.sentences)
     window.sentences.entry.setText("She sang a song in the garden.")
     window.sentences.encode_typed()
-    window.tabs.setCurrentWidget(window.sentences)
+    deadline = time.perf_counter() + 60
+    while not window.sentences.reconstruction.text() and time.perf_counter() < deadline:
+        settle(app, 0.2)
     shoot(app, window, "sentences")
     panel = window.interpolation
     window.tabs.setCurrentWidget(panel)
