@@ -2,6 +2,7 @@
 median line) with its table, the figure picked from what the trials report, and new trials joining as they start."""
 import numpy as np
 
+from explorer.training.sweep_results import metric_label
 from tests.training.test_sweep_results import finished_trial, write_sweep
 
 
@@ -21,7 +22,7 @@ def test_a_sweep_opens_as_its_trials_and_its_figure_against_the_setting(window, 
         assert view.plot.plotItem.ctrl.logXCheck.isChecked()  # 1 to 16: a log axis
         cells = [[view.table.item(r, c).text() for c in range(4)] for r in range(3)]
         assert cells[2] == ["16", "60", "—", "60"]
-        view.metric.setCurrentIndex(view.metric.findText("mig"))
+        view.metric.setCurrentIndex(view.metric.findText(metric_label("mig")))
         assert list(view.seed_points()[0]) == [4] and view.table.item(1, 2).text() == "0.3"
 
         last = sweep.trials()[5]
@@ -31,7 +32,7 @@ def test_a_sweep_opens_as_its_trials_and_its_figure_against_the_setting(window, 
         compare.reread_live_runs()
         qtbot.waitUntil(lambda: not compare.live_task.busy, timeout=60_000)
         assert len(compare.runs) == 6 and "6 of 6 trials finished" in view.title.text()
-        assert view.metric.currentText() == "mig"  # the figure picked stays picked
+        assert view.metric.currentText() == metric_label("mig")  # the figure picked stays picked
         view.metric.setCurrentIndex(view.metric.findText("test −ELBO (nats)"))
         assert view.table.item(2, 2).text() == "62"
         assert not view.running

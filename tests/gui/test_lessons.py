@@ -19,7 +19,8 @@ def test_every_lesson_has_its_shipped_models():
 def test_ae_against_vae_opens_both_in_compare_with_their_samples(window, qtbot):
     trigger(window, "Why not a plain autoencoder?")
     compare = window.compare_window
-    qtbot.waitUntil(lambda: all(card.view.count == 16 for card in compare.cards), timeout=60_000)
+    qtbot.waitUntil(lambda: len(compare.runs) == 2 and all(card.view.count == 16 for card in compare.cards),
+                    timeout=60_000)  # runs are read off the GUI thread
     assert [run.label for run in compare.runs] == ["AE", "VAE"]
     assert [run.latent_dim for run in compare.runs] == [16, 16]
     assert compare.runs[0].model_config["hidden"] == compare.runs[1].model_config["hidden"]
@@ -70,6 +71,7 @@ def test_a_finished_sweep_opens_its_runs_in_compare(window, vae_path, cvae_path,
     window.training.presets.setCurrentIndex(window.training.presets.findData("vae-latent-sizes"))
     window.training.sweep_finished.emit([vae_path, cvae_path])
     compare = window.compare_window
+    qtbot.waitUntil(lambda: len(compare.runs) == 2, timeout=60_000)  # runs are read off the GUI thread
     assert [run.name for run in compare.runs] == ["vae", "cvae"]
     assert compare.note.isVisible() and "Kingma & Welling" in compare.note.text()
     qtbot.waitUntil(lambda: not compare.busy, timeout=60_000)
@@ -91,7 +93,7 @@ def test_between_two_sentences_types_both_into_the_denoising_ae(window, qtbot):
     assert window.session.explorer.checkpoint.model.kind == "sentence-daae"
     assert window.tabs.currentWidget() is panel
     lesson = next(lesson for lesson in lessons.LESSONS if lesson.title == "Between two sentences")
-    qtbot.waitUntil(lambda: len(panel.view.items) == panel.steps.value(), timeout=60_000)
+    qtbot.waitUntil(lambda: len(panel.view.items or ()) == panel.steps.value(), timeout=60_000)
     assert [panel.typed[name].text() for name in ("A", "B")] == list(lesson.sentences)
     assert lesson.sentences[0] in panel.a_label.text()
 
