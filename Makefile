@@ -1,5 +1,5 @@
 # make run   - set everything up on first use (.venv), then open the app
-# make test  - set everything up on first use, then lint and run the test suite
+# make test  - set everything up on first use, then lint and run the test suite (two pytest workers, one a core)
 # TORCH=... picks the torch requirement (default torch==2.13.0, the CPU build); e.g. TORCH="torch --index-url URL".
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
@@ -17,7 +17,7 @@ run: setup
 
 test: setup
 	$(BIN)/ruff check explorer tests bench main.py
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -n 2
 
 setup: $(STAMP)
 
