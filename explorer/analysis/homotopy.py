@@ -1,20 +1,12 @@
 """Homotopies between sentences (Bowman et al. 2016): the sentences decoded along the straight line between two
-sentences' codes, for one model or for a VAE and an autoencoder side by side, and how fluent the sentences halfway
-are, scored by a language model."""
+sentences' codes, for one model or for several side by side (the sentence models shipped beside each other)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import torch
-
-from explorer.data.base import Split
 from explorer.data.tokenizers import same_tokenizer
-from explorer.domains.decoding import DecodeConfig, decode_ids
 from explorer.errors import ConfigError
 from explorer.limits import MAX_COMPANIONS
-from explorer.models.base import Batch, LatentModel
 
 
 def homotopy(explorer, a: str, b: str, steps: int = 8, method: str = "lerp") -> list[str]:
@@ -78,36 +70,3 @@ def open_companion(path, dataset: dict):
         raise ConfigError(f"{Path(path).name} is not a sentence model of this corpus: a homotopy side by side needs "
                           "the same vocabulary")
     return explorer
-
-
-@dataclass
-class MidpointFluency:
-    nll_per_token: float  # mean over the midpoints' tokens and ends, in nats, under the language model
-    pairs: int
-    same_as_an_end: float  # fraction of midpoints equal to A's or B's reconstruction
-
-
-@torch.no_grad()
-def midpoint_fluency(model: LatentModel, lm: LatentModel, split: Split, pairs: int = 200, seed: int = 0,
-                     decode: DecodeConfig | None = None) -> MidpointFluency:
-    """Decode the midpoint between the posterior means of ``pairs`` random pairs of sentences of ``split`` and score
-    the decoded sentences with the language model ``lm`` (per token, <eos> included)."""
-    if lm.latent_dim or lm.config.get("vocab_size") != model.config.get("vocab_size"):
-        raise ConfigError("midpoint fluency needs a language model (no latent) over the same vocabulary")
-    model.eval(), lm.eval()
-    generator = torch.Generator().manual_seed(seed)
-    order = torch.randperm(len(split), generator=generator)[: 2 * pairs]
-    part = split.subset(order)
-    means = model.encode(part.x[:, : int(part.lengths.max())].to(model.device), None,
-                         part.lengths.to(model.device)).mean
-    a, b = means[0::2], means[1::2]
-    decode = decode or DecodeConfig("greedy")
-    middle = decode_ids(model, (a + b) / 2, decode)
-    ends = decode_ids(model, torch.cat([a, b]), decode)
-    same = np.mean([m == ends[i] or m == ends[len(a) + i] for i, m in enumerate(middle)])
-    lengths = torch.tensor([len(ids) for ids in middle])  # an empty sentence is scored by its <eos> alone
-    x = torch.zeros(len(middle), max(1, int(lengths.max())), dtype=torch.long)
-    for i, ids in enumerate(middle):
-        x[i, : len(ids)] = torch.tensor(ids, dtype=torch.long)
-    nll = -lm.log_likelihood(Batch(x, None, lengths).to(lm.device), torch.zeros(len(x), 0, device=lm.device))
-    return MidpointFluency(float(nll.sum()) / float((lengths + 1).sum()), len(middle), float(same))

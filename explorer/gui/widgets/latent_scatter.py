@@ -24,6 +24,16 @@ HOVER_RADIUS_PX = 8.0
 SELECTION_MODES = ("pan", "box", "lasso")
 
 
+
+def _show_points(item, points: np.ndarray | None) -> bool:
+    """Draw ``points`` (k, 2) with the scatter item ``item``, or clear it for None or none; whether any are drawn."""
+    if points is None or len(points) == 0:
+        item.clear()
+        return False
+    points = np.asarray(points, dtype=np.float64)
+    item.setData(points[:, 0], points[:, 1])
+    return True
+
 class SelectionViewBox(pg.ViewBox):
     """A ViewBox whose left drag draws a box or a lasso (in those modes) instead of panning."""
 
@@ -187,27 +197,15 @@ class LatentScatter(pg.PlotWidget):
 
     def set_extra_points(self, points: np.ndarray | None) -> None:
         """Mark newly encoded items (k, 2) placed on the map."""
-        if points is None or len(points) == 0:
-            self._extra_item.clear()
-        else:
-            points = np.asarray(points, dtype=np.float64)
-            self._extra_item.setData(points[:, 0], points[:, 1])
+        _show_points(self._extra_item, points)
 
     def set_highlighted(self, points: np.ndarray | None) -> None:
         """Ring points (k, 2) on top of the map (the preview set among the whole dataset); None clears them."""
-        if points is None or len(points) == 0:
-            self._highlight_item.clear()
-        else:
-            points = np.asarray(points, dtype=np.float64)
-            self._highlight_item.setData(points[:, 0], points[:, 1])
+        _show_points(self._highlight_item, points)
 
     def set_prior_points(self, points: np.ndarray | None) -> None:
         """Samples of the prior (k, 2), drawn in grey under the codes; None clears them."""
-        if points is None or len(points) == 0:
-            self._prior_item.clear()
-        else:
-            points = np.asarray(points, dtype=np.float64)
-            self._prior_item.setData(points[:, 0], points[:, 1])
+        if _show_points(self._prior_item, points):
             self.plotItem.autoRange()  # the prior may reach where no code does
 
     # Selection
