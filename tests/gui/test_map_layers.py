@@ -39,10 +39,27 @@ def test_a_large_map_draws_a_density_image_under_a_sample_keeping_sparse_points(
     assert len(layers.shown) <= POINT_BUDGET * 1.1
     sparse = DENSE + np.flatnonzero(np.abs(points[DENSE:]).max(1) > 0.5)  # away from the dense cluster
     assert len(sparse) > SPARSE // 2 and np.isin(sparse, layers.shown).all()  # every point there is drawn
-    assert sum(len(item.data) for item in layers.class_items) == len(layers.shown)
-    image = layers.image.image
-    assert image.ndim == 3 and image.shape[2] == 4 and (image[..., 3] > 0).any()
+    assert sum(len(item.data) for item in layers.class_items) == 0  # the points are in the picture
+    picture = layers.view_layers
+    assert picture.image.ndim == 3 and picture.image.shape[2] == 4 and (picture.image[..., 3] > 0).any()
+    assert layers.image.picture.size().toTuple() == picture.image.shape[1::-1]
     assert len(scatter._legend.items) == 3
+
+
+def test_a_pan_moves_the_picture_without_redrawing_it(big_map, qtbot):
+    scatter, points = big_map
+    layers = scatter.layers
+    sparse = DENSE + int(np.flatnonzero(np.abs(points[DENSE:]).max(1) > 0.5)[0])
+    colour = scatter.layers.class_items[2].opts["brush"].color()
+    view = scatter.plotItem.vb
+    for shift in (0.0, 0.02):
+        width = view.viewRange()[0][1] - view.viewRange()[0][0]
+        view.translateBy(QPointF(width * shift, 0))
+        qtbot.wait(20)
+        assert not layers.busy  # the same picture, moved
+        image = scatter.grab().toImage()
+        at = scatter.mapFromScene(view.mapViewToScene(QPointF(*points[sparse].astype(float))))
+        assert image.pixelColor(at.x(), at.y()).name() == colour.name()  # the sparse point drawn where it is
 
 
 def test_hover_and_lasso_reach_points_that_are_not_drawn(big_map):
