@@ -67,6 +67,7 @@ MAX_PATH_STEPS = 1000  # interpolation and traversal steps
 MAX_COMPANIONS = 2  # sentence models shown beside the open one in the Interpolation tab
 MAX_GRID_SCALE = 32
 MAX_GRID_PIXELS = 100_000_000  # one exported grid image
+MIN_MAP_PICTURE_SIDE, MAX_MAP_PICTURE_SIDE = 64, 16_384  # pixels along either side of an exported map picture
 MAX_NLL_SAMPLES = 10_000
 MAX_BEAM_WIDTH = 20
 SCORECARD_PAIRS = 200  # held-out pairs the interpolation scorecard decodes by default

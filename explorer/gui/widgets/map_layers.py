@@ -12,11 +12,12 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QColor, QImage
 
 from explorer.analysis.mapview.density import Bounds
 from explorer.analysis.mapview.layers import MARGIN, POINT_BUDGET, PreparedMap, ViewLayers, prepare_map, view_layers
 from explorer.gui.concurrent import TaskRunner, WorkerThread
+from explorer.gui.widgets.map_picture import MapPicture
 from explorer.gui.widgets.raster_item import RasterItem, picture_of
 from explorer.gui.widgets.style import class_brush, ordered_brush
 from explorer.io.display import printable
@@ -62,8 +63,9 @@ class MapLayers(QObject):
         self._points = np.zeros((0, 2), dtype=np.float32)
         self._names: list[str] | None = None
         self._class_items: list[pg.ScatterPlotItem] = []
-        # what the class items show: ids, legend names, and the count of ordered values (0: categories)
+        # what the class items show: ids, legend names (as HTML), and the count of ordered values (0: categories)
         self._classes: tuple[list[int], list[str], int] | None = None
+        self._class_names: list[str] = []  # the legend's names as plain text
         self._ordered = 0
         self._palette = np.zeros((0, 3), dtype=np.uint8)
         self._region_items: list[pg.TextItem] = []
@@ -141,10 +143,12 @@ class MapLayers(QObject):
         snapshot), so only the points move."""
         classes = self.prepared.classes.tolist()
         names = self._names
-        shown = [html.escape(printable(names[cls] if names and 0 <= cls < len(names) else str(cls), LEGEND_CHARS))
-                 for cls in classes]  # the legend renders HTML
+        plain = [printable(names[cls] if names and 0 <= cls < len(names) else str(cls), LEGEND_CHARS)
+                 for cls in classes]
+        shown = [html.escape(name) for name in plain]  # the legend renders HTML
         if (classes, shown, self._ordered) == self._classes:
             return
+        self._class_names = plain
         for item in self._class_items:
             self.plot.removeItem(item)
         self.legend.clear()
@@ -157,6 +161,17 @@ class MapLayers(QObject):
                                       else None)
             self.plot.addItem(item)
             self._class_items.append(item)
+
+    def picture(self) -> MapPicture | None:
+        """What a picture of the map as shown is made from (for an export at any size); None while a large map is
+        being prepared."""
+        view = self._view()
+        if self.prepared is None or view is None:
+            return None
+        legend = tuple((name, QColor(*rgb.tolist())) for name, rgb in zip(self._class_names, self._palette)) \
+            if len(self._class_names) <= MAX_LEGEND_ENTRIES else ()
+        return MapPicture(self.prepared, view[0], self._palette, legend,
+                          pg.mkColor(pg.getConfigOption("background")), pg.mkColor(pg.getConfigOption("foreground")))
 
     def _class_style(self, cls: int) -> dict:
         brush = ordered_brush(int(cls), self._ordered) if self._ordered else class_brush(int(cls))
