@@ -59,13 +59,16 @@ class Exports:
             ("Sentence neighbours (TXT/CSV)…", self.neighbours,
              "Save the typed sentence's nearest preview sentences, with their indices, labels and distances."),
         )
-        self.actions = []
+        map_only = {self.map, self.latents, self.atlas, self.projector, self.group}  # an embeddings file's too
+        self.actions, self.decoding_actions = [], []
         for text, slot, tip in entries:
             action = menu.addAction(text)
             action.setToolTip(tip)
             action.setStatusTip(tip)
             action.triggered.connect(slot)
             self.actions.append(action)
+            if slot not in map_only:
+                self.decoding_actions.append(action)
         menu.addSeparator()
         self.scale_menu = menu.addMenu("Grid &Scale")
         self.scale_menu.setToolTipsVisible(True)
@@ -109,9 +112,10 @@ class Exports:
     def session(self):
         return self.window.session
 
-    def set_enabled(self, loaded: bool) -> None:
+    def set_enabled(self, points: bool, decodes: bool) -> None:
+        """The map's exports when something is on it; the rest when a model decodes (not an embeddings file)."""
         for action in self.actions:
-            action.setEnabled(loaded)
+            action.setEnabled(decodes if action in self.decoding_actions else points)
 
     # Options
     def _remember_scale(self, action) -> None:
@@ -258,7 +262,9 @@ class Exports:
         if not len(group):
             self.nothing("no group is selected (box or lasso points on the map)")
             return
-        items_filter = GRID_FILTER if explorer.domain_name == "image" else "Text (*.txt)"
+        items = explorer.items(group)  # images, or sentences (an embeddings file's points: thumbnails or texts)
+        images = isinstance(items, np.ndarray)
+        items_filter = GRID_FILTER if images else "Text (*.txt)"
         path = self.ask_path("Export selected group", "group.csv", f"{TABLE_FILTER};;{items_filter}")
         if not path:
             return
@@ -271,12 +277,11 @@ class Exports:
                                               explorer.projection[group], explorer.class_names, stds,
                                               indices=group, factors=factors, factor_table=explorer.factor_table),
                        path)
-        elif explorer.domain_name == "image":
-            images = explorer.items(group)
-            scale = self.grid_scale(images.shape[1])
-            self.write(lambda p: save_image_grid(p, images, PAIR_COLUMNS, scale=scale), path)
+        elif images:
+            scale = self.grid_scale(items.shape[1])
+            self.write(lambda p: save_image_grid(p, items, PAIR_COLUMNS, scale=scale), path)
         else:
-            self.write(lambda p: save_sentences(p, explorer.items(group)), path)
+            self.write(lambda p: save_sentences(p, items), path)
 
     def history(self) -> None:
         from explorer.io.export import save_history_csv
