@@ -54,6 +54,9 @@ MAX_IMAGE_FILE_BYTES = 64 * 2**20  # one PNG or JPEG
 MAX_DECODED_PIXELS = 40_000_000  # one image's width x height, checked from its header before it is decoded
 MAX_NPZ_BYTES = 2 * 2**30  # an npz:FILE, and the arrays in it unpacked
 MAX_SETTINGS_BYTES = 2**20  # run.json, presets and other small JSON files
+MAX_EMBEDDINGS_BYTES = 2 * 2**30  # an embeddings file (Projector TSV, .npy, .npz, .parquet), and its values unpacked
+MAX_EMBEDDING_ROWS = 1_000_000  # points of an embeddings file: the map's scale (a density image under them)
+MAX_EMBEDDING_DIMS = 8192  # the width of one embedding vector
 
 # Strings from files, in characters
 MAX_LABEL_CHARS = 200  # a run's label, a class name, a metric name
@@ -67,6 +70,7 @@ MAX_PATH_STEPS = 1000  # interpolation and traversal steps
 MAX_COMPANIONS = 2  # sentence models shown beside the open one in the Interpolation tab
 MAX_GRID_SCALE = 32
 MAX_GRID_PIXELS = 100_000_000  # one exported grid image
+MIN_MAP_PICTURE_SIDE, MAX_MAP_PICTURE_SIDE = 64, 16_384  # pixels along either side of an exported map picture
 MAX_NLL_SAMPLES = 10_000
 MAX_BEAM_WIDTH = 20
 SCORECARD_PAIRS = 200  # held-out pairs the interpolation scorecard decodes by default

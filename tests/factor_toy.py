@@ -1,5 +1,6 @@
 """A tiny dataset with ground-truth factors, every combination once (as dSprites), drawn at 8x8: a 3x3 block of
-one of three brightnesses at one of 6 x 6 positions (108 items)."""
+one of three brightnesses at one of 6 x 6 positions (108 items); its colour twin tints each item as colour dSprites
+does."""
 import numpy as np
 import pytest
 import torch
@@ -28,15 +29,24 @@ def toy_factor_dataset(dataset_id: str = "toy-factors", data_dir=None) -> Datase
                    (1, 8, 8), factors=TOY_FACTORS)
 
 
-def train_on_toy_factors(out, epochs=15):
-    """A VAE on ``dsprites-32`` served by the toy factor dataset, with a small disentanglement budget."""
+def toy_colour_dataset(dataset_id: str = "toy-colour-factors", data_dir=None) -> Dataset:
+    """The toy factor dataset in RGB, each item tinted by ``factors.with_colour`` (uint8 (N, 3, 8, 8))."""
+    grey = toy_factor_dataset(dataset_id)
+    tint = lambda split: Split(factors.with_colour(split.x, 0), split.y, factors=split.factors)  # noqa: E731
+    return Dataset(dataset_id, "image", tint(grey.train), tint(grey.test), grey.class_names, (3, 8, 8),
+                   factors=TOY_FACTORS)
+
+
+def train_on_toy_factors(out, epochs=15, colour=False):
+    """A VAE on ``dsprites-32`` (``dsprites-32-color`` with ``colour``) served by the toy factor dataset (or its
+    colour twin), with a small disentanglement budget."""
     from explorer.training.run import RunSpec, TrainingRun
     from tests.analysis.test_disentanglement import SMALL
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(factors, "load_dsprites", toy_factor_dataset)
+        patch.setattr(factors, "load_dsprites", toy_colour_dataset if colour else toy_factor_dataset)
         patch.setitem(disentanglement.BUDGETS, "app", SMALL)
-        spec = RunSpec.create(model="vae", dataset="dsprites-32", latent_dim=4, hidden=[64], epochs=epochs,
-                              batch_size=16, device="cpu", out=str(out))
+        spec = RunSpec.create(model="vae", dataset="dsprites-32-color" if colour else "dsprites-32", latent_dim=4,
+                              hidden=[64], epochs=epochs, batch_size=16, device="cpu", out=str(out))
         TrainingRun(spec).execute()
     return str(out)

@@ -28,6 +28,8 @@ from explorer.models.base import Posterior
 
 
 class ModelExplorer(LatentPaths, MapOfItems, CodeSummaries):
+    has_decoder = True  # an embeddings file's explorer has none (explore_embeddings)
+
     def __init__(self, checkpoint: Checkpoint):
         if checkpoint.preview is None:
             raise ConfigError("the checkpoint has no preview set to explore")

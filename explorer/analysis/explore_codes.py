@@ -9,7 +9,44 @@ from explorer.data.tokenizers import words
 from explorer.io.display import printable
 
 
-class CodeSummaries:
+class ItemFactors:
+    """The items' ground-truth factors (data such as dSprites; the preview set carries each item's factor classes
+    and the checkpoint's dataset their table), for any explorer of a preview set, with a model or without."""
+
+    @property
+    def factors(self) -> np.ndarray | None:
+        """Each preview item's factor classes (N, F), or None when the preview has none."""
+        factors = self.checkpoint.preview.factors
+        return None if factors is None else np.asarray(factors, dtype=np.int64)
+
+    @property
+    def factor_table(self) -> list[dict]:
+        """The dataset's factors as its checkpoint records them: name, values and, if categorical, categories."""
+        return list(self.checkpoint.dataset.get("factors") or [])
+
+    @property
+    def factor_names(self) -> list[str]:
+        return [printable(factor["name"]) for factor in self.factor_table]
+
+    def factor_is_ordered(self, factor: int) -> bool:
+        """Whether a factor's classes are ordered values (scale, position) rather than categories (shape)."""
+        return not self.factor_table[factor].get("categories")
+
+    def factor_value_names(self, factor: int) -> list[str]:
+        """How each class of a factor is shown: its category name, or its value."""
+        info = self.factor_table[factor]
+        return [printable(name) for name in info["categories"]] if info.get("categories") else \
+            [f"{value:.3g}" for value in info["values"]]
+
+    def describe_factors(self, index: int) -> str | None:
+        """A preview item's factors in one line ("shape heart · scale 0.8 · ..."), or None without factors."""
+        if self.factors is None or not 0 <= index < len(self.factors):
+            return None
+        return " · ".join(f"{name} {self.factor_value_names(k)[c]}"
+                          for k, (name, c) in enumerate(zip(self.factor_names, self.factors[index])))
+
+
+class CodeSummaries(ItemFactors):
     # What a model's code says about the data
     def code_confusion(self) -> dict | None:
         """How a categorical latent matches the labels (``explorer.analysis.metrics.discrete_accuracy``): the
@@ -49,39 +86,6 @@ class CodeSummaries:
         names = [f"{int(lo) + 1}-{int(hi)} words" if np.isfinite(hi) else f"{int(lo) + 1}+ words"
                  for lo, hi in zip(edges[:-1], edges[1:])]
         return np.digitize(lengths, edges[1:-1], right=True), names
-
-    # Ground-truth factors (data such as dSprites; the preview set carries each item's factor classes)
-    @property
-    def factors(self) -> np.ndarray | None:
-        """Each preview item's factor classes (N, F), or None when the preview has none."""
-        factors = self.checkpoint.preview.factors
-        return None if factors is None else np.asarray(factors, dtype=np.int64)
-
-    @property
-    def factor_table(self) -> list[dict]:
-        """The dataset's factors as its checkpoint records them: name, values and, if categorical, categories."""
-        return list(self.checkpoint.dataset.get("factors") or [])
-
-    @property
-    def factor_names(self) -> list[str]:
-        return [printable(factor["name"]) for factor in self.factor_table]
-
-    def factor_is_ordered(self, factor: int) -> bool:
-        """Whether a factor's classes are ordered values (scale, position) rather than categories (shape)."""
-        return not self.factor_table[factor].get("categories")
-
-    def factor_value_names(self, factor: int) -> list[str]:
-        """How each class of a factor is shown: its category name, or its value."""
-        info = self.factor_table[factor]
-        return [printable(name) for name in info["categories"]] if info.get("categories") else \
-            [f"{value:.3g}" for value in info["values"]]
-
-    def describe_factors(self, index: int) -> str | None:
-        """A preview item's factors in one line ("shape heart · scale 0.8 · ..."), or None without factors."""
-        if self.factors is None or not 0 <= index < len(self.factors):
-            return None
-        return " · ".join(f"{name} {self.factor_value_names(k)[c]}"
-                          for k, (name, c) in enumerate(zip(self.factor_names, self.factors[index])))
 
     def factor_matrix(self):
         """The dimension × factor matrix of the continuous code on the preview items

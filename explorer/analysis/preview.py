@@ -13,6 +13,7 @@ from explorer.analysis.maphead import MapHead
 from explorer.analysis.projection import DEFAULT_METHOD, MIN_ITEMS, Projection, project
 from explorer.analysis.projection_worker import ProjectionWorkerError
 from explorer.data.base import Split, as_pixels
+from explorer.domains.image import to_uint8
 from explorer.io.preview import Preview
 from explorer.models.base import LatentModel
 
@@ -45,9 +46,10 @@ def preview_map(means: np.ndarray, method: str = DEFAULT_METHOD, worker=None, se
 
 
 def stored_inputs(part: Split) -> tuple[np.ndarray, np.ndarray | None]:
-    """Items as a preview stores them: uint8 images (N, H, W), or int64 token ids (N, T) with their lengths."""
+    """Items as a preview stores them: uint8 images (N, H, W) grey or (N, H, W, C) colour, or int64 token ids
+    (N, T) with their lengths."""
     if part.lengths is None:
-        return (as_pixels(part.x)[:, 0] * 255.0 + 0.5).clamp(0, 255).to(torch.uint8).numpy(), None
+        return np.ascontiguousarray(to_uint8(as_pixels(part.x))), None
     return part.x.numpy().astype(np.int64), part.lengths.numpy().astype(np.int64)
 
 

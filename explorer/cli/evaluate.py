@@ -114,12 +114,13 @@ def _preview_split(checkpoint) -> Split:
     import torch
 
     from explorer.data.base import Split
+    from explorer.domains.image import from_uint8
 
     preview = checkpoint.preview
     labels = torch.as_tensor(preview.labels)
     if preview.lengths is not None:
         return Split(torch.as_tensor(preview.inputs), labels, torch.as_tensor(preview.lengths))
-    return Split(torch.as_tensor(preview.inputs, dtype=torch.float32).unsqueeze(1) / 255.0, labels)
+    return Split(from_uint8(preview.inputs), labels)
 
 
 # export

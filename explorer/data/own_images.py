@@ -151,24 +151,25 @@ def load_npz(dataset_id: str) -> Dataset:
     return _split(dataset_id, pixels, labels, class_names, factors, table)
 
 
-def read_npz(path: Path) -> dict[str, np.ndarray]:
-    """The known arrays of an npz file, each sized from its header before it is read; pickled arrays refused."""
-    data = read_regular(path, "npz file", MAX_NPZ_BYTES)
+def read_npz(path: Path, known: tuple[str, ...] = NPZ_ARRAYS, max_bytes: int = MAX_NPZ_BYTES) -> dict[str, np.ndarray]:
+    """The ``known`` arrays of an npz file (any other is refused), each sized from its header before it is read;
+    pickled arrays refused."""
+    data = read_regular(path, "npz file", max_bytes)
     arrays, total = {}, 0
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for info in archive.infolist():
                 name = info.filename.removesuffix(".npy")
-                if name not in NPZ_ARRAYS:
+                if name not in known:
                     raise DataError(f"{path}: unexpected array {info.filename[:80]!r}; expected some of "
-                                    f"{', '.join(NPZ_ARRAYS)}")
+                                    f"{', '.join(known)}")
                 with archive.open(info) as member:
-                    shape, dtype = _npy_header(member, path, name)
+                    shape, dtype = npy_header(member, path, name)
                     if dtype.hasobject:
                         raise DataError(f"{path}: array {name!r} holds Python objects, which are never unpickled")
                     total += int(np.prod(shape, dtype=object)) * dtype.itemsize
-                    if total > MAX_NPZ_BYTES:
-                        raise DataError(f"{path}: its arrays unpack to more than {MAX_NPZ_BYTES:,} bytes")
+                    if total > max_bytes:
+                        raise DataError(f"{path}: its arrays unpack to more than {max_bytes:,} bytes")
                 with archive.open(info) as member:
                     arrays[name] = np.lib.format.read_array(member, allow_pickle=False)
     except DataError:
@@ -178,7 +179,7 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _npy_header(member, path: Path, name: str):
+def npy_header(member, path: Path, name: str):
     version = np.lib.format.read_magic(member)
     readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
     if version not in readers:

@@ -7,12 +7,14 @@ from explorer.data.base import Dataset
 from explorer.errors import DataError
 
 NOISY_DSPRITES = "dsprites-32-noisy"
-DSPRITES = ("dsprites", "dsprites-32", NOISY_DSPRITES)
+COLOUR_DSPRITES = ("dsprites-color", "dsprites-32-color")
+DSPRITES = ("dsprites", "dsprites-32", NOISY_DSPRITES, *COLOUR_DSPRITES)
 IMAGE_DATASETS = ["digits", "mnist-5k", "mnist", "fashion-mnist", *DSPRITES]
 IMAGE_FILES = ["images:DIR", "npz:FILE"]  # the user's own images: a folder of PNG/JPEG files, or arrays
 TEXT_DATASETS = ["wordnet-examples", "text:PATH"]
 IMAGE_SHAPES = {"digits": (1, 8, 8), "mnist-5k": (1, 28, 28), "mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28),
-                "dsprites": (1, 64, 64), "dsprites-32": (1, 32, 32), NOISY_DSPRITES: (1, 32, 32)}  # item (C, H, W)
+                "dsprites": (1, 64, 64), "dsprites-32": (1, 32, 32), NOISY_DSPRITES: (1, 32, 32),
+                "dsprites-color": (3, 64, 64), "dsprites-32-color": (3, 32, 32)}  # item (C, H, W)
 
 
 def dataset_ids() -> list[str]:

@@ -21,16 +21,20 @@ class ImageDomain:
         return to_uint8(means)
 
     def to_input(self, items: np.ndarray) -> torch.Tensor:
-        """uint8 thumbnails (N, H, W[, C]) -> float model input (N, C, H, W) in [0, 1]."""
-        x = torch.as_tensor(np.asarray(items), dtype=torch.float32) / 255.0
-        if x.dim() == 3:
-            x = x.unsqueeze(1)
-        else:
-            x = x.permute(0, 3, 1, 2)
-        return x.contiguous()
+        return from_uint8(items)
 
 
 def to_uint8(pixels: torch.Tensor) -> np.ndarray:
     """Float pixels (N, C, H, W) in [0, 1] -> uint8 (N, H, W) for one channel, (N, H, W, C) otherwise."""
     array = (pixels.detach().float().clamp(0, 1) * 255.0 + 0.5).to(torch.uint8).cpu().numpy()
     return array[:, 0] if array.shape[1] == 1 else array.transpose(0, 2, 3, 1)
+
+
+def from_uint8(items: np.ndarray) -> torch.Tensor:
+    """uint8 thumbnails (N, H, W) grey or (N, H, W, C) colour -> float model input (N, C, H, W) in [0, 1]."""
+    x = torch.as_tensor(np.asarray(items), dtype=torch.float32) / 255.0
+    if x.dim() == 3:
+        x = x.unsqueeze(1)
+    else:
+        x = x.permute(0, 3, 1, 2)
+    return x.contiguous()

@@ -49,9 +49,12 @@ def make_application():
 
 
 def window_has_content(window) -> bool:
-    """The map has points and the inspector and traversal show decodes (or the window is empty by design)."""
-    if not window.session.has_model:
+    """The map has points and the inspector and traversal show decodes (or the window is empty by design; an
+    embeddings file decodes nothing)."""
+    if not window.session.has_points:
         return not window.loading
+    if not window.session.has_model:
+        return len(window.map_panel.scatter.points) > 0
     return (len(window.map_panel.scatter.points) > 0 and window.inspector.recon_view.count > 0
             and window.traversal.view.count > 0)
 

@@ -1,7 +1,9 @@
 """File ▸ Export: everything the window shows, written by the core's writers (explorer.io.export) or, for plots,
-by export_widget. Image grids are written at the scale chosen in the menu (Auto: cells about 64 pixels tall)."""
+by export_widget. Image grids are written at the scale chosen in the menu (Auto: cells about 64 pixels tall); the
+map at the size chosen there, made in the map's worker (write_map_picture)."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,9 +11,12 @@ from PySide6.QtGui import QAction, QActionGroup
 
 from explorer.errors import ExplorerError
 from explorer.gui import settings
+from explorer.gui.concurrent import TaskRunner
 from explorer.gui.widgets.export import IMAGE_FILTERS, export_widget
+from explorer.gui.widgets.map_picture import check_picture_path, write_map_picture
 
 GRID_SCALES = ("auto", 1, 2, 4, 8)
+MAP_SIZES = ("shown", "1920x1080", "3840x2160", "7680x4320")  # the map picture's width x height
 RECONSTRUCTION_LIMIT = 64  # items shown as input/reconstruction pairs when no group is selected
 PAIR_COLUMNS = 16
 GRID_FILTER = "PNG image (*.png)"
@@ -26,7 +31,9 @@ class Exports:
         self.window = window
         self.menu = menu
         entries = (
-            ("Latent map (PNG/SVG)…", self.map, "Save the latent map as a picture."),
+            ("Latent map (PNG/SVG)…", self.map,
+             "Save the latent map as a picture at the size chosen under Map Size: its density and points, with the "
+             "legend."),
             ("Latents with labels (CSV/NPZ)…", self.latents,
              "Save the preview set's latent means and σ, labels and map coordinates."),
             ("Map for Embedding Atlas (Parquet)…", self.atlas,
@@ -52,13 +59,16 @@ class Exports:
             ("Sentence neighbours (TXT/CSV)…", self.neighbours,
              "Save the typed sentence's nearest preview sentences, with their indices, labels and distances."),
         )
-        self.actions = []
+        map_only = {self.map, self.latents, self.atlas, self.projector, self.group}  # an embeddings file's too
+        self.actions, self.decoding_actions = [], []
         for text, slot, tip in entries:
             action = menu.addAction(text)
             action.setToolTip(tip)
             action.setStatusTip(tip)
             action.triggered.connect(slot)
             self.actions.append(action)
+            if slot not in map_only:
+                self.decoding_actions.append(action)
         menu.addSeparator()
         self.scale_menu = menu.addMenu("Grid &Scale")
         self.scale_menu.setToolTipsVisible(True)
@@ -75,6 +85,22 @@ class Exports:
         if self.scale_group.checkedAction() is None:
             self.scale_group.actions()[0].setChecked(True)
         self.scale_group.triggered.connect(self._remember_scale)
+        self.map_size_menu = menu.addMenu("&Map Size")
+        self.map_size_menu.setToolTipsVisible(True)
+        self.map_size_group = QActionGroup(window)
+        chosen = settings.app_settings().value("export/map_size", MAP_SIZES[0])
+        for size in MAP_SIZES:
+            action = QAction("As shown" if size == "shown" else size.replace("x", " × "), window, checkable=True)
+            action.setData(size)
+            action.setChecked(size == chosen)
+            action.setToolTip("The exported map picture's size in pixels (the legend included).")
+            self.map_size_group.addAction(action)
+            self.map_size_menu.addAction(action)
+        if self.map_size_group.checkedAction() is None:
+            self.map_size_group.actions()[0].setChecked(True)
+        self.map_size_group.triggered.connect(self._remember_map_size)
+        self.map_task = TaskRunner(window.session.map_view_thread, self._on_map_written,
+                                   on_failed=self._on_map_failed, parent=window)
         self.labels_action = QAction("Label Grid Rows and Columns", window, checkable=True)
         self.labels_action.setChecked(settings.app_settings().value("export/grid_labels", True, type=bool))
         self.labels_action.setToolTip("Write each grid's row and column labels (dimension and KL, steps, classes…) "
@@ -86,13 +112,26 @@ class Exports:
     def session(self):
         return self.window.session
 
-    def set_enabled(self, loaded: bool) -> None:
+    def set_enabled(self, points: bool, decodes: bool) -> None:
+        """The map's exports when something is on it; the rest when a model decodes (not an embeddings file)."""
         for action in self.actions:
-            action.setEnabled(loaded)
+            action.setEnabled(decodes if action in self.decoding_actions else points)
 
     # Options
     def _remember_scale(self, action) -> None:
         settings.app_settings().setValue("export/grid_scale", action.data())
+
+    def _remember_map_size(self, action) -> None:
+        settings.app_settings().setValue("export/map_size", action.data())
+
+    def map_size(self) -> tuple[int, int]:
+        """The chosen size of an exported map picture (width, height)."""
+        chosen = self.map_size_group.checkedAction().data()
+        if chosen == "shown":
+            scatter = self.window.map_panel.scatter
+            return scatter.width(), scatter.height()
+        width, height = chosen.split("x")
+        return int(width), int(height)
 
     def _remember_labels(self, checked: bool) -> None:
         settings.app_settings().setValue("export/grid_labels", checked)
@@ -158,7 +197,30 @@ class Exports:
 
     # The entries
     def map(self) -> None:
-        self.widget(self.window.map_panel.scatter, "Export latent map", "map")
+        picture = self.window.map_panel.scatter.layers.picture()
+        if picture is None:
+            self.nothing("the map is still being prepared")
+            return
+        path = self.ask_path("Export latent map", "map.png", IMAGE_FILTERS)
+        if not path:
+            return
+        try:
+            check_picture_path(path)
+        except ExplorerError as error:
+            self.window.prompts.error("Export failed", f"{path}\n\n{error}")
+            return
+        self.window.statusBar().showMessage(f"Writing {path}…")
+        self.map_task.start(write_map_picture, picture, path, self.map_size())
+
+    def _on_map_written(self, path) -> None:
+        self.window.statusBar().showMessage(f"Wrote {path}", 10_000)
+
+    def _on_map_failed(self, error: BaseException) -> None:
+        if not isinstance(error, (ExplorerError, OSError)):
+            sys.excepthook(type(error), error, error.__traceback__)  # a bug: the app's report, not a message
+            return
+        self.window.statusBar().clearMessage()
+        self.window.prompts.error("Export failed", str(error))
 
     def curves(self) -> None:
         self.widget(self.window.training.curves, "Export training curves", "curves")
@@ -200,7 +262,9 @@ class Exports:
         if not len(group):
             self.nothing("no group is selected (box or lasso points on the map)")
             return
-        items_filter = GRID_FILTER if explorer.domain_name == "image" else "Text (*.txt)"
+        items = explorer.items(group)  # images, or sentences (an embeddings file's points: thumbnails or texts)
+        images = isinstance(items, np.ndarray)
+        items_filter = GRID_FILTER if images else "Text (*.txt)"
         path = self.ask_path("Export selected group", "group.csv", f"{TABLE_FILTER};;{items_filter}")
         if not path:
             return
@@ -213,12 +277,11 @@ class Exports:
                                               explorer.projection[group], explorer.class_names, stds,
                                               indices=group, factors=factors, factor_table=explorer.factor_table),
                        path)
-        elif explorer.domain_name == "image":
-            images = explorer.items(group)
-            scale = self.grid_scale(images.shape[1])
-            self.write(lambda p: save_image_grid(p, images, PAIR_COLUMNS, scale=scale), path)
+        elif images:
+            scale = self.grid_scale(items.shape[1])
+            self.write(lambda p: save_image_grid(p, items, PAIR_COLUMNS, scale=scale), path)
         else:
-            self.write(lambda p: save_sentences(p, explorer.items(group)), path)
+            self.write(lambda p: save_sentences(p, items), path)
 
     def history(self) -> None:
         from explorer.io.export import save_history_csv

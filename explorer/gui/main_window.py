@@ -35,11 +35,17 @@ DEFAULT_SIZE = (1400, 900)
 
 def load_for_showing(path: str, keep_selection: bool, snapshot: bool, state=None):
     """A checkpoint loaded as a ModelExplorer (a sentence model with the language model shipped beside it, for
-    beam search's language-model weight), with how to show it (run on the model thread)."""
+    beam search's language-model weight), or an embeddings file as an EmbeddingsExplorer, with how to show it (run
+    on the model thread)."""
     from explorer.analysis.explore import ModelExplorer
     from explorer.analysis.language_model_files import fusion_language_model
+    from explorer.importers.formats import is_embeddings_path
     from explorer.importers.opening import open_model
 
+    if is_embeddings_path(path):
+        from explorer.importers.embeddings import open_embeddings
+
+        return open_embeddings(path), path, keep_selection, snapshot
     checkpoint = open_model(path)
     if not checkpoint.model.latent_dim:
         raise ConfigError(f"{Path(path).name} is a language model: it has no latent space to explore. It serves "
@@ -324,8 +330,10 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
 
     def _update_status(self) -> None:
         explorer = self.session.explorer
-        self.status_device.setText(f"device: {explorer.model.device}")
-        self.status_model.setText(f"model: {printable(explorer.label, 60)} (z={explorer.latent_dim})")
+        self.status_device.setText(f"device: {explorer.model.device}" if explorer.has_decoder else "")
+        self.status_model.setText(f"model: {printable(explorer.label, 60)} (z={explorer.latent_dim})"
+                                  if explorer.has_decoder else f"embeddings: {len(explorer.means):,} points, "
+                                                               f"{explorer.latent_dim} dims (no model)")
         self.status_dataset.setText(f"dataset: {printable(explorer.checkpoint.dataset.get('id', '?'), 60)}")
         self._update_title()
         self.statusBar().clearMessage()

@@ -1,4 +1,5 @@
-"""The state the panels share: the open model (a ModelExplorer), the selected item, the selected group and the
+"""The state the panels share: the open model (a ModelExplorer; or an EmbeddingsExplorer, points with no model), the
+selected item, the selected group and the
 selected latent dimension, the two worker threads (model work: loads, decodes and encodes; background work: long
 encodes, and waiting for map fits) and the map worker process that fits maps. Panels change the state through these
 methods and redraw on its signals."""
@@ -39,6 +40,12 @@ class Session(QObject):
 
     @property
     def has_model(self) -> bool:
+        """A model is open (its decoder serves the panels); an embeddings file is points on the map alone."""
+        return self.explorer is not None and self.explorer.has_decoder
+
+    @property
+    def has_points(self) -> bool:
+        """Something is on the map: a model's preview set, or an embeddings file's points."""
         return self.explorer is not None
 
     def set_model(self, explorer, path: str | None, continued: bool = False, snapshot: bool = False) -> None:
@@ -46,14 +53,16 @@ class Session(QObject):
         Another model of the same preview items and the same conditioning continues too, so the selection, the
         group, A and B and the operands follow the switch; the chosen dimension does where the model has it."""
         previous = self.explorer
-        self.continued = previous is not None and np.array_equal(previous.labels, explorer.labels) and (
-            continued or (explorer.same_items(previous) and explorer.conditional == previous.conditional))
+        self.continued = (previous is not None and previous.has_decoder and explorer.has_decoder
+                          and np.array_equal(previous.labels, explorer.labels)
+                          and (continued or (explorer.same_items(previous)
+                                             and explorer.conditional == previous.conditional)))
         self.explorer, self.path, self.snapshot = explorer, path, snapshot
         self.map_worker.start()  # warms up (imports UMAP) in its own process, so the first fit is quick
         if not self.continued:
             self.selected, self.group = -1, np.zeros(0, dtype=np.int64)
         if not self.continued or self.dim >= explorer.latent_dim:
-            self.dim = explorer.dims_by_kl[0] if explorer.latent_dim else 0
+            self.dim = explorer.dims_by_kl[0] if explorer.has_decoder and explorer.latent_dim else 0
         self.model_changed.emit()
 
     @property
@@ -68,7 +77,7 @@ class Session(QObject):
         self.map_view_thread.stop()
 
     def select(self, index: int) -> None:
-        if index != self.selected and self.has_model:
+        if index != self.selected and self.has_points:
             self.selected = int(index)
             self.selection_changed.emit(self.selected)
 

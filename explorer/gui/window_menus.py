@@ -87,9 +87,9 @@ class WindowMenus:
         self.open_checkpoint(self.sender().data())
 
     def _update_actions(self) -> None:
-        loaded = self.session.has_model
+        loaded = self.session.has_model  # an embeddings file has no model to save, place inputs with or decode
         for action in (self.save_action, self.save_as_action):
             action.setEnabled(loaded)
-        self.exports.set_enabled(loaded)
+        self.exports.set_enabled(self.session.has_points, loaded)
         self.place_action.setEnabled(loaded)
         self.model_panel.save_button.setEnabled(loaded)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from explorer.errors import CheckpointError, DataError
 from explorer.importers import onnx_folder, pythae_folder
-from explorer.importers.formats import MEMBER_FILES
+from explorer.importers.formats import MEMBER_FILES, is_embeddings_path
 from explorer.io.checkpoint import Checkpoint, load_checkpoint, read_metadata
 
 FOLDER_FORMATS = ("an ONNX pair (encoder.onnx, decoder.onnx, model.json)",
@@ -39,7 +39,12 @@ def _read_folder(folder: Path):
 
 
 def describe_model(path) -> dict:
-    """A model's metadata without its data: the checkpoint's header, or what an imported folder declares."""
+    """A model's metadata without its data: the checkpoint's header, or what an imported folder declares (for an
+    embeddings file: what its points carry, under ``embeddings``)."""
+    if is_embeddings_path(path):
+        from explorer.importers.embeddings import describe_embeddings
+
+        return describe_embeddings(path)
     folder = imported_folder(path)
     if folder is None:
         return read_metadata(path)
@@ -54,6 +59,9 @@ def describe_model(path) -> dict:
 def open_model(path, dataset: str | None = None, data_dir=None, download: bool = False) -> Checkpoint:
     """The Checkpoint of ``path``: a checkpoint file as it is; an imported model with a preview set drawn from
     ``dataset`` (default: the one its folder names)."""
+    if is_embeddings_path(path):
+        raise CheckpointError(f"{path} holds embeddings only, with no model to evaluate or export from: open it in "
+                              "the app for its map (or see what it holds with info)")
     folder = imported_folder(path)
     if folder is None:
         return load_checkpoint(path)

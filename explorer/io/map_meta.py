@@ -4,6 +4,8 @@ from __future__ import annotations
 
 METHODS = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE", "latent": "Latent (2-D)"}  # id -> the name shown
 DEFAULT_METHOD = "umap"
+FILE_MAP = "file"  # the map an embeddings file carries: its own (x, y), never computed nor saved here
+SHOWN_METHODS = {**METHODS, FILE_MAP: "The file's (x, y)"}  # every map the window can show
 
 
 def head_tensor_shapes(config: dict) -> dict[str, tuple[int, ...]]:

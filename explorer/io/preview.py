@@ -25,7 +25,7 @@ PREVIEW_ARRAYS = ("inputs", "labels", "means", "logvars", "projection", "lengths
 class Preview:
     """Held-out items stored with a checkpoint so it can be explored without the dataset, and their map."""
 
-    inputs: np.ndarray  # uint8 (N, H, W) images, or int64 (N, T) token ids
+    inputs: np.ndarray  # uint8 (N, H, W) grey or (N, H, W, C) colour images, or int64 (N, T) token ids
     labels: np.ndarray  # int64 (N,)
     means: np.ndarray  # float32 (N, D + ΣK): the posterior's point, continuous means then category probabilities
     logvars: np.ndarray | None  # float32 (N, D); None for deterministic encoders

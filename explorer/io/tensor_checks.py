@@ -29,8 +29,11 @@ class PreviewArray:
 
 
 def _item_shape(valid: ValidMeta) -> tuple[int, ...]:
-    shape = valid.meta.dataset.shape
-    return tuple(shape[1:]) if valid.model.domain == "image" else tuple(shape)
+    """A stored item's shape: (H, W) for a grey image, (H, W, C) for colour, (T,) for text."""
+    shape = tuple(valid.meta.dataset.shape)
+    if valid.model.domain != "image":
+        return shape
+    return shape[1:] if shape[0] == 1 else shape[1:] + shape[:1]
 
 
 def _continuous(valid: ValidMeta) -> int:

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from explorer.analysis.mapview.density import Bounds, density_image, density_raster
-from explorer.analysis.mapview.layers import DENSITY_PX, MapPoints, view_layers
+from explorer.analysis.mapview.layers import MapPoints, view_layers
+from explorer.analysis.mapview.picture import POINT_PX, disc_offsets, enlarged, stamp_points
 from explorer.analysis.mapview.sampling import largest_cap, priorities, sample_in_view
 from explorer.analysis.mapview.spatial_index import GridIndex, points_in_polygon
 
@@ -72,8 +73,27 @@ def test_view_layers_cover_the_view_and_a_margin():
     data = MapPoints(points, np.array([0, 1, 2]))
     layers = view_layers(data, UNIT, (20, 40), PALETTE, margin=0.25)
     assert layers.bounds == Bounds(-0.25, 1.25, -0.25, 1.25)
-    assert layers.image.shape == (30 // DENSITY_PX, 60 // DENSITY_PX, 4) and layers.drawn.tolist() == [0, 1]
-    assert (layers.image[..., 3] > 0).sum() == 2
+    assert layers.image.shape == (30, 60, 4) and layers.drawn.tolist() == [0, 1]  # the view's pixels and margin
+    # (0.5, 0.5) is pixel (row 15, column 30), (1.2, 0.5) pixel (15, 58): each a disc in its colour, nothing else
+    assert layers.image[15, 30].tolist() == [255, 0, 0, 255] and layers.image[15, 58].tolist() == [0, 0, 255, 255]
+    assert (layers.image[..., 3] > 0).sum() == 2 * len(disc_offsets()) - 3  # the second disc's edge cut off
+
+
+def test_a_point_is_a_disc_stamped_over_the_density_and_cut_at_the_edges():
+    assert len(disc_offsets()) == 21 and np.abs(disc_offsets()).max() == POINT_PX // 2
+    image = np.zeros((6, 8, 4), dtype=np.uint8)
+    stamp_points(image, np.array([0, 3]), np.array([0, 4]), PALETTE[:2])
+    assert image[3, 4].tolist() == [0, 0, 255, 255] and image[0, 0].tolist() == [255, 0, 0, 255]
+    assert (image[..., 3] == 255).sum() == 21 + 8  # the corner disc keeps the 8 of its pixels inside
+    with pytest.raises(ValueError, match="contiguous"):
+        stamp_points(np.zeros((6, 8, 4), dtype=np.uint8)[:, ::2], np.array([0]), np.array([0]), PALETTE[:1])
+
+
+def test_the_density_is_enlarged_to_the_pixels_with_the_last_cells_covering_the_rest():
+    cells = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    image = enlarged(cells, (5, 7), 2)
+    assert image.shape == (5, 7, 4) and image[0, 1].tolist() == cells[0, 0].tolist()
+    assert image[4, 6].tolist() == cells[1, 2].tolist() and image[2, 3].tolist() == cells[1, 1].tolist()
 
 
 def test_map_points_refuse_mismatched_colours():

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from explorer.data import factors
-from explorer.data.base import as_pixels
+from explorer.data.base import as_pixels, seeded_split
+from explorer.data.registry import IMAGE_SHAPES
 from explorer.errors import DataError
 
 
@@ -105,3 +106,51 @@ def test_noisy_variant_adds_the_same_uniform_noise_every_time():
     pixels, clean = noisy.float() / 255, pooled.float()
     assert (pixels >= clean - 1 / 255).all() and (pixels[clean == 0] > 0).float().mean() > 0.99
     assert (pixels[clean == 1] == 1).all() and 0.4 < float(pixels[clean == 0].mean()) < 0.6
+
+
+def test_colour_variant_tints_each_sprite_with_one_colour_per_item():
+    images = factors.render_sprite_positions("ellipse", 1.0, 0.5)[10:13, 4]
+    pooled = factors.unpack_images(np.packbits(images.reshape(3, -1), axis=1), 32)
+    coloured = factors.with_colour(pooled, 64)
+    assert coloured.dtype == torch.uint8 and coloured.shape == (3, 3, 32, 32)
+    assert torch.equal(coloured, factors.with_colour(pooled, 64))
+    assert not torch.equal(coloured, factors.with_colour(pooled, 0))
+    grey = pooled[:, 0].float()
+    assert (coloured.permute(0, 2, 3, 1)[grey == 0] == 0).all()  # the background stays black
+    on = coloured.permute(0, 2, 3, 1)[grey == 1].float() / 255  # (pixels, 3): each item's colour
+    assert ((on >= 0.5 - 1 / 255) & (on < 1.0 + 1 / 255)).all()
+    per_item = coloured.float().flatten(2).amax(2) / 255  # (3 items, 3 channels)
+    assert len({tuple(row) for row in per_item.tolist()}) == 3  # each item its own colour
+    # a half-covered pixel is half its item's colour
+    half = (grey == 0.5)
+    item, row, col = (index[0] for index in torch.nonzero(half, as_tuple=True))
+    assert coloured[item, :, row, col].float() / 255 == pytest.approx(per_item[item] / 2, abs=1 / 255)
+
+
+def first_items_packed(count: int) -> np.ndarray:
+    """The packed rows of the first ``count`` dSprites items (the first square's orientations, in index order)."""
+    rows = [np.packbits(factors.render_sprite_positions("square", 0.5, float(angle)).reshape(1024, -1), axis=1)
+            for angle in factors.ORIENTATIONS[:count // 1024]]
+    return np.concatenate(rows)
+
+
+def test_the_colour_datasets_are_rgb_and_split_like_the_grey_ones(monkeypatch):
+    count = 2048
+    monkeypatch.setattr(factors, "COUNT", count)
+    monkeypatch.setattr(factors, "CHUNK", 700)  # several chunks, one cut inside the second orientation
+    packed = first_items_packed(count)
+    monkeypatch.setattr(factors, "load_packed", lambda root=None: packed)
+    grey, colour = factors.load_dsprites("dsprites-32"), factors.load_dsprites("dsprites-32-color")
+    assert colour.shape == (3, 32, 32) == IMAGE_SHAPES["dsprites-32-color"]
+    assert colour.train.x.dtype == torch.uint8 and colour.train.x.shape[1:] == (3, 32, 32)
+    assert colour.factors is factors.FACTORS and len(colour.train) + len(colour.test) == count
+    train_idx, test_idx = seeded_split(count, factors.TEST_FRACTION, factors.SPLIT_SEED)
+    for dataset in (grey, colour):  # every item in the row the seeded split gives it, with its own factors
+        assert torch.equal(dataset.train.factors, torch.from_numpy(factors.factor_classes(train_idx.numpy())))
+        assert torch.equal(dataset.test.y, dataset.test.factors[:, 0])
+    expected = torch.from_numpy(packed[test_idx.numpy()])
+    assert torch.equal(grey.test.x, factors.unpack_images(expected.numpy(), 32))
+    # the colour image is the grey one times its item's colour
+    tint = colour.test.x.float().flatten(2).amax(2) / 255
+    ratio = colour.test.x.float() / 255 - grey.test.x.float() * tint[:, :, None, None]
+    assert ratio.abs().max() <= 1 / 255

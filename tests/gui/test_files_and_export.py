@@ -84,10 +84,10 @@ def test_each_export_writes_a_readable_file(vae_window, prompts, tmp_path, name,
     show_tab(qtbot, vae_window, vae_window.traversal)
     prompts.next_path = str(tmp_path / name)
     getattr(vae_window.exports, export)()
-    assert not prompts.errors
     path = tmp_path / name
+    qtbot.waitUntil(lambda: f"Wrote {path}" in vae_window.statusBar().currentMessage())  # the map: in a worker
+    assert not prompts.errors
     assert path.exists() and check(path)
-    assert str(path) in vae_window.statusBar().currentMessage()
 
 
 def test_interpolation_export_has_one_cell_per_step(vae_window, prompts, tmp_path, qtbot):

@@ -39,10 +39,27 @@ def test_a_large_map_draws_a_density_image_under_a_sample_keeping_sparse_points(
     assert len(layers.shown) <= POINT_BUDGET * 1.1
     sparse = DENSE + np.flatnonzero(np.abs(points[DENSE:]).max(1) > 0.5)  # away from the dense cluster
     assert len(sparse) > SPARSE // 2 and np.isin(sparse, layers.shown).all()  # every point there is drawn
-    assert sum(len(item.data) for item in layers.class_items) == len(layers.shown)
-    image = layers.image.image
-    assert image.ndim == 3 and image.shape[2] == 4 and (image[..., 3] > 0).any()
+    assert sum(len(item.data) for item in layers.class_items) == 0  # the points are in the picture
+    picture = layers.view_layers
+    assert picture.image.ndim == 3 and picture.image.shape[2] == 4 and (picture.image[..., 3] > 0).any()
+    assert layers.image.picture.size().toTuple() == picture.image.shape[1::-1]
     assert len(scatter._legend.items) == 3
+
+
+def test_a_pan_moves_the_picture_without_redrawing_it(big_map, qtbot):
+    scatter, points = big_map
+    layers = scatter.layers
+    sparse = DENSE + int(np.flatnonzero(np.abs(points[DENSE:]).max(1) > 0.5)[0])
+    colour = scatter.layers.class_items[2].opts["brush"].color()
+    view = scatter.plotItem.vb
+    for shift in (0.0, 0.02):
+        width = view.viewRange()[0][1] - view.viewRange()[0][0]
+        view.translateBy(QPointF(width * shift, 0))
+        qtbot.wait(20)
+        assert not layers.busy  # the same picture, moved
+        image = scatter.grab().toImage()
+        at = scatter.mapFromScene(view.mapViewToScene(QPointF(*points[sparse].astype(float))))
+        assert image.pixelColor(at.x(), at.y()).name() == colour.name()  # the sparse point drawn where it is
 
 
 def test_hover_and_lasso_reach_points_that_are_not_drawn(big_map):
@@ -87,19 +104,66 @@ def test_region_labels_name_the_dense_regions_by_their_majority_class(big_map):
     assert scatter.layers.region_names == []
 
 
-def test_a_large_map_exports_its_density_image_points_and_legend(big_map, tmp_path):
-    from PySide6.QtGui import QImage
+@pytest.fixture
+def wide_map(qtbot):
+    """Points over the whole view, two classes side by side."""
+    worker = WorkerThread("map view")
+    scatter = LatentScatter(worker)
+    qtbot.addWidget(scatter)
+    scatter.resize(640, 480)
+    scatter.show()
+    qtbot.waitExposed(scatter)
+    points = np.random.default_rng(1).uniform(0, 1, size=(150_000, 2)).astype(np.float32)
+    with qtbot.waitSignal(scatter.layers.drawn, timeout=20_000):
+        scatter.set_points(points, (points[:, 0] > 0.5).astype(np.int64), ["left", "right"])
+    yield scatter
+    qtbot.waitUntil(lambda: not scatter.layers.busy)
+    worker.stop()
 
-    from explorer.gui.widgets.export import export_widget
+
+@pytest.mark.parametrize("size", [(400, 300), (1800, 1000)])
+def test_a_large_map_exports_its_density_points_and_legend_at_any_size(wide_map, tmp_path, size):
+    from PySide6.QtGui import QFont, QImage
+
+    from explorer.analysis.mapview.layers import view_layers
+    from explorer.gui.widgets.map_picture import fitted, legend_width_of, write_map_picture
+
+    picture = wide_map.layers.picture()
+    image = QImage(str(write_map_picture(picture, tmp_path / "map.png", size)))
+    assert (image.width(), image.height()) == size
+    shape = (size[1], size[0] - legend_width_of(picture, size[0], QFont()))
+    core = view_layers(picture.prepared.data, fitted(picture.view, shape), shape, picture.palette, margin=0).image
+    core = core[::-1]  # row 0 at the top, as in the file
+    density_only = (core[..., 3] > 0) & (core[..., 3] < 255)
+    assert density_only.any()  # the density shows between the points drawn
+    drawn = np.argwhere(core[..., 3] > 0)
+    background = np.array(picture.background.getRgb()[:3])
+    for row, col in drawn[np.random.default_rng(0).choice(len(drawn), 300)]:
+        alpha = core[row, col, 3] / 255
+        blend = alpha * core[row, col, :3] + (1 - alpha) * background  # the core's picture over the background
+        assert np.allclose(image.pixelColor(int(col), int(row)).getRgb()[:3], blend, atol=2)
+    legend = {image.pixelColor(x, y).name() for x in range(shape[1], size[0]) for y in range(0, size[1] // 2)}
+    assert [name for name, _ in picture.legend] == ["left", "right"]
+    assert {colour.name() for _, colour in picture.legend} <= legend  # each class's swatch
+
+
+def test_a_map_exports_as_svg_with_the_picture_and_the_names(big_map, tmp_path):
+    from explorer.gui.widgets.map_picture import write_map_picture
 
     scatter, points = big_map
-    image = QImage(str(export_widget(scatter, tmp_path / "map.png")))
-    assert (image.width(), image.height()) == (scatter.width(), scatter.height())
-    legend = scatter._legend.sceneBoundingRect()
-    assert legend.width() > 0 and len(scatter._legend.items) == 3
-    centre = scatter.mapFromScene(scatter.plotItem.vb.mapViewToScene(QPointF(0.0, 0.0)))
-    background = image.pixelColor(2, 2)
-    assert image.pixelColor(centre.x(), centre.y()) != background  # the dense cluster is drawn
+    text = write_map_picture(scatter.layers.picture(), tmp_path / "map.svg", (800, 600)).read_text()
+    assert "<image" in text and all(f">{name}<" in text for name in "abc")  # the picture, the names as text
+    assert not list(tmp_path.glob(".*partial"))
+
+
+def test_a_map_picture_refuses_a_size_beyond_the_limit(big_map, tmp_path):
+    from explorer.errors import ConfigError
+    from explorer.gui.widgets.map_picture import write_map_picture
+
+    scatter, points = big_map
+    with pytest.raises(ConfigError, match="map picture width"):
+        write_map_picture(scatter.layers.picture(), tmp_path / "map.png", (100_000, 600))
+    assert not (tmp_path / "map.png").exists()
 
 
 def test_region_labels_of_a_small_map_are_plain_text(qtbot):

@@ -138,3 +138,18 @@ def test_the_preview_and_the_explorer_carry_the_categories(trained_joint):
     assert confusion["source"] == "test split" and np.asarray(confusion["confusion"]).shape == (10, 10)
     with pytest.raises(Exception, match="not a continuous dimension"):
         explorer.traversal(explorer.means[0], [5])
+
+
+@pytest.mark.parametrize("shape", [[1, 28, 28], [1, 32, 32], [3, 32, 32]])
+def test_duponts_conv_preset_reads_a_4x4x64_map_and_decodes_the_input_size(shape):
+    from explorer.training.presets import preset
+
+    options = preset("joint-vae-dupont-conv").options
+    settings = {key: options[key] for key in ("arch", "channels", "hidden", "latent_dim", "discrete")}
+    torch.manual_seed(0)
+    model = build_model(build_config("joint-vae", {"shape": shape}, settings))
+    assert model.encoder_body.out_features == 64 * 4 * 4 and model.decoder_out.start_hw == (4, 4)
+    x = torch.rand(3, *shape)
+    posterior = model.encode(x)
+    assert posterior.mean.shape == (3, 10) and posterior.logits[0].shape == (3, 10)
+    assert model.decode(posterior.point()).shape == (3, *shape)

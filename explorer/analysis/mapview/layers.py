@@ -1,6 +1,6 @@
-"""What a view of the map shows, computed off the GUI thread each time the view changes: the density image of
-every point over the view (and a margin around it, so a pan shows no empty edge before the next one arrives) and
-the points drawn on top of it."""
+"""What a view of the map shows, computed off the GUI thread each time the view changes: one picture at the view's
+pixels (and a margin around it, so a pan shows no empty edge before the next one arrives) of the density image of
+every point with the sampled points drawn on it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from explorer.analysis.mapview.density import Bounds, density_image, pixel_of, raster_of
+from explorer.analysis.mapview.picture import enlarged, stamp_points
 from explorer.analysis.mapview.regions import Region, dense_regions
 from explorer.analysis.mapview.sampling import priorities, sample_of
 from explorer.analysis.mapview.spatial_index import GridIndex
@@ -36,7 +37,8 @@ class MapPoints:
 
 @dataclass
 class ViewLayers:
-    """``image`` (rows, columns, 4) uint8 covering ``bounds``; ``drawn`` the indices of the points drawn."""
+    """``image`` (rows, columns, 4) uint8 covering ``bounds``, row 0 at its y0: the density with the points
+    ``drawn`` (indices) on it."""
 
     bounds: Bounds
     image: np.ndarray
@@ -50,8 +52,12 @@ def view_layers(data: MapPoints, view: Bounds, shape: tuple[int, int], palette: 
     grown_shape = tuple(max(1, int(round(side * (1 + 2 * margin)))) for side in shape)
     pixels = pixel_of(data.points, bounds, grown_shape)
     raster = raster_of(pixels.coarser(DENSITY_PX), data.colours, bounds)
-    drawn = sample_of(pixels, data.priority, budget)
-    return ViewLayers(bounds, density_image(raster, palette), drawn)
+    image = enlarged(density_image(raster, palette), grown_shape, DENSITY_PX)
+    chosen = sample_of(pixels, data.priority, budget)
+    chosen = chosen[np.argsort(data.colours[pixels.inside[chosen]], kind="stable")]  # classes in legend order
+    drawn = pixels.inside[chosen]
+    stamp_points(image, pixels.row[chosen], pixels.column[chosen], palette[data.colours[drawn] % len(palette)])
+    return ViewLayers(bounds, image, np.sort(drawn))
 
 
 @dataclass

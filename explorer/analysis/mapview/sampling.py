@@ -31,14 +31,16 @@ def largest_cap(cell_counts: np.ndarray, budget: int) -> float:
 def sample_in_view(points: np.ndarray, priority: np.ndarray, bounds: Bounds, shape: tuple[int, int],
                    budget: int, cell_px: int = CELL_PX) -> np.ndarray:
     """Indices (sorted) of at most about ``budget`` points in ``bounds`` to draw on a view of ``shape`` pixels."""
-    return sample_of(pixel_of(points, bounds, shape), priority, budget, cell_px)
+    pixels = pixel_of(points, bounds, shape)
+    return pixels.inside[sample_of(pixels, priority, budget, cell_px)]
 
 
 def sample_of(pixels: Pixels, priority: np.ndarray, budget: int, cell_px: int = CELL_PX) -> np.ndarray:
+    """Positions (sorted) in ``pixels.inside`` of the points to draw."""
     cells = pixels.coarser(cell_px)
     cell = cells.flat()
     counts = np.bincount(cell, minlength=cells.shape[0] * cells.shape[1])
     cap = largest_cap(counts, budget)
     if not np.isfinite(cap):
-        return pixels.inside
-    return pixels.inside[priority[pixels.inside] * counts[cell] < cap]
+        return np.arange(len(pixels.inside))
+    return np.flatnonzero(priority[pixels.inside] * counts[cell] < cap)

@@ -94,7 +94,6 @@ class ArithmeticPanel(ExplorerPanel):
             signal.connect(self.request_attribute)
         session.decoding_changed.connect(self.request_analogy)
         session.decoding_changed.connect(self.request_attribute)
-        session.model_changed.connect(self._on_model_changed)
         session.selection_changed.connect(self.request_attribute)
 
     def _on_model_changed(self) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QWidget
 
 from explorer.gui.concurrent import TaskRunner
 
@@ -27,10 +28,35 @@ def decode_progressively(explorer, z: np.ndarray, cond, state, row: int, wrap=No
 
 
 class ExplorerPanel(QWidget):
+    """A panel that decodes: it follows the open model (``_on_model_changed``, each panel's own); points without a
+    model (an embeddings file) get a note over the panel saying there is nothing to decode."""
+
     def __init__(self, session, parent=None):
         super().__init__(parent)
         self.session = session
         self._pending: dict[Callable[[], None], None] = {}  # refreshes asked for while hidden, in order
+        self.no_decoder = QLabel(self)
+        self.no_decoder.setObjectName("no_decoder")
+        self.no_decoder.setTextFormat(Qt.TextFormat.PlainText)  # the file's name is in it
+        self.no_decoder.setWordWrap(True)
+        self.no_decoder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.no_decoder.setAutoFillBackground(True)  # it covers the panel's own controls
+        self.no_decoder.hide()
+        session.model_changed.connect(self._follow_model)
+
+    def _follow_model(self) -> None:
+        if self.session.has_model:
+            self.no_decoder.hide()
+            self._on_model_changed()
+            return
+        self.no_decoder.setText(self.session.explorer.no_decoder_note())
+        self.no_decoder.setGeometry(self.rect())
+        self.no_decoder.raise_()
+        self.no_decoder.show()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.no_decoder.setGeometry(self.rect())
 
     def runner(self, on_done, on_partial=None, on_failed=None, on_progress=None) -> TaskRunner:
         """A TaskRunner for one of this panel's views, on the thread that runs model work."""

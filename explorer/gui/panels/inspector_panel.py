@@ -56,7 +56,9 @@ class InspectorPanel(ExplorerPanel):
         session.selection_changed.connect(self.request_refresh)
         session.dim_selected.connect(self.bars.highlight)
         session.decoding_changed.connect(self.request_refresh)
-        session.model_changed.connect(self.request_refresh)
+
+    def _on_model_changed(self) -> None:
+        self.request_refresh()
 
     def request_refresh(self) -> None:
         self.when_visible(self.refresh)
@@ -64,7 +66,7 @@ class InspectorPanel(ExplorerPanel):
     def refresh(self) -> None:
         """Show the session's selected item: input and posterior at once, the reconstruction when decoded."""
         explorer, index = self.session.explorer, self.session.selected
-        if explorer is None or index < 0:
+        if not self.session.has_model or index < 0:
             self.reconstruction.cancel()
             self.title.setText("Click a point on the map to inspect it.")
             self.factors.hide()

@@ -199,7 +199,6 @@ class InterpolationPanel(ExplorerPanel):
         self.open_companion.clicked.connect(self._choose_companion)
         self.scorecard.requested.connect(self.score)
         session.decoding_changed.connect(self.request_refresh)
-        session.model_changed.connect(self._on_model_changed)
 
     def _on_model_changed(self) -> None:
         explorer = self.session.explorer

@@ -60,7 +60,6 @@ class ManifoldPanel(ExplorerPanel):
         for signal in (self.dim_x.currentIndexChanged, self.dim_y.currentIndexChanged, self.steps.valueChanged,
                        self.start.currentIndexChanged, self.condition.currentIndexChanged):
             signal.connect(self.request_refresh)
-        session.model_changed.connect(self._on_model_changed)
         session.selection_changed.connect(self._on_selection_changed)
         session.decoding_changed.connect(self.request_refresh)
 

@@ -24,13 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.analysis import captions
-from explorer.analysis.projection import DEFAULT_METHOD, METHODS
+from explorer.analysis.projection import DEFAULT_METHOD
 from explorer.gui.concurrent import TaskRunner
 from explorer.gui.widgets.elided_label import ElidedLabel
 from explorer.gui.widgets.image_grid import captioned_thumbnail
 from explorer.gui.widgets.items_view import ItemsView
 from explorer.gui.widgets.latent_scatter import LatentScatter
 from explorer.io.display import printable
+from explorer.io.map_meta import FILE_MAP, SHOWN_METHODS
 
 GROUP_PREVIEW_LIMIT = 64
 LATENT = "latent"  # the method offered, and chosen, for a 2-D latent: it is its own map
@@ -92,7 +93,7 @@ class MapPanel(QWidget):
         self._held_method: str | None = None  # the method chosen, while a training run's snapshots show their own
 
         self.method = QComboBox()
-        for method, name in METHODS.items():
+        for method, name in SHOWN_METHODS.items():
             self.method.addItem(name, method)
         self.method.setToolTip("How the latent means are laid out in 2-D. A model saved by this version carries "
                                "its UMAP map; other maps are computed in the background.")
@@ -198,7 +199,7 @@ class MapPanel(QWidget):
         self._file_preview = preview, names
         self.scatter.set_points(preview.projection, preview.labels, names)
         method = (preview.map_info or {}).get("method", "pca")
-        self.status.setText(f"{METHODS.get(method, method)} · loading the model…")
+        self.status.setText(f"{SHOWN_METHODS.get(method, method)} · loading the model…")
 
     # Model and map
     def _on_model_changed(self) -> None:
@@ -234,7 +235,9 @@ class MapPanel(QWidget):
         self.method.blockSignals(True)
         whole = explorer.preview_explorer is not None  # its map is the preview's, never refitted on every item
         self.method.view().setRowHidden(self.method.findData(LATENT), not flat)
-        chosen = LATENT if flat else DEFAULT_METHOD
+        given = explorer.map_in_file and explorer.checkpoint.preview.map_info["method"] == FILE_MAP
+        self.method.view().setRowHidden(self.method.findData(FILE_MAP), not given)
+        chosen = FILE_MAP if given else LATENT if flat else DEFAULT_METHOD
         self._held_method = chosen if self.session.snapshot and not whole else None
         carried = whole or self.session.snapshot  # maps never refitted on their own
         self.method.setCurrentIndex(self.method.findData(explorer.map_method if carried else chosen))
@@ -245,7 +248,8 @@ class MapPanel(QWidget):
         self.whole_button.setVisible(explorer.domain_name == "image")
         self.method.blockSignals(False)
         self.show_prior.blockSignals(True)
-        self.show_prior.setChecked(flat)
+        self.show_prior.setChecked(flat and self.session.has_model)
+        self.show_prior.setVisible(self.session.has_model)  # an embeddings file has no prior
         self.show_prior.blockSignals(False)
         self.draw_prior()
         self._fill_colour_choices(explorer)
@@ -297,7 +301,7 @@ class MapPanel(QWidget):
         self.scatter.select(self.session.selected)
 
     def _on_method_chosen(self) -> None:
-        if not self.session.has_model:
+        if not self.session.has_points:
             return
         self._last_fit = None
         explorer = self.session.explorer
@@ -312,7 +316,7 @@ class MapPanel(QWidget):
     def compute_projection(self) -> None:
         """Show the chosen map: one fitted earlier in this session at once, else fitted in the background (the
         newest request wins)."""
-        if not self.session.has_model:
+        if not self.session.has_points:
             return
         self._refit_pending = False
         means = self.session.explorer.means
@@ -353,7 +357,7 @@ class MapPanel(QWidget):
     def _show_map_status(self, doing: str = "") -> None:
         """Which map is on show, how it came about, and what is being computed."""
         explorer = self.session.explorer
-        shown = METHODS.get(explorer.map_method, explorer.map_method)
+        shown = SHOWN_METHODS.get(explorer.map_method, explorer.map_method)
         if self.dataset_task.busy:
             text = "Whole dataset: " + (doing or "starting…")
         elif self.projection_task.busy:
@@ -363,15 +367,16 @@ class MapPanel(QWidget):
             text = (f"{shown} of the preview set · the dataset's {len(explorer.labels):,} items placed on it by its "
                     "head")
         else:
-            text = f"{shown} · {'saved with the model' if explorer.map_saved else 'computed here'}"
+            saved = "saved with the model" if self.session.has_model else "in the file"
+            text = f"{shown} · {saved if explorer.map_saved else 'computed here'}"
             if self.session.snapshot and explorer.map_method != DEFAULT_METHOD:
-                text += (f" · the run's snapshot: its {METHODS[DEFAULT_METHOD]} map comes with the final save (or "
-                         "pick a method to fit one now)")
+                text += (f" · the run's snapshot: its {SHOWN_METHODS[DEFAULT_METHOD]} map comes with the final save "
+                         "(or pick a method to fit one now)")
             if explorer.map_r2 is not None:
                 text += f" · new points placed by its head (R² {explorer.map_r2:.2f} on held-out latents)"
         self.status.setText(text)
-        self.keep_button.setVisible(not self.projection_task.busy and not explorer.map_in_file
-                                    and explorer.map_method == DEFAULT_METHOD)
+        self.keep_button.setVisible(self.session.has_model and not self.projection_task.busy
+                                    and not explorer.map_in_file and explorer.map_method == DEFAULT_METHOD)
 
     # The whole dataset
     def _on_whole_dataset(self, checked: bool) -> None:
@@ -433,7 +438,7 @@ class MapPanel(QWidget):
         self.scatter.set_selection_mode(button.objectName())
 
     def _preview(self, index: int):
-        if self.session.has_model:
+        if self.session.has_points:
             explorer = self.session.explorer
             item = explorer.items([index])[0]
             caption = self.session.describe_item(index)
@@ -445,7 +450,7 @@ class MapPanel(QWidget):
             return None
         if isinstance(item, np.ndarray):
             return captioned_thumbnail(item, caption, self.palette())
-        return f"{caption}\n{item}"
+        return caption if item == caption else f"{caption}\n{item}"  # points with no text show their caption
 
     def _show_group_view(self, shown: bool) -> None:
         """The group's items below the map while there is a group; only a line of help while there is none."""

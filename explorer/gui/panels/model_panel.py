@@ -84,6 +84,9 @@ class ModelPanel(QWidget):
 
     def refresh(self) -> None:
         explorer = self.session.explorer
+        if not explorer.has_decoder:
+            self._show_points(explorer)
+            return
         can_continue = bool(self.session.path and explorer.checkpoint.optimizer_state
                             and isinstance(explorer.checkpoint.meta.get("run_options"), dict))
         self.continue_button.setEnabled(can_continue)
@@ -109,6 +112,20 @@ class ModelPanel(QWidget):
             if text is not None:  # an autoencoder's "ELBO" is its reconstruction, its KL nothing: not shown
                 self.metrics.addRow(metric.title, QLabel(text))
         self._show_confusion(explorer)
+
+    def _show_points(self, explorer) -> None:
+        """An embeddings file: what its points are, and that there is no model."""
+        self.continue_button.setEnabled(False)
+        self.continue_button.setToolTip("An embeddings file has no model to train.")
+        while self.metrics.rowCount():
+            self.metrics.removeRow(0)
+        self.confusion.hide()
+        classes = f"{len(explorer.class_names)} classes" if explorer.class_names else "none"
+        where = Path(self.session.path).name if self.session.path else "?"
+        self.summary.setText(  # rich text: every string from the file is escaped
+            f"<b>{_escaped(explorer.label)}</b> (embeddings, no decoder)<br>"
+            f"{len(explorer.means):,} points of {explorer.latent_dim:,} dimensions<br>"
+            f"labels: {classes}<br>file: {_escaped(where)}")
 
     def _show_confusion(self, explorer) -> None:
         found = explorer.code_confusion()

@@ -72,7 +72,6 @@ class SamplesPanel(ExplorerPanel):
                        self.seed.valueChanged):
             signal.connect(self.request_refresh)
         session.decoding_changed.connect(self.request_refresh)
-        session.model_changed.connect(self._on_model_changed)
 
     def _on_model_changed(self) -> None:
         explorer = self.session.explorer

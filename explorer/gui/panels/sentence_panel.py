@@ -91,7 +91,6 @@ class SentencePanel(ExplorerPanel):
         self.entry.returnPressed.connect(self.encode_typed)
         self.encode_button.clicked.connect(self.encode_typed)
         self.neighbours.currentRowChanged.connect(self._on_neighbour_clicked)
-        session.model_changed.connect(self._on_model_changed)
 
     def _on_model_changed(self) -> None:
         is_text = self.session.explorer.domain_name == "text"

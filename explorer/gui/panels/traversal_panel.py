@@ -172,7 +172,6 @@ class TraversalPanel(ExplorerPanel):
         self.measure.currentIndexChanged.connect(self._draw_matrix)
         self.matrix_view.dimension_clicked.connect(self.session.select_dim)
         session.decoding_changed.connect(self.request_refresh)
-        session.model_changed.connect(self._on_model_changed)
         session.selection_changed.connect(self.request_refresh)
         session.dim_selected.connect(self._on_dim_selected)
 

@@ -1,20 +1,24 @@
 """What the map draws, at any number of points. Up to POINT_BUDGET points are all drawn, one scatter item per
 class with one shared brush, as soon as they are set. A larger map is prepared in a worker (classes, sampling
-ranks, the spatial index) and then drawn by level of detail: a density image of every point, binned to the view's
-pixels with each pixel in its majority class's colour, under a density-aware sample of the points in view. Each
-time the view leaves the region last computed, or zooms past REZOOM, the worker computes the layers again (the
-newest request wins); until then the image and points on show move with the view."""
+ranks, the spatial index) and then drawn by level of detail: one picture, made in the worker at the view's pixels,
+of a density image of every point (each pixel in its majority class's colour) with a density-aware sample of the
+points in view drawn on it. Each time the view leaves the region last computed, or zooms past REZOOM, the worker
+makes the picture again (the newest request wins); until then the picture on show moves with the view, so a pan
+or zoom frame only moves a transform and copies one image. The class items then stay empty, for the legend."""
 from __future__ import annotations
 
 import html
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QRectF, QTimer, Signal
+from PySide6.QtCore import QObject, QRectF, Signal
+from PySide6.QtGui import QColor, QImage
 
 from explorer.analysis.mapview.density import Bounds
 from explorer.analysis.mapview.layers import MARGIN, POINT_BUDGET, PreparedMap, ViewLayers, prepare_map, view_layers
 from explorer.gui.concurrent import TaskRunner, WorkerThread
+from explorer.gui.widgets.map_picture import MapPicture
+from explorer.gui.widgets.raster_item import RasterItem, picture_of
 from explorer.gui.widgets.style import class_brush, ordered_brush
 from explorer.io.display import printable
 
@@ -30,9 +34,11 @@ def prepare_in_worker(points: np.ndarray, labels: np.ndarray, state) -> Prepared
 
 
 def layers_in_worker(prepared: PreparedMap, view: Bounds, shape: tuple[int, int], palette: np.ndarray,
-                     state) -> ViewLayers:
+                     state) -> tuple[ViewLayers, QImage]:
     state.check()
-    return view_layers(prepared.data, view, shape, palette)
+    layers = view_layers(prepared.data, view, shape, palette)
+    state.check()
+    return layers, picture_of(layers.image)
 
 
 def covers(outer: Bounds, inner: Bounds) -> bool:
@@ -40,7 +46,8 @@ def covers(outer: Bounds, inner: Bounds) -> bool:
 
 
 class MapLayers(QObject):
-    """The density image and the class scatters of one plot, with the spatial index of all its points."""
+    """The picture of a large map or the class scatters of a small one, with the spatial index of all its
+    points."""
 
     drawn = Signal()  # the points set (or the layers of the view) are on show
 
@@ -49,22 +56,23 @@ class MapLayers(QObject):
         self.plot, self.legend = plot_item, legend
         self.prepared: PreparedMap | None = None  # None while a large map is being prepared
         self.detailed = False  # more points than are drawn at once
-        self.image = pg.ImageItem()
+        self.image = RasterItem()
         self.image.setZValue(-2)  # under the prior's samples and the points
         plot_item.addItem(self.image, ignoreBounds=True)
         self.image.hide()
         self._points = np.zeros((0, 2), dtype=np.float32)
         self._names: list[str] | None = None
         self._class_items: list[pg.ScatterPlotItem] = []
-        # what the class items show: ids, legend names, and the count of ordered values (0: categories)
+        # what the class items show: ids, legend names (as HTML), and the count of ordered values (0: categories)
         self._classes: tuple[list[int], list[str], int] | None = None
+        self._class_names: list[str] = []  # the legend's names as plain text
         self._ordered = 0
         self._palette = np.zeros((0, 3), dtype=np.uint8)
         self._region_items: list[pg.TextItem] = []
         self.regions_shown = False
         self._asked: tuple[Bounds, float] | None = None  # the region and pixel size of the layers asked for last
         self.shown = np.zeros(0, dtype=np.int64)  # the indices of the points drawn
-        self._to_draw: list[tuple[pg.ScatterPlotItem, int, np.ndarray]] = []  # classes still to draw
+        self.view_layers: ViewLayers | None = None  # what the picture on show was made from
         self.prepare_runner = TaskRunner(worker, self._on_prepared, parent=self)
         self.layers_runner = TaskRunner(worker, self._on_layers, parent=self)
         plot_item.vb.sigRangeChanged.connect(self._on_view_changed)
@@ -72,7 +80,7 @@ class MapLayers(QObject):
 
     @property
     def busy(self) -> bool:
-        return self.prepare_runner.busy or self.layers_runner.busy or bool(self._to_draw)
+        return self.prepare_runner.busy or self.layers_runner.busy
 
     @property
     def class_items(self) -> list[pg.ScatterPlotItem]:
@@ -86,13 +94,15 @@ class MapLayers(QObject):
         self._ordered = len(class_names) if ordered and class_names else 0
         self.detailed = len(points) > POINT_BUDGET
         self.image.hide()
+        self.view_layers = None
         if not self.detailed:
             self.prepared = prepare_map(points, labels)
             self._show_classes()
             self.show_regions(self.regions_shown)
             self._draw(np.arange(len(points)))
             return
-        self.prepared, self._to_draw = None, []
+        self.prepared = None
+        self.shown = np.zeros(0, dtype=np.int64)
         for item in self._class_items:
             item.clear()
         self.show_regions(self.regions_shown)  # the old map's names go until the new map's are found
@@ -133,10 +143,12 @@ class MapLayers(QObject):
         snapshot), so only the points move."""
         classes = self.prepared.classes.tolist()
         names = self._names
-        shown = [html.escape(printable(names[cls] if names and 0 <= cls < len(names) else str(cls), LEGEND_CHARS))
-                 for cls in classes]  # the legend renders HTML
+        plain = [printable(names[cls] if names and 0 <= cls < len(names) else str(cls), LEGEND_CHARS)
+                 for cls in classes]
+        shown = [html.escape(name) for name in plain]  # the legend renders HTML
         if (classes, shown, self._ordered) == self._classes:
             return
+        self._class_names = plain
         for item in self._class_items:
             self.plot.removeItem(item)
         self.legend.clear()
@@ -150,36 +162,32 @@ class MapLayers(QObject):
             self.plot.addItem(item)
             self._class_items.append(item)
 
+    def picture(self) -> MapPicture | None:
+        """What a picture of the map as shown is made from (for an export at any size); None while a large map is
+        being prepared."""
+        view = self._view()
+        if self.prepared is None or view is None:
+            return None
+        legend = tuple((name, QColor(*rgb.tolist())) for name, rgb in zip(self._class_names, self._palette)) \
+            if len(self._class_names) <= MAX_LEGEND_ENTRIES else ()
+        return MapPicture(self.prepared, view[0], self._palette, legend,
+                          pg.mkColor(pg.getConfigOption("background")), pg.mkColor(pg.getConfigOption("foreground")))
+
     def _class_style(self, cls: int) -> dict:
         brush = ordered_brush(int(cls), self._ordered) if self._ordered else class_brush(int(cls))
         return {"size": 5, "pen": None, "brush": brush}
 
-    def _draw(self, indices: np.ndarray, at_once: bool = True) -> None:
-        """Draw the points ``indices``, each in its class's item: at once, or one class per turn of the event loop
-        (a large map's new layers: each setData costs tens of milliseconds, so no single frame pays for all)."""
+    def _draw(self, indices: np.ndarray) -> None:
+        """Draw the points ``indices`` (a small map's), each in its class's item."""
         self.shown = indices
         colours = self.prepared.data.colours[indices]
         order = np.argsort(colours, kind="stable")
         by_class = indices[order]
         starts = np.searchsorted(colours[order], np.arange(len(self._class_items) + 1))
-        self._to_draw = [(item, cls, by_class[starts[k]:starts[k + 1]])
-                         for k, (item, cls) in enumerate(zip(self._class_items, self._classes[0]))]
-        if at_once:
-            while self._to_draw:
-                self._draw_next_class()
-            self.drawn.emit()
-        else:
-            self._draw_next_class()
-
-    def _draw_next_class(self) -> None:
-        if not self._to_draw:  # a turn left over from layers since replaced
-            return
-        item, cls, chosen = self._to_draw.pop(0)
-        item.setData(self._points[chosen, 0], self._points[chosen, 1], **self._class_style(cls))
-        if self._to_draw:
-            QTimer.singleShot(0, self, self._draw_next_class)  # dropped if this object is deleted first
-        else:
-            self.drawn.emit()
+        for k, (item, cls) in enumerate(zip(self._class_items, self._classes[0])):
+            chosen = by_class[starts[k]:starts[k + 1]]
+            item.setData(self._points[chosen, 0], self._points[chosen, 1], **self._class_style(cls))
+        self.drawn.emit()
 
     def _view(self) -> tuple[Bounds, tuple[int, int]] | None:
         vb = self.plot.vb
@@ -204,9 +212,10 @@ class MapLayers(QObject):
         self._asked = bounds.grown(MARGIN), pixel
         self.layers_runner.start(layers_in_worker, self.prepared, bounds, shape, self._palette)
 
-    def _on_layers(self, layers: ViewLayers) -> None:
-        b = layers.bounds
-        self.image.setImage(layers.image, autoLevels=False)
-        self.image.setRect(QRectF(b.x0, b.y0, b.width, b.height))
+    def _on_layers(self, result: tuple[ViewLayers, QImage]) -> None:
+        self.view_layers, picture = result
+        b = self.view_layers.bounds
+        self.image.set_picture(picture, QRectF(b.x0, b.y0, b.width, b.height))
         self.image.show()
-        self._draw(layers.drawn, at_once=False)
+        self.shown = self.view_layers.drawn
+        self.drawn.emit()
