@@ -1,5 +1,6 @@
-"""A tour of the window to look at: a checkpoint's every tab at 1280x720 and 1400x900 saved as PNGs, and the
-labels that show less than their text listed. Run it under a real X server:
+"""A tour of the window to look at: a checkpoint's every screen (each tab, and the traversal of all dimensions) at
+1280x720 and 1400x900 saved as PNGs, and what explorer.gui.layout_check finds on each (cut or overlapping text,
+widgets out of their parents, cramped plots). Run it under a real X server:
 
     xvfb-run -a -s "-screen 0 1600x1000x24" python -m explorer.gui.tour CHECKPOINT OUT_DIR
 """
@@ -7,9 +8,25 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 SIZES = ((1280, 720), (1400, 900))
+
+
+def screens(window) -> Iterator[str]:
+    """Show each screen of the tour in turn, yielding its name while it is shown (the caller waits for its
+    content): every tab the open model has, and after the Traversal tab its grid of all dimensions."""
+    tabs = window.tabs
+    for index in range(tabs.count()):
+        if not tabs.isTabVisible(index):
+            continue
+        tabs.setCurrentIndex(index)
+        yield tabs.tabText(index).lower()
+        if tabs.widget(index) is window.traversal:
+            window.traversal.all_dims.setChecked(True)
+            yield "traversal-all-dimensions"
+            window.traversal.all_dims.setChecked(False)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from explorer.gui.app import dispose, make_application, wait_for_content
     from explorer.gui.dialogs import HeadlessPrompts
-    from explorer.gui.layout_check import cut_labels
+    from explorer.gui.layout_check import problems
     from explorer.gui.main_window import MainWindow
 
     app = make_application()
@@ -31,21 +48,19 @@ def main(argv: list[str] | None = None) -> int:
         window.show()
         if not window.open_checkpoint(args.checkpoint):
             return 2
-        cut_anywhere = 0
+        found_anywhere = 0
         for width, height in SIZES:
             window.default_layout((width, height))
-            for index in range(window.tabs.count()):
-                window.tabs.setCurrentIndex(index)
+            for name in screens(window):
                 wait_for_content(app, window)
                 while window.session.busy:
                     app.processEvents()
-                name = window.tabs.tabText(index).lower()
                 picture = out / f"{width}x{height}-{name}.png"
                 window.grab().save(str(picture), "PNG")
-                cut = cut_labels(window)
-                cut_anywhere += len(cut)
-                print(picture, *(f"  cut: {line}" for line in cut), sep="\n")
-        return 1 if cut_anywhere else 0
+                found = problems(window)
+                found_anywhere += len(found)
+                print(picture, *(f"  {line}" for line in found), sep="\n")
+        return 1 if found_anywhere else 0
     finally:
         dispose(window)
 

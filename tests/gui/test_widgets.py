@@ -166,7 +166,7 @@ def test_items_view_switches_between_images_and_sentences(qtbot):
     view = ItemsView()
     qtbot.addWidget(view)
     view.set_items(np.zeros((4, 8, 8), np.uint8), ncols=2)
-    assert view.currentWidget() is view.grid and view.count == 4
+    assert view.currentWidget() is view.grid_area and view.count == 4
     view.set_items(["a cat", "a dog"])
     assert view.currentWidget() is view.sentences and view.sentences.count() == 2
 

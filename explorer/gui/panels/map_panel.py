@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from explorer.analysis import captions
 from explorer.analysis.projection import DEFAULT_METHOD
 from explorer.gui.concurrent import TaskRunner
+from explorer.gui.widgets.elided_combo_box import ElidedComboBox
 from explorer.gui.widgets.elided_label import ElidedLabel
 from explorer.gui.widgets.image_grid import captioned_thumbnail
 from explorer.gui.widgets.items_view import ItemsView
@@ -97,8 +98,7 @@ class MapPanel(QWidget):
             self.method.addItem(name, method)
         self.method.setToolTip("How the latent means are laid out in 2-D. A model saved by this version carries "
                                "its UMAP map; other maps are computed in the background.")
-        self.colour_by = QComboBox()
-        self.colour_by.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # "part of speech (WordNet)"
+        self.colour_by = ElidedComboBox()  # "part of speech (WordNet)" beside the boxes at 1280x720: "part of spe…"
         self.colour_by.setToolTip("Colour items by their label (for WordNet's examples: the part of speech of the "
                                   "entry each sentence illustrates: noun, verb, adj, adv), sentences by their "
                                   "length, items with ground-truth factors by any factor.")

@@ -1,5 +1,6 @@
 """What is loaded: model kind and label, dataset, latent size, key metrics (with the confusion matrix of a
-categorical latent against the labels); New training…, Open, Save."""
+categorical latent against the labels), scrolling when the dock is short; below them, always in view, New
+training…, Open, Save and Continue training…."""
 from __future__ import annotations
 
 import html
@@ -54,14 +55,13 @@ class ModelPanel(QWidget):
         layout = QVBoxLayout(content)
         layout.addWidget(self.summary)
         layout.addLayout(self.metrics)
-        layout.addLayout(buttons)
-        layout.addWidget(self.continue_button)
         layout.addWidget(self.note)
         self.confusion = ConfusionMatrix()
         self.confusion.hide()
         layout.addWidget(self.confusion, 1)
         layout.addStretch(1)
-        # Scrolls when the dock is short (a confusion matrix is tall) rather than making the window taller.
+        # Scrolls when the dock is short (a sentence model's ten metrics, a confusion matrix) rather than making the
+        # window taller; the buttons stay below it, in view however long the list.
         scroll = QScrollArea()
         scroll.setWidget(content)
         scroll.setWidgetResizable(True)
@@ -70,7 +70,12 @@ class ModelPanel(QWidget):
         scroll.setMinimumWidth(content.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        outer.addWidget(scroll, 1)
+        actions = QVBoxLayout()
+        actions.setContentsMargins(layout.contentsMargins())
+        actions.addLayout(buttons)
+        actions.addWidget(self.continue_button)
+        outer.addLayout(actions)
         session.model_changed.connect(self._on_model_changed)
 
     def _on_model_changed(self) -> None:

@@ -8,7 +8,9 @@ from PySide6.QtCore import QSize
 
 from explorer.gui.widgets.style import ACCENT, class_color
 
-PLOT_HEIGHT, LEAST_HEIGHT = 110, 50  # px per variable: preferred, and the least that still shows the bars
+# px per variable: preferred, and the least that still shows the bars under their title and categories
+PLOT_HEIGHT, LEAST_HEIGHT = 120, 100
+TITLE_SIZE = "9pt"
 
 
 class CategoryBars(pg.GraphicsLayoutWidget):
@@ -35,6 +37,7 @@ class CategoryBars(pg.GraphicsLayoutWidget):
             for v in range(len(variables)):
                 plot = self.addPlot(row=v, col=0)
                 plot.setMouseEnabled(x=False, y=False)
+                plot.hideButtons()  # nothing to zoom: no "A" button on the axis
                 plot.setYRange(0.0, 1.0, padding=0.05)
                 plot.getAxis("left").setTicks([[(0.0, "0"), (0.5, ".5"), (1.0, "1")]])
                 bars = pg.BarGraphItem(x=[], height=[], width=0.7)
@@ -46,7 +49,7 @@ class CategoryBars(pg.GraphicsLayoutWidget):
             top = int(np.argmax(probs))
             bars.setOpts(x=np.arange(len(probs)), height=probs,
                          brushes=[self._top if k == top else self._brush for k in range(len(probs))])
-            plot.setTitle(f"q(c{v}|x): {top} at {probs[top]:.0%} · KL {kl:.2f} nats")
+            plot.setTitle(f"q(c{v}|x): {top} at {probs[top]:.0%} · KL {kl:.2f} nats", size=TITLE_SIZE)
             plot.getAxis("bottom").setTicks([[(k, str(k)) for k in range(len(probs))]])
             plot.setXRange(-0.6, len(probs) - 0.4)
         self.updateGeometry()

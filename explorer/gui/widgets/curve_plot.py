@@ -1,14 +1,18 @@
-"""A plot of named curves, each created once and then updated with setData."""
+"""A plot of named curves, each created once and then updated with setData; their legend in rows under the plot,
+never over the curves."""
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtWidgets import QSizePolicy
 
 from explorer.gui.widgets.axis_grid import AxisGrid
 from explorer.gui.widgets.style import series_color
 
 LINE_WIDTH = 1.0  # dense per-step curves: a one-pixel pen is drawn several times faster than a wider one
 MARKED_LINE_WIDTH = 1.5  # per-epoch curves, a point per epoch with its marker
+LEGEND_TEXT, LEGEND_GAP_PX = "8pt", 10  # small entries, most plots' legends in one row
+LEGEND_ROW = 4  # the PlotItem layout's first free row: the legend sits under the bottom axis
 
 
 class CurvePlot(pg.PlotWidget):
@@ -17,7 +21,10 @@ class CurvePlot(pg.PlotWidget):
         self.setLabel("bottom", x_label)
         self.setLabel("left", y_label)
         self.grid = AxisGrid(self.plotItem)
-        self.addLegend(offset=(-10, 10))
+        self.legend = pg.LegendItem(colCount=1, labelTextSize=LEGEND_TEXT, horSpacing=LEGEND_GAP_PX)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.plotItem.layout.addItem(self.legend, LEGEND_ROW, 1)
+        self.plotItem.legend = self.legend  # named curves are listed in it
         self.curves: dict[str, pg.PlotDataItem] = {}
         # Long runs have tens of thousands of steps: draw only what is visible, at most a few points per pixel.
         self.plotItem.setDownsampling(auto=True, mode="peak")
@@ -32,8 +39,7 @@ class CurvePlot(pg.PlotWidget):
                 color = series_color(name, [curve.opts["pen"].color() for curve in self.curves.values()])
             self.curves[name] = self.plot([], [], name=name, pen=_pen(color, symbol), symbol=symbol, symbolSize=6,
                                           symbolBrush=pg.mkBrush(color), symbolPen=None)
-            if self.plotItem.legend is not None:  # three entries or more side by side: a small plot has room for two
-                self.plotItem.legend.setColumnCount(1 if len(self.curves) < 3 else 2)
+            self._arrange_legend()
         curve = self.curves[name]
         if curve.opts["symbol"] != symbol:  # per-epoch points get markers, live per-step curves none
             curve.setSymbol(symbol)
@@ -53,10 +59,24 @@ class CurvePlot(pg.PlotWidget):
         for curve in self.curves.values():
             self.removeItem(curve)
         self.curves = {}
-        if self.plotItem.legend is not None:
-            self.plotItem.legend.clear()
+        self.legend.clear()
         self.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
         self.enableAutoRange()
+
+
+    def _arrange_legend(self) -> None:
+        """As many entries side by side as the plot's width holds, the rest in rows below them."""
+        entries = self.legend.items
+        if not entries:
+            return
+        widest = max(sample.boundingRect().width() + label.boundingRect().width() for sample, label in entries)
+        fits = int(self.plotItem.vb.width() // (widest + LEGEND_GAP_PX))
+        self.legend.setColumnCount(max(1, min(len(entries), fits)))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if hasattr(self, "legend"):  # Qt resizes the view while it is being built
+            self._arrange_legend()
 
 
 def _pen(color, symbol: str | None):

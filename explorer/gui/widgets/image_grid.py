@@ -1,5 +1,7 @@
 """A grid of decoded images (uint8 (n, H, W) or (n, H, W, C)) drawn as one picture, scaled to fit, with optional
-row labels on its left, column labels above it and a tooltip per cell."""
+row labels on its left, column labels above it and a tooltip per cell. A grid of many rows (every dimension's
+traversal) would fit only as cells too small to see: it asks for the height of readable cells as wide as its view
+allows, and scrolls (height_for)."""
 from __future__ import annotations
 
 import math
@@ -11,6 +13,9 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 PAD_VALUE = 128
 LABEL_GAP = 4  # pixels between a label and the images
+LEAST_CELL_PX = 28  # a cell lower than this, and its row's label, are hard to read: the grid scrolls instead
+SHOWN_ROWS = 3  # a grid that scrolls keeps at least this many rows in view
+LEAST_GRID_PX = 64
 
 
 def montage(images: np.ndarray, ncols: int, pad: int = 1) -> np.ndarray:
@@ -74,7 +79,7 @@ class ImageGrid(QWidget):
         self._image: QImage | None = None
         self._target = QRect()
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(64, 64)
+        self.setMinimumSize(LEAST_GRID_PX, LEAST_GRID_PX)
 
     @property
     def nrows(self) -> int:
@@ -97,14 +102,35 @@ class ImageGrid(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(320, 240)
 
+    def _margins(self, metrics: QFontMetrics) -> tuple[int, int]:
+        """The room the row labels take on the left and the column labels above."""
+        left = max((metrics.horizontalAdvance(text) for text in self.row_labels), default=0)
+        left += LABEL_GAP if self.row_labels else 0
+        return left, (metrics.height() + LABEL_GAP if self.col_labels else 0)
+
+    def height_for(self, width: int, view_height: int) -> int:
+        """The height the grid takes in a view ``width`` x ``view_height``: the view's, when the grid fits it with
+        cells of at least LEAST_CELL_PX; else rows of cells that fill the width (no taller than SHOWN_ROWS to the
+        view), to scroll through."""
+        if self._image is None:
+            return view_height
+        left, top = self._margins(self.fontMetrics())
+        rows, cell_w = max(1, self.nrows), self._image.width() / self.ncols
+        cell_h = self._image.height() / rows
+        fit = min(max(1, width - left) / self._image.width(), max(1, view_height - top) / self._image.height())
+        if fit * cell_h >= LEAST_CELL_PX:
+            return view_height
+        scale = max(LEAST_CELL_PX / cell_h, min(max(1, width - left) / self._image.width(),
+                                                  view_height / SHOWN_ROWS / cell_h))
+        scale = math.floor(scale) if scale >= 1 else scale  # as paintEvent draws it: whole pixels
+        return max(view_height, top + math.ceil(scale * self._image.height()))
+
     def paintEvent(self, _event) -> None:
         if self._image is None:
             return
         painter = QPainter(self)
         metrics = painter.fontMetrics()
-        left = max((metrics.horizontalAdvance(text) for text in self.row_labels), default=0)
-        left += LABEL_GAP if self.row_labels else 0
-        top = metrics.height() + LABEL_GAP if self.col_labels else 0
+        left, top = self._margins(metrics)
         width, height = max(1, self.width() - left), max(1, self.height() - top)
         scale = min(width / self._image.width(), height / self._image.height())
         if scale >= 1:

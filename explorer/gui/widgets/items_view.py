@@ -1,11 +1,13 @@
-"""Shows whatever a model decodes: an image grid for image models, a sentence list for text models."""
+"""Shows whatever a model decodes: an image grid for image models (scrolling when its rows would be too small to
+see in the room it has), a sentence list for text models."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import QStackedWidget
 
-from explorer.gui.widgets.image_grid import ImageGrid
+from explorer.gui.widgets.image_grid import LEAST_GRID_PX, ImageGrid
+from explorer.gui.widgets.scrolling import vertical_scroll
 from explorer.gui.widgets.sentence_list import SentenceList
 
 
@@ -17,8 +19,10 @@ class ItemsView(QStackedWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.grid = ImageGrid()
+        self.grid_area = vertical_scroll(self.grid)
+        self.grid_area.installEventFilter(self)
         self.sentences = SentenceList()
-        self.addWidget(self.grid)
+        self.addWidget(self.grid_area)
         self.addWidget(self.sentences)
         self.items = None
         self.row_labels: list[str] = []
@@ -34,15 +38,32 @@ class ItemsView(QStackedWidget):
         self.row_labels, self.col_labels = list(row_labels or []), list(col_labels or [])
         if isinstance(items, np.ndarray):
             self.grid.set_images(items, ncols, row_labels, col_labels, tips)
-            self.setCurrentWidget(self.grid)
+            self.setCurrentWidget(self.grid_area)
+            self._fit_grid()
         else:
             self.sentences.set_sentences(list(items), prefixes, tips)
             self.setCurrentWidget(self.sentences)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.grid_area and event.type() == QEvent.Type.Resize:
+            self._fit_grid()
+        return super().eventFilter(watched, event)
+
+    def _fit_grid(self) -> None:
+        """Give the grid the height it asks for in the area's room, decided at the width left beside a scroll
+        bar once it scrolls (so that the bar's coming never undoes the choice)."""
+        area = self.grid_area
+        width, height = area.width() - 2 * area.frameWidth(), area.height() - 2 * area.frameWidth()
+        needed = self.grid.height_for(width, height)
+        if needed > height:
+            needed = self.grid.height_for(width - area.verticalScrollBar().sizeHint().width(), height)
+        self.grid.setMinimumHeight(needed if needed > height else LEAST_GRID_PX)
 
     def clear(self) -> None:
         self.items = None
         self.row_labels, self.col_labels = [], []
         self.grid.clear()
+        self._fit_grid()
         self.sentences.set_sentences([])
 
     @property

@@ -22,6 +22,7 @@ from explorer.gui.widgets.style import ACCENT, PATH
 
 HOVER_RADIUS_PX = 8.0
 SELECTION_MODES = ("pan", "box", "lasso")
+TAG_ABOVE = 1.2  # a path end's tag anchored this far above its point (in tag heights), or as far below it
 
 
 
@@ -103,12 +104,14 @@ class LatentScatter(pg.PlotWidget):
         self._group_item = pg.ScatterPlotItem(size=9, pen=pg.mkPen(ACCENT, width=1.5), brush=None)
         self._path_item = pg.PlotDataItem(pen=pg.mkPen(PATH, width=2), symbol="o", symbolSize=6,
                                           symbolBrush=pg.mkBrush(PATH), symbolPen=None)
-        self.path_ends = {name: pg.TextItem(name, color="w", fill=pg.mkBrush(PATH), anchor=(0.5, 1.2))
+        self.path_ends = {name: pg.TextItem(name, color="w", fill=pg.mkBrush(PATH), anchor=(0.5, TAG_ABOVE))
                           for name in ("A", "B")}
         for end in self.path_ends.values():
             end.setZValue(15)
             self.plotItem.addItem(end, ignoreBounds=True)
             end.hide()
+        self.plotItem.vb.sigRangeChanged.connect(self._place_ends)
+        self.plotItem.vb.sigResized.connect(self._place_ends)
         self._extra_item = pg.ScatterPlotItem(size=16, symbol="star", pen=pg.mkPen("k"), brush=pg.mkBrush(ACCENT))
         self._selected_item = pg.ScatterPlotItem(size=16, pen=pg.mkPen(self._foreground(), width=2.5), brush=None)
         # The preview set among the whole dataset's points: hollow rings above the points, under the marks.
@@ -194,6 +197,27 @@ class LatentScatter(pg.PlotWidget):
             end.setText(text)
             end.setPos(x, y)
             end.show()
+        self._place_ends()
+
+    def _place_ends(self, *_args) -> None:
+        """Each end's tag on the side away from the other end (the upper end's above it, the lower's below), so
+        two near ends never cover each other, and moved in sideways where the plot's edge would cut it."""
+        tags = list(self.path_ends.values())
+        if not all(tag.isVisible() for tag in tags):
+            return
+        vb = self.plotItem.vb
+        area = vb.sceneBoundingRect()
+        at = [vb.mapViewToScene(tag.pos()) for tag in tags]
+        upper = 0 if at[0].y() <= at[1].y() else 1
+        for i, (tag, point) in enumerate(zip(tags, at)):
+            size = tag.textItem.boundingRect()
+            width, height = max(size.width(), 1.0), size.height()
+            x, y = point.x() - area.left(), point.y() - area.top()
+            across = min(max(0.5, 1 - (area.width() - x) / width), x / width)  # anchor: 0 its left edge, 1 right
+            above = i == upper
+            if above and y < TAG_ABOVE * height or not above and area.height() - y < TAG_ABOVE * height:
+                above = not above  # no room on its side: the other
+            tag.setAnchor((across, TAG_ABOVE if above else 1 - TAG_ABOVE))
 
     def set_extra_points(self, points: np.ndarray | None) -> None:
         """Mark newly encoded items (k, 2) placed on the map."""

@@ -15,6 +15,7 @@ INACTIVE_KL = 0.01
 KL_LABEL = "KL (nats)"
 TICK_STEPS = (1, 2, 4, 5, 8, 10, 16, 20, 25, 32, 50, 64, 100, 128, 256, 512)
 TICK_GAP_PX = 6  # between two dimension labels
+LEAST_HEIGHT = 150  # px: both plots' bars, ticks and axis labels still readable
 
 
 def tick_step(dims: int, px_per_dim: float, label_px: float) -> int:
@@ -34,6 +35,7 @@ class PosteriorBars(pg.GraphicsLayoutWidget):
         self.setToolTip("Posterior mean ± σ per latent dimension and its KL (an autoencoder: its code and how "
                         "much each dimension varies over the items); grey dimensions (under 0.01) are inactive. "
                         "Click a bar to traverse that dimension.")
+        self.setMinimumHeight(LEAST_HEIGHT)
         self.mean_plot = self.addPlot(row=0, col=0)
         self.mean_plot.setLabel("left", "mean ± σ")
         self.kl_plot = self.addPlot(row=1, col=0)
