@@ -126,7 +126,8 @@ def outside_parents(root: QWidget) -> list[str]:
 
 
 def _views(root: QWidget) -> list[pg.GraphicsView]:
-    return [view for view in root.findChildren(pg.GraphicsView) if _shown(view)]
+    views = ([root] if isinstance(root, pg.GraphicsView) else []) + root.findChildren(pg.GraphicsView)
+    return [view for view in views if _shown(view)]
 
 
 def _plain(item: QGraphicsTextItem) -> str:

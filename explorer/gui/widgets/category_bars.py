@@ -9,7 +9,7 @@ from PySide6.QtCore import QSize
 from explorer.gui.widgets.style import ACCENT, class_color
 
 # px per variable: preferred, and the least that still shows the bars under their title and categories
-PLOT_HEIGHT, LEAST_HEIGHT = 120, 100
+PLOT_HEIGHT, LEAST_HEIGHT = 120, 110
 TITLE_SIZE = "9pt"
 
 

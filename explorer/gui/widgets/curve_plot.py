@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QSizePolicy
 
 from explorer.gui.widgets.axis_grid import AxisGrid
@@ -12,6 +13,7 @@ from explorer.gui.widgets.style import series_color
 LINE_WIDTH = 1.0  # dense per-step curves: a one-pixel pen is drawn several times faster than a wider one
 MARKED_LINE_WIDTH = 1.5  # per-epoch curves, a point per epoch with its marker
 LEGEND_TEXT, LEGEND_GAP_PX = "8pt", 10  # small entries, most plots' legends in one row
+LEAST_HEIGHT = 160  # px: title, axis and a row of legend leave the curves room to be read
 LEGEND_ROW = 4  # the PlotItem layout's first free row: the legend sits under the bottom axis
 
 
@@ -25,11 +27,13 @@ class CurvePlot(pg.PlotWidget):
         self.legend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.plotItem.layout.addItem(self.legend, LEGEND_ROW, 1)
         self.plotItem.legend = self.legend  # named curves are listed in it
+        self.legend.layout.setContentsMargins(0, 0, 0, 0)
+        self.plotItem.vb.sigResized.connect(self._arrange_legend_soon)
         self.curves: dict[str, pg.PlotDataItem] = {}
         # Long runs have tens of thousands of steps: draw only what is visible, at most a few points per pixel.
         self.plotItem.setDownsampling(auto=True, mode="peak")
         self.plotItem.setClipToView(True)
-        self.setMinimumHeight(120)
+        self.setMinimumHeight(LEAST_HEIGHT)
 
     def set_curve(self, name: str, x, y, symbol: str | None = None, color=None) -> None:
         """Create the curve ``name`` on first use (in ``color``, else the name's own colour), then replace its
@@ -69,14 +73,14 @@ class CurvePlot(pg.PlotWidget):
         entries = self.legend.items
         if not entries:
             return
-        widest = max(sample.boundingRect().width() + label.boundingRect().width() for sample, label in entries)
-        fits = int(self.plotItem.vb.width() // (widest + LEGEND_GAP_PX))
+        widest = max(sample.boundingRect().width() + label.item.boundingRect().width() for sample, label in entries)
+        room = self.width() - self.plotItem.getAxis("left").width()  # the plot's width, known before its layout's
+        fits = int(room // (widest + LEGEND_GAP_PX))
         self.legend.setColumnCount(max(1, min(len(entries), fits)))
 
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        if hasattr(self, "legend"):  # Qt resizes the view while it is being built
-            self._arrange_legend()
+    def _arrange_legend_soon(self, *_args) -> None:
+        """Arrange the legend once the layout has given the plot its new width (a resize signals before)."""
+        QTimer.singleShot(0, self, self._arrange_legend)
 
 
 def _pen(color, symbol: str | None):

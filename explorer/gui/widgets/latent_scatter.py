@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy
 
@@ -110,8 +110,8 @@ class LatentScatter(pg.PlotWidget):
             end.setZValue(15)
             self.plotItem.addItem(end, ignoreBounds=True)
             end.hide()
-        self.plotItem.vb.sigRangeChanged.connect(self._place_ends)
-        self.plotItem.vb.sigResized.connect(self._place_ends)
+        self.plotItem.vb.sigRangeChanged.connect(self._place_ends_soon)
+        self.plotItem.vb.sigResized.connect(self._place_ends_soon)
         self._extra_item = pg.ScatterPlotItem(size=16, symbol="star", pen=pg.mkPen("k"), brush=pg.mkBrush(ACCENT))
         self._selected_item = pg.ScatterPlotItem(size=16, pen=pg.mkPen(self._foreground(), width=2.5), brush=None)
         # The preview set among the whole dataset's points: hollow rings above the points, under the marks.
@@ -199,9 +199,14 @@ class LatentScatter(pg.PlotWidget):
             end.show()
         self._place_ends()
 
+    def _place_ends_soon(self, *_args) -> None:
+        """Place the tags once the layout has moved the view too (a resize signals before it does)."""
+        QTimer.singleShot(0, self, self._place_ends)
+
     def _place_ends(self, *_args) -> None:
         """Each end's tag on the side away from the other end (the upper end's above it, the lower's below), so
-        two near ends never cover each other, and moved in sideways where the plot's edge would cut it."""
+        two near ends never cover each other; moved in where the plot's edge would cut it (an end off the map has its
+        tag at the edge)."""
         tags = list(self.path_ends.values())
         if not all(tag.isVisible() for tag in tags):
             return
@@ -217,7 +222,9 @@ class LatentScatter(pg.PlotWidget):
             above = i == upper
             if above and y < TAG_ABOVE * height or not above and area.height() - y < TAG_ABOVE * height:
                 above = not above  # no room on its side: the other
-            tag.setAnchor((across, TAG_ABOVE if above else 1 - TAG_ABOVE))
+            down = TAG_ABOVE if above else 1 - TAG_ABOVE
+            down = min(max(down, 1 - (area.height() - y) / height), y / height)  # an end off the map: at its edge
+            tag.setAnchor((across, down))
 
     def set_extra_points(self, points: np.ndarray | None) -> None:
         """Mark newly encoded items (k, 2) placed on the map."""
