@@ -66,7 +66,7 @@ shipped-models: setup
 	$(LEAN)/e10-ae.safetensors trained/sentence-ae-wordnet.safetensors
 	$(LEAN)/e6-lm.safetensors trained/lm-wordnet.safetensors
 	$(BIN)/python main.py train --dataset dsprites-32 --model vae --beta 8 --latent-dim 10 --hidden 512,256 \
-	  --epochs 2 --batch-size 128 --lr 1e-3 --seed 0 --autosave-every 0 --no-optimizer-state \
+	  --epochs 6 --batch-size 128 --lr 1e-3 --seed 0 --autosave-every 0 --no-optimizer-state \
 	  --out trained/beta-vae-dsprites32.safetensors
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/sentence_quality.py

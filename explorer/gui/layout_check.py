@@ -12,8 +12,16 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QRect, QRectF, Qt
-from PySide6.QtWidgets import (QAbstractButton, QAbstractScrollArea, QComboBox, QGraphicsTextItem, QLabel, QStyle,
-                               QStyleOptionComboBox, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractScrollArea,
+    QComboBox,
+    QGraphicsTextItem,
+    QLabel,
+    QStyle,
+    QStyleOptionComboBox,
+    QWidget,
+)
 
 from explorer.gui.widgets.elided_combo_box import ElidedComboBox
 from explorer.gui.widgets.elided_label import ElidedLabel
@@ -186,7 +194,7 @@ def cramped_plots(root: QWidget) -> list[str]:
 def buttons_on_labels(root: QWidget) -> list[str]:
     """A line for each plot whose "A" button (shown on hover unless hidden) would lie on an axis label."""
     found = []
-    for plot, view in _plots(root):
+    for plot, _view in _plots(root):
         if plot.buttonsHidden:
             continue
         button = plot.autoBtn.mapRectToScene(plot.autoBtn.boundingRect())

@@ -115,7 +115,7 @@ class ImageGrid(QWidget):
         if self._image is None:
             return view_height
         left, top = self._margins(self.fontMetrics())
-        rows, cell_w = max(1, self.nrows), self._image.width() / self.ncols
+        rows = max(1, self.nrows)
         cell_h = self._image.height() / rows
         fit = min(max(1, width - left) / self._image.width(), max(1, view_height - top) / self._image.height())
         if fit * cell_h >= LEAST_CELL_PX:
