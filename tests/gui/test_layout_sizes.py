@@ -4,7 +4,7 @@ cramped plots, an "A" button on an axis label); and each check finding what it l
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QWidget
 
 from explorer.gui import layout_check
 from explorer.gui.concurrent import WorkerThread
